@@ -1,0 +1,1064 @@
+//! Naive Bayes for text, fitted with linfa-bayes and scored sparsely.
+//!
+//! Training aggregates each class's document vectors in our code (sparse), then fits linfa's
+//! multinomial model on one row per class, which yields exactly the per-class log-probabilities of
+//! fitting every document (DEPENDENCIES.md). Complement NB (Rennie et al. 2003) is the same fit on
+//! one row per class holding the summed weights of all *other* classes.
+//!
+//! The model file stores the sufficient statistics (per-class summed weights, document
+//! frequencies, IDF) and the parameters; weights are re-derived at load with the closed form
+//! [`log_probs`], which a check at training time and a test hold equal to linfa's fitted
+//! parameters. Scoring is term-major and sparse: a message costs one row read per known term.
+//!
+//! File layout (`format_version` 1), little-endian:
+//! `URPMAIL-MODEL\n`, one JSON header line, then `u32 V`, V × (`u16` length + UTF-8 term),
+//! V × `f32` idf, V × `u32` df, per class `u32 nnz` + nnz × (`u32` term, `f32` weight sum),
+//! and a trailing SHA-256 of everything after the magic line.
+
+use std::collections::{BTreeMap, HashMap};
+
+use linfa::DatasetBase;
+use linfa::traits::Fit;
+use linfa_bayes::MultinomialNb;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::taxonomy::hex;
+
+/// Current model file format.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8] = b"URPMAIL-MODEL\n";
+
+/// Errors building, reading or writing a model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("not an urpmail model file (bad magic bytes)")]
+    BadMagic,
+    #[error("model format version {found} is not supported (this urpmail reads version {FORMAT_VERSION}); retrain with `urpmail train`")]
+    Version { found: u32 },
+    #[error("model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file")]
+    Corrupt(String),
+    #[error("invalid training parameters: {0}")]
+    Params(String),
+    #[error("cannot train: {0}")]
+    Data(String),
+    #[error("linfa fit failed: {0}")]
+    Linfa(String),
+}
+
+/// Which naive-Bayes variant scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// Multinomial NB with class priors.
+    Multinomial,
+    /// Complement NB, optionally weight-normalised (Rennie et al. 2003).
+    Complement,
+}
+
+/// Training parameters. Every choice was measured on a validation split (bench/RESULTS.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainParams {
+    pub variant: Variant,
+    /// Additive smoothing.
+    pub alpha: f64,
+    /// `log(1 + tf)` instead of raw counts.
+    pub tf_log: bool,
+    /// Multiply by inverse document frequency.
+    pub idf: bool,
+    /// Scale each document vector to unit L2 length.
+    pub length_norm: bool,
+    /// Weight-normalise complement weights (WCNB).
+    pub weight_norm: bool,
+    /// Adjacent-stem bigrams as extra features.
+    pub bigrams: bool,
+    /// Subject terms count this many times body terms.
+    pub subject_weight: f32,
+    /// Terms seen in fewer documents are dropped from the vocabulary.
+    pub min_df: u32,
+    /// Analyzer language (`it` or `en`).
+    pub language: String,
+    /// Precision the per-topic review thresholds aim for on held-out folds.
+    pub review_precision: f64,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            variant: Variant::Complement,
+            alpha: 0.3,
+            tf_log: true,
+            idf: true,
+            length_norm: true,
+            weight_norm: false,
+            bigrams: false,
+            subject_weight: 2.0,
+            min_df: 1,
+            language: "it".to_string(),
+            review_precision: 0.9,
+        }
+    }
+}
+
+impl TrainParams {
+    /// Validates the parameters (linfa's `Params` → `check()` pattern).
+    pub fn check(&self) -> Result<(), ModelError> {
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(ModelError::Params(format!("alpha must be > 0, got {}", self.alpha)));
+        }
+        if !(self.subject_weight.is_finite() && self.subject_weight >= 0.0) {
+            return Err(ModelError::Params("subject_weight must be >= 0".into()));
+        }
+        if !(0.0..=1.0).contains(&self.review_precision) {
+            return Err(ModelError::Params("review_precision must be in [0, 1]".into()));
+        }
+        if crate::text::Language::parse(&self.language).is_none() {
+            return Err(ModelError::Params(format!("unknown language {:?} (it, en)", self.language)));
+        }
+        Ok(())
+    }
+}
+
+/// Which taxonomy a model was trained for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyRef {
+    pub id: String,
+    pub hash: String,
+}
+
+/// Facts about the training run, for reproducibility and the review of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSummary {
+    pub documents: u64,
+    pub per_label: BTreeMap<String, u64>,
+    pub vocabulary: u64,
+    /// Accuracy of out-of-fold predictions (k-fold inside training), if computed.
+    pub cv_accuracy: Option<f64>,
+    pub cv_folds: u32,
+    /// Documents added by incremental updates since the last full training.
+    pub updated_documents: u64,
+}
+
+/// Probability calibration fitted on out-of-fold scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Softmax temperature applied to raw scores.
+    pub temperature: f64,
+    /// Per label: confidence below which a decision is flagged for review.
+    pub thresholds: BTreeMap<String, f64>,
+    /// Threshold for labels with too few held-out predictions.
+    pub default_threshold: f64,
+}
+
+/// The JSON header line of a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHeader {
+    pub format_version: u32,
+    pub kind: String,
+    /// Content hash of parameters, labels and statistics: the model's version.
+    pub version: String,
+    /// Version this one was updated from, if incremental.
+    pub parent_version: Option<String>,
+    pub labels: Vec<String>,
+    pub taxonomy: Option<TaxonomyRef>,
+    pub params: TrainParams,
+    pub class_docs: Vec<u64>,
+    pub summary: TrainingSummary,
+    pub calibration: Calibration,
+    /// RFC 3339; from `SOURCE_DATE_EPOCH` when set, so builds are reproducible.
+    pub trained_at: String,
+}
+
+/// A trained model, ready to score.
+#[derive(Debug, Clone)]
+pub struct Model {
+    header: ModelHeader,
+    vocab: Vec<String>,
+    index: HashMap<String, u32>,
+    idf: Vec<f32>,
+    df: Vec<u32>,
+    /// Per class, summed transformed document vectors (sparse, sorted by term).
+    sums: Vec<Vec<(u32, f32)>>,
+    /// Term-major score weights: `weights[t * C + c]`.
+    weights: Vec<f32>,
+    /// Per class additive term (log prior for multinomial NB, else 0).
+    bias: Vec<f32>,
+}
+
+/// One labelled training document: label index and raw term weights.
+#[derive(Debug, Clone)]
+pub struct TrainDoc {
+    pub label: usize,
+    pub terms: Vec<(String, f32)>,
+}
+
+/// Scores of one document.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// Calibrated probabilities per label.
+    pub probs: Vec<f64>,
+    /// Known terms in the document (0 means the model saw nothing it knows).
+    pub known_terms: usize,
+    /// The document vector (term index, weight), kept for explanations.
+    vector: Vec<(u32, f32)>,
+}
+
+impl Scores {
+    /// Index and probability of the best label (ties: lowest index).
+    pub fn best(&self) -> (usize, f64) {
+        let mut best = (0, f64::NEG_INFINITY);
+        for (i, &p) in self.probs.iter().enumerate() {
+            if p > best.1 {
+                best = (i, p);
+            }
+        }
+        best
+    }
+
+    /// The `n` best labels with probabilities, best first.
+    pub fn top(&self, n: usize) -> Vec<(usize, f64)> {
+        let mut v: Vec<(usize, f64)> = self.probs.iter().copied().enumerate().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+impl Model {
+    /// The header (labels, parameters, summary, calibration, version).
+    pub fn header(&self) -> &ModelHeader {
+        &self.header
+    }
+
+    /// Label names, indexed like score vectors.
+    pub fn labels(&self) -> &[String] {
+        &self.header.labels
+    }
+
+    /// Vocabulary size.
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Trains a model from labelled documents.
+    pub fn train(
+        labels: Vec<String>,
+        docs: &[TrainDoc],
+        params: TrainParams,
+        taxonomy: Option<TaxonomyRef>,
+        trained_at: String,
+    ) -> Result<Model, ModelError> {
+        params.check()?;
+        let c = labels.len();
+        if c < 2 {
+            return Err(ModelError::Data(format!("need at least 2 labels, got {c}")));
+        }
+        if let Some(d) = docs.iter().find(|d| d.label >= c) {
+            return Err(ModelError::Data(format!("document label index {} out of range", d.label)));
+        }
+        let mut class_docs = vec![0u64; c];
+        for d in docs {
+            class_docs[d.label] += 1;
+        }
+        if let Some(empty) = class_docs.iter().position(|&n| n == 0) {
+            return Err(ModelError::Data(format!("label {:?} has no documents", labels[empty])));
+        }
+
+        // Vocabulary: terms with df >= min_df, sorted for deterministic files.
+        let mut df_map: HashMap<&str, u32> = HashMap::new();
+        for d in docs {
+            let mut seen: Vec<&str> = d.terms.iter().map(|(t, _)| t.as_str()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                *df_map.entry(t).or_insert(0) += 1;
+            }
+        }
+        let mut vocab: Vec<String> = df_map
+            .iter()
+            .filter(|&(_, &n)| n >= params.min_df)
+            .map(|(t, _)| (*t).to_string())
+            .collect();
+        vocab.sort_unstable();
+        if vocab.is_empty() {
+            return Err(ModelError::Data("no terms in the training documents".into()));
+        }
+        let index: HashMap<String, u32> =
+            vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let df: Vec<u32> = vocab.iter().map(|t| df_map.get(t.as_str()).copied().unwrap_or(0)).collect();
+        let n_docs = docs.len() as f64;
+        let idf: Vec<f32> = df.iter().map(|&d| idf_value(n_docs, f64::from(d))).collect();
+
+        let mut model = Model {
+            header: ModelHeader {
+                format_version: FORMAT_VERSION,
+                kind: "urpmail-naive-bayes".into(),
+                version: String::new(),
+                parent_version: None,
+                labels,
+                taxonomy,
+                params,
+                class_docs: class_docs.clone(),
+                summary: TrainingSummary {
+                    documents: docs.len() as u64,
+                    per_label: BTreeMap::new(),
+                    vocabulary: vocab.len() as u64,
+                    cv_accuracy: None,
+                    cv_folds: 0,
+                    updated_documents: 0,
+                },
+                calibration: Calibration {
+                    temperature: 1.0,
+                    thresholds: BTreeMap::new(),
+                    default_threshold: 0.5,
+                },
+                trained_at,
+            },
+            vocab,
+            index,
+            idf,
+            df,
+            sums: Vec::new(),
+            weights: Vec::new(),
+            bias: Vec::new(),
+        };
+        model.header.summary.per_label = model
+            .header
+            .labels
+            .iter()
+            .cloned()
+            .zip(class_docs.iter().copied())
+            .collect();
+
+        let vectors: Vec<(usize, Vec<(u32, f32)>)> =
+            docs.iter().map(|d| (d.label, model.vectorize(&d.terms).0)).collect();
+        let v = model.vocab.len();
+        let mut dense = vec![0f64; c * v];
+        for (label, x) in &vectors {
+            for &(t, w) in x {
+                dense[label * v + t as usize] += f64::from(w);
+            }
+        }
+        model.sums = sparse_rows(&dense, c, v);
+
+        // Fit with linfa and check the closed form used at load time agrees.
+        let fitted = fit_linfa(&model.header.params, &dense, c, v)?;
+        let closed = log_probs(&model.header.params, &dense, c, v);
+        let worst = fitted.iter().zip(&closed).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        if worst > 1e-6 {
+            return Err(ModelError::Linfa(format!(
+                "closed-form log-probabilities differ from linfa's by {worst}"
+            )));
+        }
+        model.set_weights(&fitted);
+
+        model.calibrate(&vectors, &dense)?;
+        model.header.version = model.content_hash();
+        Ok(model)
+    }
+
+    /// Adds labelled documents to the model (incremental update, e.g. from staff corrections).
+    /// Labels not yet known are added. IDF of known terms stays as trained; new terms get the IDF
+    /// of a term seen only in the new documents. Calibration is kept from the last full training.
+    pub fn update(
+        &mut self,
+        docs: &[(String, Vec<(String, f32)>)],
+        trained_at: String,
+    ) -> Result<(), ModelError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let parent = self.header.version.clone();
+        // New labels.
+        for (label, _) in docs {
+            if !self.header.labels.contains(label) {
+                self.header.labels.push(label.clone());
+                self.header.class_docs.push(0);
+                self.sums.push(Vec::new());
+            }
+        }
+        // New terms: rebuild a sorted vocabulary and remap.
+        let mut new_terms: Vec<&str> = docs
+            .iter()
+            .flat_map(|(_, t)| t.iter().map(|(s, _)| s.as_str()))
+            .filter(|t| !self.index.contains_key(*t))
+            .collect();
+        new_terms.sort_unstable();
+        new_terms.dedup();
+        let total_docs = self.header.summary.documents + docs.len() as u64;
+        if !new_terms.is_empty() {
+            let mut merged: Vec<(String, f32, u32)> = self
+                .vocab
+                .iter()
+                .zip(self.idf.iter().zip(&self.df))
+                .map(|(t, (&i, &d))| (t.clone(), i, d))
+                .collect();
+            let new_idf = idf_value(total_docs as f64, 1.0);
+            merged.extend(new_terms.iter().map(|t| ((*t).to_string(), new_idf, 0)));
+            merged.sort_by(|a, b| a.0.cmp(&b.0));
+            let new_index: HashMap<String, u32> =
+                merged.iter().enumerate().map(|(i, (t, _, _))| (t.clone(), i as u32)).collect();
+            let remap: Vec<u32> = self.vocab.iter().map(|t| new_index[t]).collect();
+            for row in &mut self.sums {
+                for e in row.iter_mut() {
+                    e.0 = remap[e.0 as usize];
+                }
+                row.sort_by_key(|e| e.0);
+            }
+            self.vocab = merged.iter().map(|m| m.0.clone()).collect();
+            self.idf = merged.iter().map(|m| m.1).collect();
+            self.df = merged.iter().map(|m| m.2).collect();
+            self.index = new_index;
+        }
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let mut dense = self.dense_sums();
+        for (label, terms) in docs {
+            let li = self.header.labels.iter().position(|l| l == label).unwrap_or(0);
+            let mut seen: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                if let Some(&i) = self.index.get(t) {
+                    self.df[i as usize] += 1;
+                }
+            }
+            let (x, _) = self.vectorize(terms);
+            for (t, w) in x {
+                dense[li * v + t as usize] += f64::from(w);
+            }
+            self.header.class_docs[li] += 1;
+            *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
+        }
+        self.sums = sparse_rows(&dense, c, v);
+        let fitted = fit_linfa(&self.header.params, &dense, c, v)?;
+        self.set_weights(&fitted);
+        self.header.summary.documents = total_docs;
+        self.header.summary.updated_documents += docs.len() as u64;
+        self.header.summary.vocabulary = v as u64;
+        self.header.parent_version = Some(parent);
+        self.header.trained_at = trained_at;
+        self.header.version = self.content_hash();
+        Ok(())
+    }
+
+    /// Raw term weights → the model's document vector (tf-log, idf, L2) and the count of known
+    /// distinct terms.
+    pub fn vectorize(&self, terms: &[(String, f32)]) -> (Vec<(u32, f32)>, usize) {
+        let mut acc: HashMap<u32, f32> = HashMap::with_capacity(terms.len());
+        for (t, w) in terms {
+            if let Some(&i) = self.index.get(t.as_str()) {
+                *acc.entry(i).or_insert(0.0) += w;
+            }
+        }
+        let p = &self.header.params;
+        let mut x: Vec<(u32, f32)> = acc.into_iter().collect();
+        x.sort_unstable_by_key(|e| e.0);
+        for e in &mut x {
+            if p.tf_log {
+                e.1 = e.1.ln_1p();
+            }
+            if p.idf {
+                e.1 *= self.idf[e.0 as usize];
+            }
+        }
+        if p.length_norm {
+            let norm = x.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for e in &mut x {
+                    e.1 /= norm;
+                }
+            }
+        }
+        let known = x.len();
+        (x, known)
+    }
+
+    /// Scores raw term weights.
+    pub fn score(&self, terms: &[(String, f32)]) -> Scores {
+        let (x, known) = self.vectorize(terms);
+        let raw = self.raw_scores(&x, &self.weights);
+        let probs = softmax(&raw, self.header.calibration.temperature);
+        Scores { probs, known_terms: known, vector: x }
+    }
+
+    fn raw_scores(&self, x: &[(u32, f32)], weights: &[f32]) -> Vec<f64> {
+        let c = self.header.labels.len();
+        let mut s: Vec<f64> = self.bias.iter().map(|&b| f64::from(b)).collect();
+        for &(t, w) in x {
+            let row = &weights[t as usize * c..t as usize * c + c];
+            for (acc, &wt) in s.iter_mut().zip(row) {
+                *acc += f64::from(w) * f64::from(wt);
+            }
+        }
+        s
+    }
+
+    /// Terms that pushed the document towards `label`, strongest first: weight × (term weight for
+    /// the label − its mean over labels).
+    pub fn explain(&self, scores: &Scores, label: usize, n: usize) -> Vec<(String, f64)> {
+        let c = self.header.labels.len();
+        let mut contrib: Vec<(String, f64)> = scores
+            .vector
+            .iter()
+            .map(|&(t, w)| {
+                let row = &self.weights[t as usize * c..t as usize * c + c];
+                let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
+                (self.vocab[t as usize].clone(), f64::from(w) * (f64::from(row[label]) - mean))
+            })
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        contrib.truncate(n);
+        contrib
+    }
+
+    /// Review threshold for a label.
+    pub fn threshold(&self, label: usize) -> f64 {
+        let cal = &self.header.calibration;
+        self.header
+            .labels
+            .get(label)
+            .and_then(|l| cal.thresholds.get(l))
+            .copied()
+            .unwrap_or(cal.default_threshold)
+    }
+
+    fn dense_sums(&self) -> Vec<f64> {
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let mut dense = vec![0f64; c * v];
+        for (ci, row) in self.sums.iter().enumerate() {
+            for &(t, w) in row {
+                dense[ci * v + t as usize] = f64::from(w);
+            }
+        }
+        dense
+    }
+
+    /// Log-probabilities (class-major) → term-major score weights and biases.
+    fn set_weights(&mut self, logp: &[f64]) {
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let p = &self.header.params;
+        let mut weights = vec![0f32; c * v];
+        let mut bias = vec![0f32; c];
+        for ci in 0..c {
+            let row = &logp[ci * v..(ci + 1) * v];
+            match p.variant {
+                Variant::Multinomial => {
+                    let total: u64 = self.header.class_docs.iter().sum();
+                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / total.max(1) as f64).ln() as f32;
+                    for (t, &lp) in row.iter().enumerate() {
+                        weights[t * c + ci] = lp as f32;
+                    }
+                }
+                Variant::Complement => {
+                    let norm = if p.weight_norm { row.iter().map(|x| x.abs()).sum::<f64>() } else { 1.0 };
+                    for (t, &lp) in row.iter().enumerate() {
+                        weights[t * c + ci] = (-lp / norm) as f32;
+                    }
+                }
+            }
+        }
+        self.weights = weights;
+        self.bias = bias;
+    }
+
+    /// k-fold out-of-fold scores → softmax temperature and per-label review thresholds.
+    fn calibrate(&mut self, vectors: &[(usize, Vec<(u32, f32)>)], dense: &[f64]) -> Result<(), ModelError> {
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let folds = 5usize.min(vectors.len());
+        if folds < 2 {
+            return Ok(());
+        }
+        let mut oof: Vec<(usize, Vec<f64>)> = Vec::with_capacity(vectors.len());
+        let saved_weights = std::mem::take(&mut self.weights);
+        let saved_bias = std::mem::take(&mut self.bias);
+        let saved_docs = self.header.class_docs.clone();
+        for k in 0..folds {
+            let mut fold_dense = dense.to_vec();
+            let mut docs = saved_docs.clone();
+            for (i, (label, x)) in vectors.iter().enumerate() {
+                if i % folds == k {
+                    docs[*label] = docs[*label].saturating_sub(1);
+                    for &(t, w) in x {
+                        fold_dense[label * v + t as usize] -= f64::from(w);
+                    }
+                }
+            }
+            for x in &mut fold_dense {
+                if *x < 0.0 {
+                    *x = 0.0; // float cancellation
+                }
+            }
+            self.header.class_docs = docs;
+            let lp = log_probs(&self.header.params, &fold_dense, c, v);
+            self.set_weights(&lp);
+            for (i, (label, x)) in vectors.iter().enumerate() {
+                if i % folds == k {
+                    oof.push((*label, self.raw_scores(x, &self.weights)));
+                }
+            }
+        }
+        self.weights = saved_weights;
+        self.bias = saved_bias;
+        self.header.class_docs = saved_docs;
+
+        let temperature = fit_temperature(&oof);
+        let correct = oof.iter().filter(|(l, s)| argmax(s) == *l).count();
+        let mut preds: Vec<(usize, f64, bool)> = oof
+            .iter()
+            .map(|(l, s)| {
+                let p = softmax(s, temperature);
+                let b = argmax(&p);
+                (b, p[b], b == *l)
+            })
+            .collect();
+        let target = self.header.params.review_precision;
+        let (thresholds, default_threshold) = review_thresholds(&mut preds, c, target);
+        self.header.calibration = Calibration {
+            temperature,
+            thresholds: thresholds
+                .into_iter()
+                .map(|(ci, t)| (self.header.labels[ci].clone(), round6(t)))
+                .collect(),
+            default_threshold: round6(default_threshold),
+        };
+        self.header.summary.cv_accuracy = Some(round6(correct as f64 / oof.len() as f64));
+        self.header.summary.cv_folds = folds as u32;
+        Ok(())
+    }
+
+    fn content_hash(&self) -> String {
+        let mut h = Sha256::new();
+        let mut header = self.header.clone();
+        header.version = String::new();
+        header.trained_at = String::new();
+        h.update(serde_json::to_vec(&header).unwrap_or_default());
+        h.update(self.payload());
+        hex(&h.finalize()[..6])
+    }
+
+    fn payload(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(self.vocab.len() as u32).to_le_bytes());
+        for t in &self.vocab {
+            let b = t.as_bytes();
+            out.extend_from_slice(&(b.len().min(u16::MAX as usize) as u16).to_le_bytes());
+            out.extend_from_slice(&b[..b.len().min(u16::MAX as usize)]);
+        }
+        for x in &self.idf {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        for x in &self.df {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        for row in &self.sums {
+            out.extend_from_slice(&(row.len() as u32).to_le_bytes());
+            for &(t, w) in row {
+                out.extend_from_slice(&t.to_le_bytes());
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Serialises the model (deterministic: same model, same bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = serde_json::to_vec(&self.header).unwrap_or_default();
+        body.push(b'\n');
+        body.extend(self.payload());
+        let digest = Sha256::digest(&body);
+        let mut out = Vec::with_capacity(MAGIC.len() + body.len() + 32);
+        out.extend_from_slice(MAGIC);
+        out.extend(body);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    /// Reads a model written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or(ModelError::BadMagic)?;
+        if rest.len() < 32 {
+            return Err(ModelError::Corrupt("file too short".into()));
+        }
+        let (body, digest) = rest.split_at(rest.len() - 32);
+        let nl = body.iter().position(|&b| b == b'\n').ok_or_else(|| ModelError::Corrupt("no header line".into()))?;
+        // Read the version first so an old or future file gets the version message, not a
+        // checksum or schema error.
+        let loose: serde_json::Value = serde_json::from_slice(&body[..nl])
+            .map_err(|e| ModelError::Corrupt(format!("header is not JSON: {e}")))?;
+        let found = loose.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        if found != FORMAT_VERSION {
+            return Err(ModelError::Version { found });
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(ModelError::Corrupt("checksum mismatch".into()));
+        }
+        let header: ModelHeader = serde_json::from_value(loose)
+            .map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
+        header.params.check()?;
+        let mut r = Reader { buf: &body[nl + 1..] };
+        let v = r.u32()? as usize;
+        let c = header.labels.len();
+        if c < 2 || header.class_docs.len() != c {
+            return Err(ModelError::Corrupt("label list and class counts disagree".into()));
+        }
+        let mut vocab = Vec::with_capacity(v.min(1 << 22));
+        for _ in 0..v {
+            let len = r.u16()? as usize;
+            let t = std::str::from_utf8(r.take(len)?).map_err(|_| ModelError::Corrupt("term is not UTF-8".into()))?;
+            vocab.push(t.to_string());
+        }
+        let idf = (0..v).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
+        let df = (0..v).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
+        let mut sums = Vec::with_capacity(c);
+        for _ in 0..c {
+            let nnz = r.u32()? as usize;
+            let mut row = Vec::with_capacity(nnz.min(v));
+            for _ in 0..nnz {
+                let t = r.u32()?;
+                let w = r.f32()?;
+                if t as usize >= v || !w.is_finite() {
+                    return Err(ModelError::Corrupt("term index or weight out of range".into()));
+                }
+                row.push((t, w));
+            }
+            sums.push(row);
+        }
+        if !r.buf.is_empty() {
+            return Err(ModelError::Corrupt("trailing bytes".into()));
+        }
+        let index = vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let mut model = Model { header, vocab, index, idf, df, sums, weights: Vec::new(), bias: Vec::new() };
+        let dense = model.dense_sums();
+        let lp = log_probs(&model.header.params, &dense, c, v);
+        model.set_weights(&lp);
+        Ok(model)
+    }
+
+    /// Feature log-probabilities linfa fits for the current statistics (class-major), and
+    /// linfa's own predictions for dense rows: for tests that hold our scorer to linfa's.
+    pub fn linfa_check(&self, rows: &[Vec<(String, f32)>]) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let dense = self.dense_sums();
+        let records = Array2::from_shape_vec((c, v), dense).map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let targets = Array1::from_iter(0..c);
+        let ds = DatasetBase::new(records, targets);
+        let nb = MultinomialNb::params()
+            .alpha(self.header.params.alpha)
+            .fit(&ds)
+            .map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let mut x = Array2::<f64>::zeros((rows.len(), v));
+        let mut ours = Vec::with_capacity(rows.len());
+        for (i, terms) in rows.iter().enumerate() {
+            let (vec, _) = self.vectorize(terms);
+            for &(t, w) in &vec {
+                x[[i, t as usize]] = f64::from(w);
+            }
+            // linfa's priors come out uniform on aggregated rows: compare likelihood argmax.
+            let s = self.raw_scores(&vec, &self.weights);
+            let s: Vec<f64> = s.iter().zip(&self.bias).map(|(a, b)| a - f64::from(*b)).collect();
+            ours.push(argmax(&s));
+        }
+        use linfa::traits::Predict;
+        let theirs: Array1<usize> = nb.predict(&x);
+        Ok((ours, theirs.to_vec()))
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        if self.buf.len() < n {
+            return Err(ModelError::Corrupt("unexpected end of data".into()));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+    fn u16(&mut self) -> Result<u16, ModelError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+fn idf_value(n_docs: f64, df: f64) -> f32 {
+    (((1.0 + n_docs) / (1.0 + df)).ln() + 1.0) as f32
+}
+
+fn sparse_rows(dense: &[f64], c: usize, v: usize) -> Vec<Vec<(u32, f32)>> {
+    (0..c)
+        .map(|ci| {
+            dense[ci * v..(ci + 1) * v]
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w > 0.0)
+                .map(|(t, &w)| (t as u32, w as f32))
+                .collect()
+        })
+        .collect()
+}
+
+/// The rows linfa is fitted on: class sums (multinomial) or complement sums (complement).
+fn fit_rows(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64> {
+    match params.variant {
+        Variant::Multinomial => dense.to_vec(),
+        Variant::Complement => {
+            let mut total = vec![0f64; v];
+            for ci in 0..c {
+                for (t, x) in dense[ci * v..(ci + 1) * v].iter().enumerate() {
+                    total[t] += x;
+                }
+            }
+            let mut rows = vec![0f64; c * v];
+            for ci in 0..c {
+                for t in 0..v {
+                    rows[ci * v + t] = (total[t] - dense[ci * v + t]).max(0.0);
+                }
+            }
+            rows
+        }
+    }
+}
+
+/// Feature log-probabilities fitted by linfa's multinomial NB on aggregated rows (class-major).
+fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<Vec<f64>, ModelError> {
+    let rows = fit_rows(params, dense, c, v);
+    let records = Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
+    let targets = Array1::from_iter(0..c);
+    let ds = DatasetBase::new(records, targets);
+    let nb = MultinomialNb::params()
+        .alpha(params.alpha)
+        .fit(&ds)
+        .map_err(|e| ModelError::Linfa(e.to_string()))?;
+    let mirror: LinfaMirror = serde_json::to_value(&nb)
+        .and_then(serde_json::from_value)
+        .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
+    let mut out = vec![0f64; c * v];
+    for (label, info) in mirror.class_info {
+        if label >= c || info.feature_log_prob.len() != v {
+            return Err(ModelError::Linfa("unexpected shape of fitted parameters".into()));
+        }
+        out[label * v..(label + 1) * v].copy_from_slice(
+            info.feature_log_prob.as_slice().ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
+        );
+    }
+    Ok(out)
+}
+
+/// The closed form of linfa's multinomial fit: `log((n_ct + α) / (Σ_t n_ct + α V))`.
+pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64> {
+    let rows = fit_rows(params, dense, c, v);
+    let alpha = params.alpha;
+    let mut out = vec![0f64; c * v];
+    for ci in 0..c {
+        let row = &rows[ci * v..(ci + 1) * v];
+        let denom = (row.iter().sum::<f64>() + alpha * v as f64).ln();
+        for (t, x) in row.iter().enumerate() {
+            out[ci * v + t] = (x + alpha).ln() - denom;
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+struct LinfaMirror {
+    class_info: HashMap<usize, LinfaClassInfo>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct LinfaClassInfo {
+    class_count: usize,
+    prior: f64,
+    feature_count: Array1<f64>,
+    feature_log_prob: Array1<f64>,
+}
+
+fn argmax(s: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, v) in s.iter().enumerate() {
+        if *v > s[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn softmax(s: &[f64], temperature: f64) -> Vec<f64> {
+    let t = if temperature > 0.0 { temperature } else { 1.0 };
+    let max = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = s.iter().map(|x| ((x - max) / t).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|e| e / sum).collect()
+}
+
+/// Temperature minimising the negative log-likelihood of out-of-fold scores (golden section
+/// search on log T).
+fn fit_temperature(oof: &[(usize, Vec<f64>)]) -> f64 {
+    let nll = |log_t: f64| -> f64 {
+        let t = log_t.exp();
+        oof.iter().map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln()).sum::<f64>()
+    };
+    let (mut a, mut b) = (-12.0f64, 8.0f64);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let mut x1 = b - g * (b - a);
+    let mut x2 = a + g * (b - a);
+    let (mut f1, mut f2) = (nll(x1), nll(x2));
+    for _ in 0..80 {
+        if f1 < f2 {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            f1 = nll(x1);
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            f2 = nll(x2);
+        }
+    }
+    round6(((a + b) / 2.0).exp())
+}
+
+/// Per-label thresholds: the lowest confidence at which held-out predictions of that label
+/// reach the target precision. Labels with fewer than 10 predictions use the global threshold.
+fn review_thresholds(preds: &mut [(usize, f64, bool)], c: usize, target: f64) -> (BTreeMap<usize, f64>, f64) {
+    fn threshold_for(mut p: Vec<(f64, bool)>, target: f64) -> f64 {
+        // Highest confidence first; walk down while precision of the kept set stays >= target.
+        p.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut correct = 0usize;
+        let mut best = 1.0;
+        for (i, (conf, ok)) in p.iter().enumerate() {
+            if *ok {
+                correct += 1;
+            }
+            if correct as f64 / (i + 1) as f64 >= target {
+                best = *conf;
+            }
+        }
+        best
+    }
+    let global = threshold_for(preds.iter().map(|p| (p.1, p.2)).collect(), target);
+    let mut out = BTreeMap::new();
+    for ci in 0..c {
+        let p: Vec<(f64, bool)> = preds.iter().filter(|p| p.0 == ci).map(|p| (p.1, p.2)).collect();
+        if p.len() >= 10 {
+            out.insert(ci, threshold_for(p, target));
+        }
+    }
+    (out, global)
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(label: usize, words: &str) -> TrainDoc {
+        TrainDoc { label, terms: words.split_whitespace().map(|w| (w.to_string(), 1.0)).collect() }
+    }
+
+    fn corpus() -> Vec<TrainDoc> {
+        let mut d = Vec::new();
+        for i in 0..12 {
+            d.push(doc(0, &format!("tari imu pagamento rata{} scadenza", i % 3)));
+            d.push(doc(1, &format!("residenza anagrafe certificato carta{} identita", i % 4)));
+            d.push(doc(2, &format!("buca strada lampione marciapiede{} asfalto", i % 2)));
+        }
+        d
+    }
+
+    fn labels() -> Vec<String> {
+        vec!["tributi".into(), "anagrafe".into(), "lavori".into()]
+    }
+
+    #[test]
+    fn trains_scores_and_round_trips_byte_for_byte() {
+        for variant in [Variant::Complement, Variant::Multinomial] {
+            let params = TrainParams { variant, ..TrainParams::default() };
+            let m = Model::train(labels(), &corpus(), params, None, "2026-01-01T00:00:00Z".into())
+                .expect("train");
+            let s = m.score(&[("imu".into(), 1.0), ("scadenza".into(), 1.0)]);
+            assert_eq!(s.best().0, 0);
+            assert!(s.probs.iter().all(|p| (0.0..=1.0).contains(p)));
+            let bytes = m.to_bytes();
+            let back = Model::from_bytes(&bytes).expect("load");
+            assert_eq!(back.to_bytes(), bytes);
+            let s2 = back.score(&[("imu".into(), 1.0), ("scadenza".into(), 1.0)]);
+            assert_eq!(s.probs, s2.probs);
+            let again = Model::train(labels(), &corpus(), m.header().params.clone(), None, "2026-01-01T00:00:00Z".into())
+                .expect("train");
+            assert_eq!(again.to_bytes(), bytes, "training is deterministic");
+        }
+    }
+
+    #[test]
+    fn our_sparse_scorer_agrees_with_linfa_predict() {
+        let params = TrainParams { variant: Variant::Multinomial, ..TrainParams::default() };
+        let m = Model::train(labels(), &corpus(), params, None, String::new()).expect("train");
+        let rows: Vec<Vec<(String, f32)>> = corpus().into_iter().map(|d| d.terms).collect();
+        let (ours, theirs) = m.linfa_check(&rows).expect("linfa");
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn corrupted_files_are_refused() {
+        let m = Model::train(labels(), &corpus(), TrainParams::default(), None, String::new()).expect("train");
+        let mut bytes = m.to_bytes();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Corrupt(_))));
+        assert!(matches!(Model::from_bytes(b"hello"), Err(ModelError::BadMagic)));
+        let truncated = &m.to_bytes()[..40];
+        assert!(Model::from_bytes(truncated).is_err());
+    }
+
+    #[test]
+    fn incremental_update_learns_new_terms_and_labels() {
+        let mut m = Model::train(labels(), &corpus(), TrainParams::default(), None, String::new()).expect("train");
+        let before = m.header().version.clone();
+        let docs: Vec<(String, Vec<(String, f32)>)> = (0..8)
+            .map(|_| ("cimiteri".to_string(), vec![("loculo".to_string(), 1.0), ("cimitero".to_string(), 1.0)]))
+            .collect();
+        m.update(&docs, String::new()).expect("update");
+        assert_ne!(m.header().version, before);
+        assert_eq!(m.header().parent_version.as_deref(), Some(before.as_str()));
+        let s = m.score(&[("loculo".into(), 1.0)]);
+        assert_eq!(m.labels()[s.best().0], "cimiteri");
+        let back = Model::from_bytes(&m.to_bytes()).expect("load");
+        assert_eq!(back.score(&[("loculo".into(), 1.0)]).probs, s.probs);
+    }
+
+    #[test]
+    fn bad_params_are_refused() {
+        let p = TrainParams { alpha: 0.0, ..TrainParams::default() };
+        assert!(matches!(Model::train(labels(), &corpus(), p, None, String::new()), Err(ModelError::Params(_))));
+    }
+}

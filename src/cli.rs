@@ -1,0 +1,137 @@
+//! Command-line arguments (clap derive). No logic here: `main` turns these into the commands'
+//! validated `Args`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Classifies the e-mail of an Italian comune's URP by topic and counts it for the yearly theme
+/// tables.
+#[derive(Debug, Parser)]
+#[command(name = "urpmail", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (repeat for more). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Table,
+}
+
+/// Naive-Bayes variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantArg {
+    Complement,
+    Multinomial,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify messages: one JSON object per message on stdout (JSON Lines).
+    Classify {
+        /// .eml files, directories (recursive), Maildirs or mbox files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Model file.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Rules file, or `none` for the model alone (its labels become the taxonomy).
+        #[arg(long, default_value = "none")]
+        rules: String,
+        /// Add the explanation: top topics with scores and the terms that decided.
+        #[arg(long)]
+        explain: bool,
+        /// Worker threads (0 = all cores). Output order does not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Largest message accepted, in bytes; larger ones are recorded skips.
+        #[arg(long, default_value_t = 25 * 1024 * 1024)]
+        max_message_bytes: usize,
+    },
+    /// Train a model from a corpus with one sub-folder per label, one message per file.
+    Train {
+        /// Corpus directory: DIR/<label>/<message files>.
+        #[arg(long)]
+        data: PathBuf,
+        /// Model file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Rules file whose taxonomy the labels must match, or `none`.
+        #[arg(long, default_value = "none")]
+        rules: String,
+        /// Analyzer language.
+        #[arg(long, default_value = "it", value_parser = ["it", "en"])]
+        language: String,
+        /// Naive-Bayes variant.
+        #[arg(long, value_enum, default_value_t = VariantArg::Complement)]
+        variant: VariantArg,
+        /// Additive smoothing.
+        #[arg(long, default_value_t = 0.3)]
+        alpha: f64,
+        /// Use raw term counts instead of log(1 + tf).
+        #[arg(long)]
+        no_tf_log: bool,
+        /// Do not weight terms by inverse document frequency.
+        #[arg(long)]
+        no_idf: bool,
+        /// Do not normalise document vectors to unit length.
+        #[arg(long)]
+        no_length_norm: bool,
+        /// Weight-normalised complement NB (Rennie et al. 2003).
+        #[arg(long)]
+        weight_norm: bool,
+        /// Add adjacent-stem bigrams as features.
+        #[arg(long)]
+        bigrams: bool,
+        /// How many times a subject term counts compared to a body term.
+        #[arg(long, default_value_t = 2.0)]
+        subject_weight: f32,
+        /// Drop terms seen in fewer documents.
+        #[arg(long, default_value_t = 1)]
+        min_df: u32,
+        /// Precision the per-topic review thresholds aim for.
+        #[arg(long, default_value_t = 0.9)]
+        review_precision: f64,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Evaluate a model on a labelled corpus (same layout as `train`).
+    Eval {
+        /// Corpus directory: DIR/<label>/<message files>.
+        #[arg(long)]
+        data: PathBuf,
+        /// Model file.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Rules file, or `none`.
+        #[arg(long, default_value = "none")]
+        rules: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+}

@@ -1,0 +1,176 @@
+//! The CLI commands. Each takes validated arguments and writers; none prints on its own, so they
+//! are testable in-process. Logs go through `tracing` (stderr).
+
+pub mod classify;
+pub mod eval;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use crate::classify::Classifier;
+use crate::classify::bayes::{Model, ModelError};
+use crate::parse::{self, Limits, ParsedMail, SourceMeta};
+use crate::source::local;
+
+/// Errors a command reports. `exit_code` tells the supervisor what kind of failure it was.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A model file that cannot be used: fix or retrain it.
+    #[error("{path}: {source}")]
+    Model { path: PathBuf, source: ModelError },
+    /// A bad input file or argument the user gave.
+    #[error("{0}")]
+    Input(String),
+    /// I/O while running.
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    /// Building the model failed.
+    #[error("training failed: {0}")]
+    Train(ModelError),
+    /// Classifier assembly failed.
+    #[error(transparent)]
+    Classifier(#[from] crate::classify::ClassifierError),
+}
+
+impl Error {
+    /// 2 for problems with what the user gave (arguments, files, model), 1 for failures while
+    /// running.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Model { .. } | Error::Input(_) | Error::Classifier(_) => 2,
+            Error::Io { .. } | Error::Train(_) => 1,
+        }
+    }
+}
+
+impl From<local::SourceError> for Error {
+    fn from(e: local::SourceError) -> Self {
+        Error::Input(e.to_string())
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load_model(path: &Path) -> Result<Model, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
+    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
+}
+
+/// What `--rules` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesChoice {
+    /// `--rules none`: the model alone decides; its labels are the taxonomy.
+    None,
+    /// A rules file.
+    File(PathBuf),
+}
+
+impl RulesChoice {
+    /// Parses the `--rules` argument.
+    pub fn parse(s: &str) -> Self {
+        if s == "none" { RulesChoice::None } else { RulesChoice::File(PathBuf::from(s)) }
+    }
+}
+
+/// Builds the classifier for `--model` / `--rules`.
+pub fn build_classifier(model: Option<&Path>, rules: &RulesChoice) -> Result<Classifier, Error> {
+    match rules {
+        RulesChoice::None => {
+            let path = model.ok_or_else(|| {
+                Error::Input("--rules none needs a model: pass --model FILE (train one with `urpmail train`)".into())
+            })?;
+            Ok(Classifier::model_only(load_model(path)?))
+        }
+        RulesChoice::File(p) => Err(Error::Input(format!(
+            "{}: keyword rules are not available in this build; use --rules none",
+            p.display()
+        ))),
+    }
+}
+
+/// A rayon pool with `threads` workers (0 = all cores).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Current Unix time.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Training time for model headers: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+pub fn trained_at() -> Result<String, Error> {
+    let ts = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp")))?,
+        Err(_) => now(),
+    };
+    let dt = time::OffsetDateTime::from_unix_timestamp(ts)
+        .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={ts} is out of range")))?;
+    Ok(dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+}
+
+/// A labelled corpus: `DIR/<label>/**/<file>`, one message per file. Labels sorted.
+#[derive(Debug)]
+pub struct Corpus {
+    pub labels: Vec<String>,
+    /// (label index, file path)
+    pub files: Vec<(usize, PathBuf)>,
+}
+
+/// Lists a labelled corpus directory.
+pub fn read_corpus(dir: &Path) -> Result<Corpus, Error> {
+    let io = |e: std::io::Error| Error::Input(format!("{}: {e}", dir.display()));
+    let mut label_dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    label_dirs.sort();
+    let mut labels = Vec::new();
+    let mut files = Vec::new();
+    for d in label_dirs {
+        let label = d.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let items = local::expand(std::slice::from_ref(&d))?;
+        let mut n = 0;
+        for item in items {
+            let (local::Item::File(p) | local::Item::Mbox(p)) = item;
+            files.push((labels.len(), p));
+            n += 1;
+        }
+        if n > 0 {
+            labels.push(label);
+        }
+    }
+    if labels.len() < 2 {
+        return Err(Error::Input(format!(
+            "{}: a corpus needs at least two label folders with files (DIR/<label>/<message>)",
+            dir.display()
+        )));
+    }
+    // Re-index labels after dropping empty folders.
+    Ok(Corpus { labels, files })
+}
+
+/// Parses one corpus file for training/evaluation; `None` (with a warning) if unreadable.
+pub fn parse_file(path: &Path, limits: &Limits) -> Option<(ParsedMail, Vec<u8>)> {
+    let raw = local::read_file(path, limits.max_message_bytes);
+    let bytes = match raw.bytes {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "skipping unreadable file");
+            return None;
+        }
+    };
+    match parse::parse(&bytes, SourceMeta { seen_at: raw.seen_at, now: now() }, limits) {
+        Ok(p) => Some((p, bytes)),
+        Err(reason) => {
+            tracing::warn!(file = %path.display(), reason = %reason, "skipping file that is not a message");
+            None
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Small shared types of the pipeline: channels, exclusion reasons, skip reasons, decision
+//! provenance. Topics live in [`crate::classify::taxonomy`].
+
+use std::fmt;
+
+/// How a message reached the comune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// Ordinary e-mail.
+    Email,
+    /// Posta elettronica certificata (a transport or anomaly envelope was unwrapped).
+    Pec,
+}
+
+impl Channel {
+    /// Stable identifier used in outputs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Pec => "pec",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a message is not a citizen's request and is never counted in the theme tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExclusionReason {
+    /// PEC receipts and provider notices (accettazione, consegna, anomalie di consegna...).
+    PecReceipt,
+    /// Automatic replies (out of office, vacation, RFC 3834).
+    AutoReply,
+    /// Bounces and delivery status notifications.
+    Bounce,
+    /// Newsletters, mailing lists and bulk mail.
+    Bulk,
+    /// Mail from the comune's own offices or systems (configured domains and addresses).
+    Internal,
+}
+
+impl ExclusionReason {
+    /// All reasons, in the order reports list them.
+    pub const ALL: [ExclusionReason; 5] = [
+        ExclusionReason::PecReceipt,
+        ExclusionReason::AutoReply,
+        ExclusionReason::Bounce,
+        ExclusionReason::Bulk,
+        ExclusionReason::Internal,
+    ];
+
+    /// Stable identifier used in outputs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExclusionReason::PecReceipt => "pec-receipt",
+            ExclusionReason::AutoReply => "auto-reply",
+            ExclusionReason::Bounce => "bounce",
+            ExclusionReason::Bulk => "bulk",
+            ExclusionReason::Internal => "internal",
+        }
+    }
+
+    /// Parses the stable identifier back.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Italian label for staff-facing reports.
+    pub fn label_it(self) -> &'static str {
+        match self {
+            ExclusionReason::PecReceipt => "Ricevute e avvisi PEC",
+            ExclusionReason::AutoReply => "Risposte automatiche",
+            ExclusionReason::Bounce => "Mancati recapiti",
+            ExclusionReason::Bulk => "Newsletter e posta massiva",
+            ExclusionReason::Internal => "Posta interna del Comune",
+        }
+    }
+}
+
+impl fmt::Display for ExclusionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a message could not be read at all. It is recorded, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Zero bytes.
+    Empty,
+    /// Larger than the configured maximum.
+    TooLarge { size: usize, limit: usize },
+    /// Not recognisable as an RFC 5322 message.
+    NotAMessage,
+    /// The source could not be read (I/O error), with the error text.
+    Unreadable(String),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Empty => f.write_str("empty message"),
+            SkipReason::TooLarge { size, limit } => {
+                write!(f, "message too large: {size} bytes, limit {limit}")
+            }
+            SkipReason::NotAMessage => f.write_str("not an e-mail message: no headers found"),
+            SkipReason::Unreadable(e) => write!(f, "unreadable: {e}"),
+        }
+    }
+}
+
+/// Which evidence decided the topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecidedBy {
+    /// Keyword rules alone.
+    Rules,
+    /// The naive-Bayes model alone.
+    Model,
+    /// Rules and model agreed.
+    Both,
+    /// Nothing scored: the residual topic was assigned.
+    Fallback,
+    /// The message was excluded before classification.
+    Exclusion,
+}
+
+impl DecidedBy {
+    /// Stable identifier used in outputs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::Rules => "rules",
+            DecidedBy::Model => "model",
+            DecidedBy::Both => "both",
+            DecidedBy::Fallback => "fallback",
+            DecidedBy::Exclusion => "exclusion",
+        }
+    }
+}

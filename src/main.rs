@@ -1,0 +1,115 @@
+//! The `urpmail` binary: parses arguments, sets up logging, dispatches to
+//! [`urpmail::commands`] and maps errors to exit codes (0 ok, 1 failure while running, 2 bad
+//! arguments or input files). The only place that prints errors.
+
+#![allow(clippy::print_stderr)]
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use cli::{Cli, Command, LogFormat, ReportFormat, VariantArg};
+use urpmail::classify::bayes::{TrainParams, Variant};
+use urpmail::commands::{self, RulesChoice};
+use urpmail::parse::Limits;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.downcast_ref::<commands::Error>().map_or(1, commands::Error::exit_code);
+            eprintln!("urpmail: error: {e:#}");
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let default = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => "warn,urpmail=info",
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match cli.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.compact().init(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let progress = !cli.quiet;
+    match cli.command {
+        Command::Classify { paths, model, rules, explain, threads, max_message_bytes } => {
+            let args = commands::classify::Args {
+                paths,
+                model,
+                rules: RulesChoice::parse(&rules),
+                explain,
+                threads,
+                limits: Limits { max_message_bytes, ..Limits::default() },
+                progress,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            commands::classify::run(&args, &mut out)?;
+        }
+        Command::Train {
+            data,
+            out,
+            rules,
+            language,
+            variant,
+            alpha,
+            no_tf_log,
+            no_idf,
+            no_length_norm,
+            weight_norm,
+            bigrams,
+            subject_weight,
+            min_df,
+            review_precision,
+            threads,
+        } => {
+            let params = TrainParams {
+                variant: match variant {
+                    VariantArg::Complement => Variant::Complement,
+                    VariantArg::Multinomial => Variant::Multinomial,
+                },
+                alpha,
+                tf_log: !no_tf_log,
+                idf: !no_idf,
+                length_norm: !no_length_norm,
+                weight_norm,
+                bigrams,
+                subject_weight,
+                min_df,
+                language,
+                review_precision,
+            };
+            let args = commands::train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads };
+            commands::train::run(&args)?;
+        }
+        Command::Eval { data, model, rules, format, threads } => {
+            let args = commands::eval::Args { data, model, rules: RulesChoice::parse(&rules), threads };
+            let report = commands::eval::run(&args)?;
+            let text = match format {
+                ReportFormat::Json => serde_json::to_string_pretty(&report).context("serialising report")? + "\n",
+                ReportFormat::Table => urpmail::eval::to_table(&report),
+            };
+            std::io::stdout().write_all(text.as_bytes()).context("writing report")?;
+        }
+    }
+    Ok(())
+}

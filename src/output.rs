@@ -1,0 +1,111 @@
+//! JSON output types, kept apart from the pipeline's internals so the formats change only on
+//! purpose (additively, with `schema_version`).
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::classify::taxonomy::Taxonomy;
+use crate::pipeline::Outcome;
+
+/// Version of the `classify` JSON Lines records.
+pub const CLASSIFY_SCHEMA_VERSION: u32 = 1;
+
+/// One line of `urpmail classify`.
+#[derive(Debug, Serialize)]
+pub struct ClassifyRecord {
+    pub schema_version: u32,
+    pub source: String,
+    pub message_id: Option<String>,
+    /// ISO 8601 with offset.
+    pub date: Option<String>,
+    pub date_source: &'static str,
+    pub channel: &'static str,
+    pub topic: String,
+    pub topic_label: String,
+    pub confidence: f64,
+    pub decided_by: &'static str,
+    pub review: bool,
+    pub review_reasons: Vec<&'static str>,
+    pub tipologia: Option<String>,
+    pub excluded: Option<&'static str>,
+    pub skipped: Option<String>,
+    pub pec: Option<PecRecord>,
+    pub taxonomy: String,
+    pub model_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// PEC facts of a message.
+#[derive(Debug, Serialize)]
+pub struct PecRecord {
+    pub envelopes: Vec<&'static str>,
+    pub receipt: Option<String>,
+}
+
+/// Why the decision was made (`--explain`).
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub top_topics: Vec<ScoredTopic>,
+    pub model_terms: Vec<TermWeight>,
+    pub exclusion_signal: Option<&'static str>,
+}
+
+/// A topic with its score.
+#[derive(Debug, Serialize)]
+pub struct ScoredTopic {
+    pub topic: String,
+    pub score: f64,
+}
+
+/// A term with its contribution.
+#[derive(Debug, Serialize)]
+pub struct TermWeight {
+    pub term: String,
+    pub weight: f64,
+}
+
+impl ClassifyRecord {
+    /// Builds the record of an outcome.
+    pub fn new(o: &Outcome, taxonomy: &Taxonomy, model_version: Option<&str>, explain: bool) -> Self {
+        let d = &o.decision;
+        let topic = taxonomy.topic(d.topic);
+        let pec = (!o.pec_envelopes.is_empty() || o.pec_receipt.is_some()).then(|| PecRecord {
+            envelopes: o.pec_envelopes.iter().map(|e| e.as_str()).collect(),
+            receipt: o.pec_receipt.clone(),
+        });
+        ClassifyRecord {
+            schema_version: CLASSIFY_SCHEMA_VERSION,
+            source: o.source.clone(),
+            message_id: o.message_id.clone(),
+            date: o.date.and_then(|d| d.format(&Rfc3339).ok()),
+            date_source: o.date_source.as_str(),
+            channel: o.channel.as_str(),
+            topic: topic.id.clone(),
+            topic_label: topic.label.clone(),
+            confidence: d.confidence,
+            decided_by: if o.exclusion.is_some() { "exclusion" } else { d.decided_by.as_str() },
+            review: d.review && o.exclusion.is_none() && o.skipped.is_none(),
+            review_reasons: if o.exclusion.is_none() && o.skipped.is_none() { d.review_reasons.clone() } else { Vec::new() },
+            tipologia: None,
+            excluded: o.exclusion.map(|e| e.reason.as_str()),
+            skipped: o.skipped.as_ref().map(ToString::to_string),
+            pec,
+            taxonomy: taxonomy.id.clone(),
+            model_version: model_version.map(str::to_string),
+            explanation: explain.then(|| Explanation {
+                top_topics: d
+                    .top
+                    .iter()
+                    .map(|(t, s)| ScoredTopic { topic: taxonomy.topic(*t).id.clone(), score: *s })
+                    .collect(),
+                model_terms: d
+                    .model_terms
+                    .iter()
+                    .map(|(t, w)| TermWeight { term: t.clone(), weight: *w })
+                    .collect(),
+                exclusion_signal: o.exclusion.map(|e| e.signal),
+            }),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The pure function from a raw message to an [`Outcome`]: parse → exclusions → clean →
+//! terms → decision. No I/O; the same code serves `classify`, `train`, `eval` and the daemon.
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::classify::taxonomy::hex;
+use crate::classify::{Classifier, Decision, features};
+use crate::domain::{Channel, SkipReason};
+use crate::parse::exclude::{Exclusion, ExclusionConfig, exclusion};
+use crate::parse::pec::Envelope;
+use crate::parse::{self, DateSource, Limits, ParsedMail, SourceMeta};
+use crate::source::RawMessage;
+use crate::text::{Analyzer, clean};
+
+/// Everything a run needs besides the messages: loaded once, shared by all threads.
+#[derive(Debug)]
+pub struct Engine {
+    pub classifier: Classifier,
+    pub exclusions: ExclusionConfig,
+    pub limits: Limits,
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub source: String,
+    /// Deduplication key: hash of the Message-ID, else of stable headers and the body start.
+    pub content_key: String,
+    pub message_id: Option<String>,
+    pub date: Option<OffsetDateTime>,
+    pub date_source: DateSource,
+    pub channel: Channel,
+    pub decision: Decision,
+    pub exclusion: Option<Exclusion>,
+    pub skipped: Option<SkipReason>,
+    pub pec_envelopes: Vec<Envelope>,
+    pub pec_receipt: Option<String>,
+    pub text_truncated: bool,
+}
+
+/// Processes one raw message. Never panics on input: unreadable bytes become a skip.
+pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: i64) -> Outcome {
+    let bytes = match &raw.bytes {
+        Ok(b) => b,
+        Err(e) => return skipped(engine, raw, SkipReason::Unreadable(e.clone()), content_hash(raw.source.as_bytes())),
+    };
+    let meta = SourceMeta { seen_at: raw.seen_at, now };
+    let parsed = match parse::parse(bytes, meta, &engine.limits) {
+        Ok(p) => p,
+        Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
+    };
+    let excluded = exclusion(&parsed, &engine.exclusions);
+    let terms = message_terms(engine.classifier.features(), analyzer, &parsed);
+    let decision = engine.classifier.decide(&terms);
+    Outcome {
+        source: raw.source.clone(),
+        content_key: content_key(&parsed, bytes),
+        message_id: parsed.message_id.clone(),
+        date: parsed.date,
+        date_source: parsed.date_source,
+        channel: parsed.channel,
+        decision,
+        exclusion: excluded,
+        skipped: None,
+        pec_envelopes: parsed.pec.as_ref().map(|p| p.envelopes.clone()).unwrap_or_default(),
+        pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
+        text_truncated: parsed.text_truncated,
+    }
+}
+
+/// The weighted terms of a parsed message, after body cleaning.
+pub fn message_terms(
+    cfg: &features::FeatureConfig,
+    analyzer: &mut Analyzer,
+    parsed: &ParsedMail,
+) -> Vec<(String, f32)> {
+    let body = clean::clean_body(&parsed.body, is_forward(&parsed.subject_raw));
+    features::extract(analyzer, &parsed.subject, &body, cfg)
+}
+
+/// True when the subject's first prefix is a forward (`I:`, `Fw:`, `Inoltra:`), looking
+/// through PEC prefixes.
+pub fn is_forward(subject_raw: &str) -> bool {
+    let mut s = subject_raw.trim_start();
+    loop {
+        let lower = s.to_lowercase();
+        if let Some(rest) = ["posta certificata:", "anomalia messaggio:"].iter().find_map(|p| lower.strip_prefix(p)) {
+            s = &s[s.len() - rest.len()..];
+            s = s.trim_start();
+            continue;
+        }
+        return ["i:", "fw:", "fwd:", "inoltra:", "inoltro:", "tr:", "wg:"].iter().any(|p| lower.starts_with(p));
+    }
+}
+
+fn skipped(engine: &Engine, raw: &RawMessage, reason: SkipReason, key: String) -> Outcome {
+    Outcome {
+        source: raw.source.clone(),
+        content_key: key,
+        message_id: None,
+        date: None,
+        date_source: DateSource::None,
+        channel: Channel::Email,
+        decision: engine.classifier.decide(&[]),
+        exclusion: None,
+        skipped: Some(reason),
+        pec_envelopes: Vec::new(),
+        pec_receipt: None,
+        text_truncated: false,
+    }
+}
+
+fn content_hash(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes)[..16])
+}
+
+/// Message-ID when present (the same message delivered twice has the same key); otherwise a
+/// hash of the sender, date, subject and body, which survive re-delivery.
+fn content_key(p: &ParsedMail, bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    if let Some(id) = &p.message_id {
+        h.update(b"mid\0");
+        h.update(id.trim_matches(['<', '>']).as_bytes());
+    } else {
+        h.update(b"hdr\0");
+        h.update(p.from.as_deref().unwrap_or("").as_bytes());
+        h.update(b"\0");
+        h.update(p.date.map(|d| d.unix_timestamp()).unwrap_or(0).to_le_bytes());
+        h.update(p.subject_raw.as_bytes());
+        h.update(b"\0");
+        let body = p.body.trim();
+        let cut = body.char_indices().nth(2000).map_or(body.len(), |(i, _)| i);
+        h.update(body[..cut].as_bytes());
+        if p.body.trim().is_empty() {
+            h.update(bytes);
+        }
+    }
+    hex(&h.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_forward;
+
+    #[test]
+    fn forward_detection_looks_through_pec_prefixes() {
+        assert!(is_forward("I: bolletta"));
+        assert!(is_forward("POSTA CERTIFICATA: Fw: verbale"));
+        assert!(!is_forward("R: I: bolletta"));
+        assert!(!is_forward("Info"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The analyzer: a chain of small filters over the text (after tantivy's design).
+//!
+//! lower-case → split on non-letters → elisions (`dell'anagrafe` → `dell` + `anagrafe`) →
+//! apostrophe-accents (`perche'` → `perché`) → stop words → Snowball stem → accent folding.
+//!
+//! Stemming dominates the cost, so each distinct word is stemmed once per analyzer (a cache);
+//! create one analyzer per thread.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::stopwords;
+
+/// Language of the stop list and stemmer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    Italian,
+    English,
+}
+
+impl Language {
+    /// Stable identifier (`it`, `en`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Italian => "it",
+            Language::English => "en",
+        }
+    }
+
+    /// Parses `it` / `en`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "it" => Some(Language::Italian),
+            "en" => Some(Language::English),
+            _ => None,
+        }
+    }
+}
+
+fn stop_set(lang: Language) -> &'static HashSet<&'static str> {
+    static IT: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    static EN: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    match lang {
+        Language::Italian => IT.get_or_init(|| stopwords::ITALIAN.iter().copied().collect()),
+        Language::English => EN.get_or_init(|| stopwords::ENGLISH.iter().copied().collect()),
+    }
+}
+
+/// Stems cached per analyzer; bounded so a hostile message cannot grow it without limit.
+const CACHE_LIMIT: usize = 200_000;
+
+/// Turns text into terms. Not `Sync`: one per thread.
+pub struct Analyzer {
+    lang: Language,
+    stemmer: Stemmer,
+    cache: HashMap<String, Option<String>>,
+    word: String,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("lang", &self.lang).field("cached", &self.cache.len()).finish()
+    }
+}
+
+impl Analyzer {
+    /// A new analyzer for `lang`.
+    pub fn new(lang: Language) -> Self {
+        let algo = match lang {
+            Language::Italian => Algorithm::Italian,
+            Language::English => Algorithm::English,
+        };
+        Analyzer { lang, stemmer: Stemmer::create(algo), cache: HashMap::new(), word: String::new() }
+    }
+
+    /// The analyzer's language.
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    /// Appends the terms of `text` to `out`, stopping after `max_terms` terms in `out`.
+    pub fn terms_into(&mut self, text: &str, out: &mut Vec<String>, max_terms: usize) {
+        let mut chars = text.chars().peekable();
+        let mut word = std::mem::take(&mut self.word);
+        word.clear();
+        loop {
+            if out.len() >= max_terms {
+                break;
+            }
+            let next = chars.next();
+            match next {
+                Some(c) if c.is_alphanumeric() => {
+                    for l in c.to_lowercase() {
+                        word.push(l);
+                    }
+                }
+                Some(c) if is_apostrophe(c) && !word.is_empty() => {
+                    let followed_by_letter = chars.peek().is_some_and(|n| n.is_alphabetic());
+                    if self.lang == Language::Italian && !followed_by_letter {
+                        // "perche'", "piu'", "citta'": an accent typed as an apostrophe.
+                        accent_last_vowel(&mut word);
+                    }
+                    // Elision ("dell'anagrafe", "l'IMU") or English clitic ("don't"): the part
+                    // before the apostrophe is a word of its own (usually a stop word).
+                    self.emit(&word, out);
+                    word.clear();
+                }
+                other => {
+                    if !word.is_empty() {
+                        self.emit(&word, out);
+                        word.clear();
+                    }
+                    if other.is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+        word.clear();
+        self.word = word;
+    }
+
+    /// Terms of `text` as a new vector.
+    pub fn terms(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.terms_into(text, &mut out, usize::MAX);
+        out
+    }
+
+    /// The normalised form of one word, as rules match it: `None` for stop words and noise.
+    pub fn normalize_word(&mut self, word: &str) -> Option<String> {
+        let mut out = Vec::with_capacity(1);
+        self.terms_into(word, &mut out, 1);
+        out.pop()
+    }
+
+    fn emit(&mut self, word: &str, out: &mut Vec<String>) {
+        if let Some(cached) = self.cache.get(word) {
+            if let Some(t) = cached {
+                out.push(t.clone());
+            }
+            return;
+        }
+        let term = self.analyze_word(word);
+        if self.cache.len() < CACHE_LIMIT {
+            self.cache.insert(word.to_string(), term.clone());
+        }
+        if let Some(t) = term {
+            out.push(t);
+        }
+    }
+
+    fn analyze_word(&self, word: &str) -> Option<String> {
+        let count = word.chars().count();
+        if count < 2 || count > 40 {
+            return None;
+        }
+        if word.chars().all(|c| c.is_ascii_digit()) {
+            // Three-digit numbers name forms and laws ("730", "104", "241"); others (dates,
+            // amounts, phone numbers) are noise.
+            return (count == 3).then(|| word.to_string());
+        }
+        let folded = fold_accents(word);
+        if stop_set(self.lang).contains(folded.as_str()) {
+            return None;
+        }
+        let stem = self.stemmer.stem(word);
+        let stem = fold_accents(&stem);
+        (stem.chars().count() >= 2).then_some(stem)
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{b4}')
+}
+
+fn accent_last_vowel(word: &mut String) {
+    let Some(last) = word.pop() else { return };
+    let acute = matches!(word.as_str(), "perch" | "poich" | "affinch" | "bench" | "sicch" | "n" | "finch");
+    let accented = match last {
+        'a' => 'à',
+        'e' if acute => 'é',
+        'e' => 'è',
+        'i' => 'ì',
+        'o' => 'ò',
+        'u' => 'ù',
+        other => other,
+    };
+    word.push(accented);
+}
+
+/// Folds Latin accents to ASCII (`città` → `citta`), leaving other letters alone.
+pub fn fold_accents(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elisions_and_accents_meet_the_same_term() {
+        let mut a = Analyzer::new(Language::Italian);
+        assert_eq!(a.terms("dell'anagrafe"), a.terms("anagrafe"));
+        assert_eq!(a.terms("dell’anagrafe"), a.terms("Anagrafe"));
+        assert_eq!(a.terms("citta'"), a.terms("città"));
+        assert_eq!(a.terms("perche'"), Vec::<String>::new());
+        assert_eq!(a.terms("PIU' e' l'IMU"), a.terms("imu"));
+    }
+
+    #[test]
+    fn stems_and_drops_stop_words_and_noise() {
+        let mut a = Analyzer::new(Language::Italian);
+        let t = a.terms("Vorrei sapere come pagare la TARI del 2024, tel. 3331234567");
+        assert_eq!(t, a.terms("pagamento Tari"));
+        assert_eq!(t.len(), 2);
+        // topic words the Snowball list drops are kept
+        assert!(!a.terms("lavoro casa comune").is_empty());
+        assert_eq!(a.terms("modello 730"), vec!["modell".to_string(), "730".to_string()]);
+    }
+
+    #[test]
+    fn english_analyzer() {
+        let mut a = Analyzer::new(Language::English);
+        assert_eq!(a.terms("The engines are running; don't stop"), vec!["engin", "run", "stop"]);
+    }
+
+    #[test]
+    fn max_terms_bounds_the_output() {
+        let mut a = Analyzer::new(Language::Italian);
+        let mut out = Vec::new();
+        a.terms_into(&"anagrafe ".repeat(1000), &mut out, 10);
+        assert_eq!(out.len(), 10);
+    }
+}

@@ -1,0 +1,262 @@
+//! Body cleaning before tokenising: quoted replies, signatures and mobile footers, privacy
+//! disclaimers, and protocol numbers replaced by a placeholder. What remains is what the citizen
+//! wrote in this message.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Placeholder that replaces protocol numbers ("Prot. n. 0012345 del 12/03/2024").
+pub const PROTOCOL_PLACEHOLDER: &str = " numprotocollo ";
+
+/// Below this many words of new text, a reply keeps its quoted part: a bare "vedi sotto" on top
+/// of a forwarded exchange says nothing by itself.
+const MIN_NEW_WORDS: usize = 4;
+
+struct Patterns {
+    gmail_quote: Regex,
+    gmail_quote_start: Regex,
+    outlook_field: Regex,
+    original_sep: Regex,
+    forward_sep: Regex,
+    footer: Regex,
+    closing: Regex,
+    protocol: Regex,
+    disclaimer_trigger: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let re = |s: &str| Regex::new(s).expect("static regex compiles");
+        Patterns {
+            gmail_quote: re(r"(?i)^\s*(il|in data|on)\b.{0,200}\b(ha scritto|wrote)\s*:?\s*$"),
+            gmail_quote_start: re(r"(?i)^\s*(il|in data|on)\b"),
+            outlook_field: re(r"(?i)^\s*\*?(da|from|inviato|sent|data|date|a|to|cc|oggetto|subject)\s*:\*?\s"),
+            original_sep: re(
+                r"(?i)^\s*(-{2,}\s*(messaggio originale|original message|risposta originale)\s*-{2,}|_{10,})\s*$",
+            ),
+            forward_sep: re(
+                r"(?i)^\s*(-{2,}\s*(messaggio inoltrato|forwarded message|inizio messaggio inoltrato)\s*-{2,}|inizio messaggio inoltrato:|begin forwarded message:)\s*$",
+            ),
+            footer: re(
+                r"(?i)^\s*(inviato da (il mio |dal mio )?(iphone|ipad|smartphone|dispositivo|cellulare|telefono|outlook|samsung|huawei|xiaomi|libero|email\.it|tim|android|mobile)\b.*|inviato dal mio .*|sent from my .*|get outlook for .*|ottieni outlook per .*|scarica outlook per .*|prima di stampare.*|please consider the environment.*|mail priva di virus.*|virus-free.*)$",
+            ),
+            closing: re(
+                r"(?i)^\s*(cordiali saluti|distinti saluti|cordialmente|saluti|un saluto|cari saluti|ringrazio|ringraziando|grazie|grazie mille|buona giornata|buon lavoro|in attesa di (un )?(cortese )?riscontro|resto in attesa.*|best regards|regards|kind regards)[\s,.!]*$",
+            ),
+            protocol: re(
+                r"(?i)\b(prot(?:ocollo)?\.?(?:\s*gen(?:erale)?\.?)?\s*(?:n\.?|nr\.?|num\.?|numero|n°)?\s*[:°]?\s*\d{3,}(?:[/-]\d{2,4})?(?:\s+del(?:l')?\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})?)",
+            ),
+            disclaimer_trigger: re(
+                r"(?i)(d\.?\s?lgs\.?\s*(n\.?\s*)?196|regolamento\s*(\(?ue\)?|europeo)\s*(n\.?\s*)?(2016/)?679|\bgdpr\b|informazioni contenute|ricevuto (questo messaggio )?per errore|destinatari[oa]? (indicat|in indirizzo)|riservat[oaie]|confidential|intended (only )?for|if you (have )?received this|prima di stampare|questo messaggio (e|è) destinato)",
+            ),
+        }
+    })
+}
+
+/// Cleans a body. `is_forward` keeps forwarded content (the citizen forwards the matter itself);
+/// in replies the quoted exchange is dropped.
+pub fn clean_body(body: &str, is_forward: bool) -> String {
+    let p = patterns();
+    let lines: Vec<&str> = body.lines().collect();
+    let cut = quote_cut(&lines, is_forward, p);
+    let mut kept: Vec<&str> = lines[..cut].to_vec();
+    let keep_quoted = is_forward || words(&kept) < MIN_NEW_WORDS;
+    if keep_quoted {
+        // Keep the quoted/forwarded text but not its header lines and quote markers.
+        kept = lines
+            .iter()
+            .copied()
+            .filter(|l| !p.outlook_field.is_match(l) && !p.original_sep.is_match(l) && !p.forward_sep.is_match(l))
+            .filter(|l| !p.gmail_quote.is_match(l))
+            .collect();
+    }
+    let mut out_lines: Vec<String> = kept
+        .iter()
+        .filter(|l| keep_quoted || !l.trim_start().starts_with('>'))
+        .map(|l| l.trim_start_matches(|c: char| c == '>' || c == ' ').to_string())
+        .filter(|l| !p.footer.is_match(l))
+        .collect();
+    cut_signature(&mut out_lines, p);
+    cut_disclaimer(&mut out_lines, p);
+    let text = out_lines.join("\n");
+    p.protocol.replace_all(&text, PROTOCOL_PLACEHOLDER).into_owned()
+}
+
+fn words(lines: &[&str]) -> usize {
+    lines.iter().filter(|l| !l.trim_start().starts_with('>')).map(|l| l.split_whitespace().count()).sum()
+}
+
+/// Index of the first line of quoted material in a reply (or `lines.len()`).
+fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
+    for (i, line) in lines.iter().enumerate() {
+        if p.gmail_quote.is_match(line) {
+            return i;
+        }
+        // Gmail wraps long attributions: "Il giorno ... <addr>" / "ha scritto:".
+        if i + 1 < lines.len()
+            && p.gmail_quote_start.is_match(line)
+            && lines[i + 1].trim().to_lowercase().ends_with("ha scritto:")
+        {
+            return i;
+        }
+        if p.original_sep.is_match(line) {
+            return i;
+        }
+        if !is_forward && p.forward_sep.is_match(line) {
+            return i;
+        }
+        // Outlook block: "Da:" followed within a few lines by another header field.
+        let lower = line.trim_start().to_lowercase();
+        if (lower.starts_with("da:") || lower.starts_with("from:") || lower.starts_with("*da:"))
+            && lines[i + 1..].iter().take(4).filter(|l| p.outlook_field.is_match(l)).count() >= 2
+        {
+            return i;
+        }
+        // A run of "> " lines is a quote even without an attribution line.
+        if line.trim_start().starts_with('>')
+            && lines[i..].iter().take(3).all(|l| l.trim_start().starts_with('>'))
+        {
+            return i;
+        }
+    }
+    lines.len()
+}
+
+/// Drops the signature: after "-- ", or after a closing formula when what follows is short.
+fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
+    if let Some(i) = lines.iter().position(|l| l == "-- " || l == "--") {
+        lines.truncate(i);
+    }
+    let n = lines.len();
+    if n < 2 {
+        return;
+    }
+    // Search closings only in the last part of the message.
+    let start = n / 3;
+    if let Some(i) = (start..n).find(|&i| p.closing.is_match(&lines[i])) {
+        let tail_nonempty = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
+        if tail_nonempty <= 8 {
+            lines.truncate(i);
+        }
+    }
+}
+
+/// Drops a privacy disclaimer: the first paragraph (after the first) with two trigger phrases,
+/// and everything after it. The first paragraph is never cut: a GDPR request starts there.
+fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
+    let mut para_start = 0;
+    let mut first_para_done = false;
+    let mut i = 0;
+    while i <= lines.len() {
+        let end_of_para = i == lines.len() || lines[i].trim().is_empty();
+        if end_of_para {
+            if i > para_start {
+                let para = lines[para_start..i].join(" ");
+                let triggers = p.disclaimer_trigger.find_iter(&para).count();
+                if first_para_done && triggers >= 2 {
+                    lines.truncate(para_start);
+                    return;
+                }
+                first_para_done = true;
+            }
+            para_start = i + 1;
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, forward: bool, must: &[&str], must_not: &[&str]) {
+        let out = clean_body(input, forward);
+        for m in must {
+            assert!(out.contains(m), "missing {m:?} in {out:?}");
+        }
+        for m in must_not {
+            assert!(!out.contains(m), "unexpected {m:?} in {out:?}");
+        }
+    }
+
+    #[test]
+    fn drops_gmail_quotes() {
+        check(
+            "Grazie, ma la TARI risulta ancora non pagata nel vostro sistema.\n\nIl giorno lun 15 gen 2024 alle ore 10:12 Ufficio Tributi <tributi@comune.it> ha scritto:\n> Gentile utente, la pratica edilizia...\n> saluti",
+            false,
+            &["TARI"],
+            &["pratica edilizia", "ha scritto"],
+        );
+        check(
+            "Va bene, porterò i documenti per la residenza domani mattina.\nIl giorno mar 16 gen 2024 alle ore 09:00 Ufficio Anagrafe\n<anagrafe@comune.it> ha scritto:\n\n> Buongiorno, servono i documenti",
+            false,
+            &["residenza"],
+            &["servono"],
+        );
+    }
+
+    #[test]
+    fn drops_outlook_blocks_and_original_message() {
+        check(
+            "Vi sollecito una risposta sulla buca in via Roma, ancora aperta.\n\nDa: URP <urp@comune.it>\nInviato: lunedì 3 giugno 2024 10:00\nA: Mario <m@x.it>\nOggetto: R: buca\n\nGentile cittadino, parcheggio",
+            false,
+            &["buca"],
+            &["parcheggio", "Inviato"],
+        );
+        check(
+            "Ecco i dati richiesti per il contrassegno disabili di mia madre.\n-----Messaggio originale-----\nDa: x\nla biblioteca",
+            false,
+            &["contrassegno"],
+            &["biblioteca"],
+        );
+    }
+
+    #[test]
+    fn keeps_forwarded_content_and_short_replies() {
+        check(
+            "vedete voi\n\n---------- Forwarded message ---------\nDa: Esempio Ambiente <info@x.it>\nOggetto: ritiro ingombranti\n\nIl ritiro ingombranti è fissato",
+            true,
+            &["ritiro ingombranti è fissato", "vedete voi"],
+            &["Forwarded message"],
+        );
+        check("ok\n\nIl giorno lun 1 gen 2024 Ufficio <u@c.it> ha scritto:\n> la mensa scolastica", false, &["mensa scolastica"], &[]);
+    }
+
+    #[test]
+    fn drops_signatures_footers_and_disclaimers() {
+        check(
+            "Chiedo informazioni sul bando per il contributo affitto.\n\nCordiali saluti\nMario Rossi\nTel. 333 1234567\n\nInviato da iPhone",
+            false,
+            &["contributo affitto"],
+            &["Mario Rossi", "iPhone", "333"],
+        );
+        check(
+            "Richiedo copia della delibera di giunta n. 12.\n\nStudio Legale Bianchi\n\nAi sensi del D.lgs. 196/2003 e del Regolamento UE 2016/679 le informazioni contenute in questo messaggio sono riservate.\nThis message is confidential.",
+            false,
+            &["delibera"],
+            &["riservate", "confidential"],
+        );
+    }
+
+    #[test]
+    fn gdpr_request_in_first_paragraph_is_kept() {
+        check(
+            "Ai sensi del Regolamento UE 2016/679 (GDPR) chiedo l'accesso ai miei dati personali e le informazioni contenute nei vostri archivi.",
+            false,
+            &["dati personali"],
+            &[],
+        );
+    }
+
+    #[test]
+    fn replaces_protocol_numbers() {
+        check(
+            "In riferimento alla vostra nota Prot. n. 0012345 del 12/03/2024 e al prot. 4567/2024 chiedo",
+            false,
+            &["numprotocollo"],
+            &["0012345", "4567"],
+        );
+    }
+}
