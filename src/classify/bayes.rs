@@ -17,6 +17,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use linfa::DatasetBase;
 use linfa::traits::Fit;
 use linfa_bayes::MultinomialNb;
@@ -180,7 +182,7 @@ pub struct ModelHeader {
 pub struct Model {
     header: ModelHeader,
     vocab: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     idf: Vec<f32>,
     df: Vec<u32>,
     /// Per class, summed transformed document vectors (sparse, sorted by term).
@@ -270,28 +272,53 @@ impl Model {
             return Err(ModelError::Data(format!("label {:?} has no documents", labels[empty])));
         }
 
-        // Vocabulary: terms with df >= min_df, sorted for deterministic files.
-        let mut df_map: HashMap<&str, u32> = HashMap::new();
+        // Intern every term once (one hash per token), then count document frequencies on ids.
+        let mut interned: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut strings: Vec<&str> = Vec::new();
+        let mut doc_ids: Vec<Vec<(u32, f32)>> = Vec::with_capacity(docs.len());
         for d in docs {
-            let mut seen: Vec<&str> = d.terms.iter().map(|(t, _)| t.as_str()).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for t in seen {
-                *df_map.entry(t).or_insert(0) += 1;
+            let mut ids: Vec<(u32, f32)> = d
+                .terms
+                .iter()
+                .map(|(t, w)| {
+                    let next = strings.len() as u32;
+                    let id = *interned.entry(t.as_str()).or_insert_with(|| {
+                        strings.push(t.as_str());
+                        next
+                    });
+                    (id, *w)
+                })
+                .collect();
+            merge_sorted(&mut ids);
+            doc_ids.push(ids);
+        }
+        let mut df_raw = vec![0u32; strings.len()];
+        for ids in &doc_ids {
+            for &(id, _) in ids {
+                df_raw[id as usize] += 1;
             }
         }
-        let mut vocab: Vec<String> = df_map
-            .iter()
-            .filter(|&(_, &n)| n >= params.min_df)
-            .map(|(t, _)| (*t).to_string())
+        // Vocabulary: terms with df >= min_df, sorted for deterministic files. Bigrams seen in a
+        // single document cannot generalise and would multiply the vocabulary.
+        let bigram_min_df = params.min_df.max(2);
+        let mut kept: Vec<u32> = (0..strings.len() as u32)
+            .filter(|&i| {
+                let min = if strings[i as usize].contains('_') { bigram_min_df } else { params.min_df };
+                df_raw[i as usize] >= min
+            })
             .collect();
-        vocab.sort_unstable();
-        if vocab.is_empty() {
+        kept.sort_unstable_by(|&a, &b| strings[a as usize].cmp(strings[b as usize]));
+        if kept.is_empty() {
             return Err(ModelError::Data("no terms in the training documents".into()));
         }
-        let index: HashMap<String, u32> =
+        let mut remap = vec![u32::MAX; strings.len()];
+        for (new, &old) in kept.iter().enumerate() {
+            remap[old as usize] = new as u32;
+        }
+        let vocab: Vec<String> = kept.iter().map(|&i| strings[i as usize].to_string()).collect();
+        let df: Vec<u32> = kept.iter().map(|&i| df_raw[i as usize]).collect();
+        let index: FxHashMap<String, u32> =
             vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let df: Vec<u32> = vocab.iter().map(|t| df_map.get(t.as_str()).copied().unwrap_or(0)).collect();
         let n_docs = docs.len() as f64;
         let idf: Vec<f32> = df.iter().map(|&d| idf_value(n_docs, f64::from(d))).collect();
 
@@ -336,8 +363,22 @@ impl Model {
             .zip(class_docs.iter().copied())
             .collect();
 
-        let vectors: Vec<(usize, Vec<(u32, f32)>)> =
-            docs.iter().map(|d| (d.label, model.vectorize(&d.terms).0)).collect();
+        let vectors: Vec<(usize, Vec<(u32, f32)>)> = docs
+            .iter()
+            .zip(doc_ids)
+            .map(|(d, ids)| {
+                let mut x: Vec<(u32, f32)> = ids
+                    .into_iter()
+                    .filter_map(|(id, w)| {
+                        let t = remap[id as usize];
+                        (t != u32::MAX).then_some((t, w))
+                    })
+                    .collect();
+                x.sort_unstable_by_key(|e| e.0);
+                model.transform(&mut x);
+                (d.label, x)
+            })
+            .collect();
         let v = model.vocab.len();
         let mut dense = vec![0f64; c * v];
         for (label, x) in &vectors {
@@ -349,14 +390,14 @@ impl Model {
 
         // Fit with linfa and check the closed form used at load time agrees.
         let fitted = fit_linfa(&model.header.params, &dense, c, v)?;
-        let closed = log_probs(&model.header.params, &dense, c, v);
-        let worst = fitted.iter().zip(&closed).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let worst = max_closed_form_error(&model.header.params, &dense, &fitted, c, v);
         if worst > 1e-6 {
             return Err(ModelError::Linfa(format!(
                 "closed-form log-probabilities differ from linfa's by {worst}"
             )));
         }
-        model.set_weights(&fitted);
+        drop(fitted);
+        model.compute_weights();
 
         model.calibrate(&vectors, &dense)?;
         model.header.version = model.content_hash();
@@ -402,7 +443,7 @@ impl Model {
             let new_idf = idf_value(total_docs as f64, 1.0);
             merged.extend(new_terms.iter().map(|t| ((*t).to_string(), new_idf, 0)));
             merged.sort_by(|a, b| a.0.cmp(&b.0));
-            let new_index: HashMap<String, u32> =
+            let new_index: FxHashMap<String, u32> =
                 merged.iter().enumerate().map(|(i, (t, _, _))| (t.clone(), i as u32)).collect();
             let remap: Vec<u32> = self.vocab.iter().map(|t| new_index[t]).collect();
             for row in &mut self.sums {
@@ -438,7 +479,14 @@ impl Model {
         }
         self.sums = sparse_rows(&dense, c, v);
         let fitted = fit_linfa(&self.header.params, &dense, c, v)?;
-        self.set_weights(&fitted);
+        let worst = max_closed_form_error(&self.header.params, &dense, &fitted, c, v);
+        if worst > 1e-6 {
+            return Err(ModelError::Linfa(format!(
+                "closed-form log-probabilities differ from linfa's by {worst}"
+            )));
+        }
+        drop(fitted);
+        self.compute_weights();
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
         self.header.summary.vocabulary = v as u64;
@@ -451,16 +499,18 @@ impl Model {
     /// Raw term weights → the model's document vector (tf-log, idf, L2) and the count of known
     /// distinct terms.
     pub fn vectorize(&self, terms: &[(String, f32)]) -> (Vec<(u32, f32)>, usize) {
-        let mut acc: HashMap<u32, f32> = HashMap::with_capacity(terms.len());
-        for (t, w) in terms {
-            if let Some(&i) = self.index.get(t.as_str()) {
-                *acc.entry(i).or_insert(0.0) += w;
-            }
-        }
+        let mut x: Vec<(u32, f32)> =
+            terms.iter().filter_map(|(t, w)| self.index.get(t.as_str()).map(|&i| (i, *w))).collect();
+        merge_sorted(&mut x);
+        self.transform(&mut x);
+        let known = x.len();
+        (x, known)
+    }
+
+    /// tf-log, idf and L2 normalisation of a sorted, merged document vector.
+    fn transform(&self, x: &mut [(u32, f32)]) {
         let p = &self.header.params;
-        let mut x: Vec<(u32, f32)> = acc.into_iter().collect();
-        x.sort_unstable_by_key(|e| e.0);
-        for e in &mut x {
+        for e in x.iter_mut() {
             if p.tf_log {
                 e.1 = e.1.ln_1p();
             }
@@ -471,13 +521,11 @@ impl Model {
         if p.length_norm {
             let norm = x.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
             if norm > 0.0 {
-                for e in &mut x {
+                for e in x.iter_mut() {
                     e.1 /= norm;
                 }
             }
         }
-        let known = x.len();
-        (x, known)
     }
 
     /// Scores raw term weights.
@@ -540,6 +588,59 @@ impl Model {
             }
         }
         dense
+    }
+
+    /// Score weights from the stored sums, one class row at a time (O(V) scratch memory): the
+    /// same closed form as [`log_probs`], which training checks against linfa's fit.
+    fn compute_weights(&mut self) {
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let alpha = self.header.params.alpha;
+        let mut total = vec![0f64; v];
+        if self.header.params.variant == Variant::Complement {
+            for row in &self.sums {
+                for &(t, w) in row {
+                    total[t as usize] += f64::from(w);
+                }
+            }
+        }
+        let mut weights = vec![0f32; c * v];
+        let mut bias = vec![0f32; c];
+        let mut row = vec![0f64; v];
+        let mut lp = vec![0f64; v];
+        let docs_total: u64 = self.header.class_docs.iter().sum();
+        for ci in 0..c {
+            match self.header.params.variant {
+                Variant::Multinomial => row.iter_mut().for_each(|x| *x = 0.0),
+                Variant::Complement => row.copy_from_slice(&total),
+            }
+            for &(t, w) in &self.sums[ci] {
+                match self.header.params.variant {
+                    Variant::Multinomial => row[t as usize] = f64::from(w),
+                    Variant::Complement => row[t as usize] = (row[t as usize] - f64::from(w)).max(0.0),
+                }
+            }
+            let denom = (row.iter().sum::<f64>() + alpha * v as f64).ln();
+            for (o, x) in lp.iter_mut().zip(&row) {
+                *o = (x + alpha).ln() - denom;
+            }
+            match self.header.params.variant {
+                Variant::Multinomial => {
+                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / docs_total.max(1) as f64).ln() as f32;
+                    for (t, &x) in lp.iter().enumerate() {
+                        weights[t * c + ci] = x as f32;
+                    }
+                }
+                Variant::Complement => {
+                    let norm = if self.header.params.weight_norm { lp.iter().map(|x| x.abs()).sum::<f64>() } else { 1.0 };
+                    for (t, &x) in lp.iter().enumerate() {
+                        weights[t * c + ci] = (-x / norm) as f32;
+                    }
+                }
+            }
+        }
+        self.weights = weights;
+        self.bias = bias;
     }
 
     /// Log-probabilities (class-major) → term-major score weights and biases.
@@ -739,9 +840,7 @@ impl Model {
         }
         let index = vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
         let mut model = Model { header, vocab, index, idf, df, sums, weights: Vec::new(), bias: Vec::new() };
-        let dense = model.dense_sums();
-        let lp = log_probs(&model.header.params, &dense, c, v);
-        model.set_weights(&lp);
+        model.compute_weights();
         Ok(model)
     }
 
@@ -803,6 +902,19 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Sorts by term id and sums the weights of repeated ids.
+fn merge_sorted(x: &mut Vec<(u32, f32)>) {
+    x.sort_unstable_by_key(|e| e.0);
+    x.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+}
+
 fn idf_value(n_docs: f64, df: f64) -> f32 {
     (((1.0 + n_docs) / (1.0 + df)).ln() + 1.0) as f32
 }
@@ -852,8 +964,11 @@ fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<
         .alpha(params.alpha)
         .fit(&ds)
         .map_err(|e| ModelError::Linfa(e.to_string()))?;
-    let mirror: LinfaMirror = serde_json::to_value(&nb)
-        .and_then(serde_json::from_value)
+    // linfa keeps its fitted parameters private but serialisable: read them back through a
+    // compact binary encoding into a mirror struct (JSON would cost seconds on large vocabularies).
+    let encoded = postcard::to_allocvec(&nb).map_err(|e| ModelError::Linfa(format!("encoding fitted parameters: {e}")))?;
+    drop(nb);
+    let mirror: LinfaMirror = postcard::from_bytes(&encoded)
         .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
     let mut out = vec![0f64; c * v];
     for (label, info) in mirror.class_info {
@@ -880,6 +995,20 @@ pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec
         }
     }
     out
+}
+
+/// Largest difference between linfa's fitted log-probabilities and [`log_probs`].
+fn max_closed_form_error(params: &TrainParams, dense: &[f64], fitted: &[f64], c: usize, v: usize) -> f64 {
+    let rows = fit_rows(params, dense, c, v);
+    let mut worst = 0f64;
+    for ci in 0..c {
+        let row = &rows[ci * v..(ci + 1) * v];
+        let denom = (row.iter().sum::<f64>() + params.alpha * v as f64).ln();
+        for (t, x) in row.iter().enumerate() {
+            worst = worst.max(((x + params.alpha).ln() - denom - fitted[ci * v + t]).abs());
+        }
+    }
+    worst
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,9 @@
 //! Stemming dominates the cost, so each distinct word is stemmed once per analyzer (a cache);
 //! create one analyzer per thread.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -55,7 +57,7 @@ const CACHE_LIMIT: usize = 200_000;
 pub struct Analyzer {
     lang: Language,
     stemmer: Stemmer,
-    cache: HashMap<String, Option<String>>,
+    cache: FxHashMap<String, Option<String>>,
     word: String,
 }
 
@@ -72,7 +74,7 @@ impl Analyzer {
             Language::Italian => Algorithm::Italian,
             Language::English => Algorithm::English,
         };
-        Analyzer { lang, stemmer: Stemmer::create(algo), cache: HashMap::new(), word: String::new() }
+        Analyzer { lang, stemmer: Stemmer::create(algo), cache: FxHashMap::default(), word: String::new() }
     }
 
     /// The analyzer's language.
