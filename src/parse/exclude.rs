@@ -81,9 +81,6 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
     {
         return strong(ExclusionReason::PecReceipt, "x-ricevuta");
     }
-    if is_internal(m, cfg) {
-        return strong(ExclusionReason::Internal, "internal-sender");
-    }
     let inner = m.layers.last()?;
     // Anomaly envelopes often wrap bounces ("ANOMALIA MESSAGGIO: Undelivered Mail ..."): the
     // inner message decides.
@@ -96,7 +93,12 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
     if BOUNCE_SUBJECTS.iter().any(|p| starts_with_ci(&inner.subject_raw, p)) {
         return strong(ExclusionReason::Bounce, "bounce-subject");
     }
-    if inner.auto_submitted.as_deref().is_some_and(|v| !v.is_empty() && v != "no") {
+    // "auto-replied (zimbra; vacation)": the keyword is the token before any comment.
+    let auto_keyword = inner
+        .auto_submitted
+        .as_deref()
+        .and_then(|v| v.split(|c: char| c.is_whitespace() || c == '(' || c == ';').find(|t| !t.is_empty()));
+    if auto_keyword.is_some_and(|k| k != "no") {
         return strong(ExclusionReason::AutoReply, "auto-submitted");
     }
     if inner.auto_response_suppress && inner.exchange_rules_loop {
@@ -127,7 +129,27 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
     if inner.precedence.as_deref().is_some_and(|p| matches!(p, "bulk" | "list" | "junk")) {
         return strong(ExclusionReason::Bulk, "precedence");
     }
+    if is_internal(m, cfg) {
+        return strong(ExclusionReason::Internal, "internal-sender");
+    }
+    if is_protocol_ack(m, inner) {
+        return Some(Exclusion { reason: ExclusionReason::Internal, signal: "protocol-acknowledgement", strong: false });
+    }
     None
+}
+
+/// The comune's protocol system acknowledging a registration: "messaggio generato
+/// automaticamente" together with a protocol number. Weak: worth a look in the review report.
+fn is_protocol_ack(m: &ParsedMail, inner: &Signals) -> bool {
+    let body = m.body.to_lowercase();
+    let generated = body.contains("generato automaticamente") || body.contains("messaggio automatico");
+    if !generated || !body.contains("non rispondere") {
+        return false;
+    }
+    let subject = inner.subject_raw.to_lowercase();
+    ["prot. n", "prot.n", "protocollo n", "prot n.", "numero di protocollo"]
+        .iter()
+        .any(|p| subject.contains(p) || body.contains(p))
 }
 
 fn sender_local(s: &Signals) -> Option<String> {

@@ -149,7 +149,9 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     }
     let parser = MessageParser::default();
     let msg = parser.parse(raw).ok_or(SkipReason::NotAMessage)?;
-    if msg.headers().is_empty() {
+    // Random bytes can look like a header block to a tolerant parser: require at least one
+    // standard header field.
+    if !msg.headers().iter().any(|h| !matches!(h.name, mail_parser::HeaderName::Other(_))) {
         return Err(SkipReason::NotAMessage);
     }
     let unwrapped = pec::unwrap(&parser, &msg, limits.max_envelope_depth);
@@ -173,7 +175,8 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     let subject = subject::strip_prefixes(inner.subject().unwrap_or(&subject_raw));
 
     let pec_info = unwrapped.info;
-    let channel = if pec_info.as_ref().is_some_and(|p| p.envelope.is_some()) {
+    // Envelopes and receipts both arrive through the PEC box.
+    let channel = if pec_info.as_ref().is_some_and(|p| p.envelope.is_some() || p.receipt.is_some()) {
         Channel::Pec
     } else {
         Channel::Email

@@ -17,6 +17,15 @@ const PREFIXES: &[&str] = &[
     "wg",
     "tr",
     "rv",
+    // PEC receipt prefixes: what follows is the subject of the message the receipt refers to.
+    "accettazione",
+    "avviso di non accettazione",
+    "presa in carico",
+    "consegna",
+    "avvenuta consegna",
+    "avviso di mancata consegna",
+    "preavviso di mancata consegna",
+    "problema di sicurezza",
 ];
 
 /// Strips every leading reply/forward/PEC prefix and collapses white space.

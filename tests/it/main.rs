@@ -1,0 +1,5 @@
+//! Integration tests, one module per area (one test binary keeps linking fast).
+
+mod golden;
+mod robustness;
+mod support;
