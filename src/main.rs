@@ -22,7 +22,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = e.downcast_ref::<commands::Error>().map_or(1, commands::Error::exit_code);
+            let code = e
+                .downcast_ref::<commands::Error>()
+                .map_or(1, commands::Error::exit_code);
             eprintln!("urpmail: error: {e:#}");
             ExitCode::from(code as u8)
         }
@@ -41,7 +43,10 @@ fn init_logging(cli: &Cli) {
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     match cli.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.compact().init(),
@@ -51,14 +56,24 @@ fn init_logging(cli: &Cli) {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let progress = !cli.quiet;
     match cli.command {
-        Command::Classify { paths, model, rules, explain, threads, max_message_bytes } => {
+        Command::Classify {
+            paths,
+            model,
+            rules,
+            explain,
+            threads,
+            max_message_bytes,
+        } => {
             let args = commands::classify::Args {
                 paths,
                 model,
                 rules: RulesChoice::parse(&rules),
                 explain,
                 threads,
-                limits: Limits { max_message_bytes, ..Limits::default() },
+                limits: Limits {
+                    max_message_bytes,
+                    ..Limits::default()
+                },
                 progress,
             };
             let stdout = std::io::stdout();
@@ -98,17 +113,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 language,
                 review_precision,
             };
-            let args = commands::train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads };
+            let args = commands::train::Args {
+                data,
+                out,
+                rules: RulesChoice::parse(&rules),
+                params,
+                threads,
+            };
             commands::train::run(&args)?;
         }
-        Command::Eval { data, model, rules, format, threads } => {
-            let args = commands::eval::Args { data, model, rules: RulesChoice::parse(&rules), threads };
+        Command::Eval {
+            data,
+            model,
+            rules,
+            format,
+            threads,
+        } => {
+            let args = commands::eval::Args {
+                data,
+                model,
+                rules: RulesChoice::parse(&rules),
+                threads,
+            };
             let report = commands::eval::run(&args)?;
             let text = match format {
-                ReportFormat::Json => serde_json::to_string_pretty(&report).context("serialising report")? + "\n",
+                ReportFormat::Json => {
+                    serde_json::to_string_pretty(&report).context("serialising report")? + "\n"
+                }
                 ReportFormat::Table => urpmail::eval::to_table(&report),
             };
-            std::io::stdout().write_all(text.as_bytes()).context("writing report")?;
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .context("writing report")?;
         }
     }
     Ok(())

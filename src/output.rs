@@ -67,7 +67,12 @@ pub struct TermWeight {
 
 impl ClassifyRecord {
     /// Builds the record of an outcome.
-    pub fn new(o: &Outcome, taxonomy: &Taxonomy, model_version: Option<&str>, explain: bool) -> Self {
+    pub fn new(
+        o: &Outcome,
+        taxonomy: &Taxonomy,
+        model_version: Option<&str>,
+        explain: bool,
+    ) -> Self {
         let d = &o.decision;
         let topic = taxonomy.topic(d.topic);
         let pec = (!o.pec_envelopes.is_empty() || o.pec_receipt.is_some()).then(|| PecRecord {
@@ -84,9 +89,17 @@ impl ClassifyRecord {
             topic: topic.id.clone(),
             topic_label: topic.label.clone(),
             confidence: d.confidence,
-            decided_by: if o.exclusion.is_some() { "exclusion" } else { d.decided_by.as_str() },
+            decided_by: if o.exclusion.is_some() {
+                "exclusion"
+            } else {
+                d.decided_by.as_str()
+            },
             review: d.review && o.exclusion.is_none() && o.skipped.is_none(),
-            review_reasons: if o.exclusion.is_none() && o.skipped.is_none() { d.review_reasons.clone() } else { Vec::new() },
+            review_reasons: if o.exclusion.is_none() && o.skipped.is_none() {
+                d.review_reasons.clone()
+            } else {
+                Vec::new()
+            },
             tipologia: None,
             excluded: o.exclusion.map(|e| e.reason.as_str()),
             skipped: o.skipped.as_ref().map(ToString::to_string),
@@ -97,12 +110,18 @@ impl ClassifyRecord {
                 top_topics: d
                     .top
                     .iter()
-                    .map(|(t, s)| ScoredTopic { topic: taxonomy.topic(*t).id.clone(), score: *s })
+                    .map(|(t, s)| ScoredTopic {
+                        topic: taxonomy.topic(*t).id.clone(),
+                        score: *s,
+                    })
                     .collect(),
                 model_terms: d
                     .model_terms
                     .iter()
-                    .map(|(t, w)| TermWeight { term: t.clone(), weight: *w })
+                    .map(|(t, w)| TermWeight {
+                        term: t.clone(),
+                        weight: *w,
+                    })
                     .collect(),
                 exclusion_signal: o.exclusion.map(|e| e.signal),
             }),

@@ -43,9 +43,19 @@ pub struct Outcome {
 pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: i64) -> Outcome {
     let bytes = match &raw.bytes {
         Ok(b) => b,
-        Err(e) => return skipped(engine, raw, SkipReason::Unreadable(e.clone()), content_hash(raw.source.as_bytes())),
+        Err(e) => {
+            return skipped(
+                engine,
+                raw,
+                SkipReason::Unreadable(e.clone()),
+                content_hash(raw.source.as_bytes()),
+            );
+        }
     };
-    let meta = SourceMeta { seen_at: raw.seen_at, now };
+    let meta = SourceMeta {
+        seen_at: raw.seen_at,
+        now,
+    };
     let parsed = match parse::parse(bytes, meta, &engine.limits) {
         Ok(p) => p,
         Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
@@ -63,7 +73,11 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         decision,
         exclusion: excluded,
         skipped: None,
-        pec_envelopes: parsed.pec.as_ref().map(|p| p.envelopes.clone()).unwrap_or_default(),
+        pec_envelopes: parsed
+            .pec
+            .as_ref()
+            .map(|p| p.envelopes.clone())
+            .unwrap_or_default(),
         pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
         text_truncated: parsed.text_truncated,
     }
@@ -85,12 +99,17 @@ pub fn is_forward(subject_raw: &str) -> bool {
     let mut s = subject_raw.trim_start();
     loop {
         let lower = s.to_lowercase();
-        if let Some(rest) = ["posta certificata:", "anomalia messaggio:"].iter().find_map(|p| lower.strip_prefix(p)) {
+        if let Some(rest) = ["posta certificata:", "anomalia messaggio:"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+        {
             s = &s[s.len() - rest.len()..];
             s = s.trim_start();
             continue;
         }
-        return ["i:", "fw:", "fwd:", "inoltra:", "inoltro:", "tr:", "wg:"].iter().any(|p| lower.starts_with(p));
+        return ["i:", "fw:", "fwd:", "inoltra:", "inoltro:", "tr:", "wg:"]
+            .iter()
+            .any(|p| lower.starts_with(p));
     }
 }
 
@@ -126,12 +145,17 @@ fn content_key(p: &ParsedMail, bytes: &[u8]) -> String {
         h.update(b"hdr\0");
         h.update(p.from.as_deref().unwrap_or("").as_bytes());
         h.update(b"\0");
-        h.update(p.date.map(|d| d.unix_timestamp()).unwrap_or(0).to_le_bytes());
+        h.update(
+            p.date
+                .map(|d| d.unix_timestamp())
+                .unwrap_or(0)
+                .to_le_bytes(),
+        );
         h.update(p.subject_raw.as_bytes());
         h.update(b"\0");
         let body = p.body.trim();
         let cut = body.char_indices().nth(2000).map_or(body.len(), |(i, _)| i);
-        h.update(body[..cut].as_bytes());
+        h.update(&body.as_bytes()[..cut]);
         if p.body.trim().is_empty() {
             h.update(bytes);
         }

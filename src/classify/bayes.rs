@@ -37,9 +37,13 @@ const MAGIC: &[u8] = b"URPMAIL-MODEL\n";
 pub enum ModelError {
     #[error("not an urpmail model file (bad magic bytes)")]
     BadMagic,
-    #[error("model format version {found} is not supported (this urpmail reads version {FORMAT_VERSION}); retrain with `urpmail train`")]
+    #[error(
+        "model format version {found} is not supported (this urpmail reads version {FORMAT_VERSION}); retrain with `urpmail train`"
+    )]
     Version { found: u32 },
-    #[error("model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file")]
+    #[error(
+        "model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file"
+    )]
     Corrupt(String),
     #[error("invalid training parameters: {0}")]
     Params(String),
@@ -108,16 +112,24 @@ impl TrainParams {
     /// Validates the parameters (linfa's `Params` → `check()` pattern).
     pub fn check(&self) -> Result<(), ModelError> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(ModelError::Params(format!("alpha must be > 0, got {}", self.alpha)));
+            return Err(ModelError::Params(format!(
+                "alpha must be > 0, got {}",
+                self.alpha
+            )));
         }
         if !(self.subject_weight.is_finite() && self.subject_weight >= 0.0) {
             return Err(ModelError::Params("subject_weight must be >= 0".into()));
         }
         if !(0.0..=1.0).contains(&self.review_precision) {
-            return Err(ModelError::Params("review_precision must be in [0, 1]".into()));
+            return Err(ModelError::Params(
+                "review_precision must be in [0, 1]".into(),
+            ));
         }
         if crate::text::Language::parse(&self.language).is_none() {
-            return Err(ModelError::Params(format!("unknown language {:?} (it, en)", self.language)));
+            return Err(ModelError::Params(format!(
+                "unknown language {:?} (it, en)",
+                self.language
+            )));
         }
         Ok(())
     }
@@ -262,14 +274,20 @@ impl Model {
             return Err(ModelError::Data(format!("need at least 2 labels, got {c}")));
         }
         if let Some(d) = docs.iter().find(|d| d.label >= c) {
-            return Err(ModelError::Data(format!("document label index {} out of range", d.label)));
+            return Err(ModelError::Data(format!(
+                "document label index {} out of range",
+                d.label
+            )));
         }
         let mut class_docs = vec![0u64; c];
         for d in docs {
             class_docs[d.label] += 1;
         }
         if let Some(empty) = class_docs.iter().position(|&n| n == 0) {
-            return Err(ModelError::Data(format!("label {:?} has no documents", labels[empty])));
+            return Err(ModelError::Data(format!(
+                "label {:?} has no documents",
+                labels[empty]
+            )));
         }
 
         // Intern every term once (one hash per token), then count document frequencies on ids.
@@ -303,24 +321,39 @@ impl Model {
         let bigram_min_df = params.min_df.max(2);
         let mut kept: Vec<u32> = (0..strings.len() as u32)
             .filter(|&i| {
-                let min = if strings[i as usize].contains('_') { bigram_min_df } else { params.min_df };
+                let min = if strings[i as usize].contains('_') {
+                    bigram_min_df
+                } else {
+                    params.min_df
+                };
                 df_raw[i as usize] >= min
             })
             .collect();
         kept.sort_unstable_by(|&a, &b| strings[a as usize].cmp(strings[b as usize]));
         if kept.is_empty() {
-            return Err(ModelError::Data("no terms in the training documents".into()));
+            return Err(ModelError::Data(
+                "no terms in the training documents".into(),
+            ));
         }
         let mut remap = vec![u32::MAX; strings.len()];
         for (new, &old) in kept.iter().enumerate() {
             remap[old as usize] = new as u32;
         }
-        let vocab: Vec<String> = kept.iter().map(|&i| strings[i as usize].to_string()).collect();
+        let vocab: Vec<String> = kept
+            .iter()
+            .map(|&i| strings[i as usize].to_string())
+            .collect();
         let df: Vec<u32> = kept.iter().map(|&i| df_raw[i as usize]).collect();
-        let index: FxHashMap<String, u32> =
-            vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let index: FxHashMap<String, u32> = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         let n_docs = docs.len() as f64;
-        let idf: Vec<f32> = df.iter().map(|&d| idf_value(n_docs, f64::from(d))).collect();
+        let idf: Vec<f32> = df
+            .iter()
+            .map(|&d| idf_value(n_docs, f64::from(d)))
+            .collect();
 
         let mut model = Model {
             header: ModelHeader {
@@ -443,8 +476,11 @@ impl Model {
             let new_idf = idf_value(total_docs as f64, 1.0);
             merged.extend(new_terms.iter().map(|t| ((*t).to_string(), new_idf, 0)));
             merged.sort_by(|a, b| a.0.cmp(&b.0));
-            let new_index: FxHashMap<String, u32> =
-                merged.iter().enumerate().map(|(i, (t, _, _))| (t.clone(), i as u32)).collect();
+            let new_index: FxHashMap<String, u32> = merged
+                .iter()
+                .enumerate()
+                .map(|(i, (t, _, _))| (t.clone(), i as u32))
+                .collect();
             let remap: Vec<u32> = self.vocab.iter().map(|t| new_index[t]).collect();
             for row in &mut self.sums {
                 for e in row.iter_mut() {
@@ -461,7 +497,12 @@ impl Model {
         let v = self.vocab.len();
         let mut dense = self.dense_sums();
         for (label, terms) in docs {
-            let li = self.header.labels.iter().position(|l| l == label).unwrap_or(0);
+            let li = self
+                .header
+                .labels
+                .iter()
+                .position(|l| l == label)
+                .unwrap_or(0);
             let mut seen: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
             seen.sort_unstable();
             seen.dedup();
@@ -475,7 +516,12 @@ impl Model {
                 dense[li * v + t as usize] += f64::from(w);
             }
             self.header.class_docs[li] += 1;
-            *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
+            *self
+                .header
+                .summary
+                .per_label
+                .entry(label.clone())
+                .or_insert(0) += 1;
         }
         self.sums = sparse_rows(&dense, c, v);
         let fitted = fit_linfa(&self.header.params, &dense, c, v)?;
@@ -499,8 +545,10 @@ impl Model {
     /// Raw term weights → the model's document vector (tf-log, idf, L2) and the count of known
     /// distinct terms.
     pub fn vectorize(&self, terms: &[(String, f32)]) -> (Vec<(u32, f32)>, usize) {
-        let mut x: Vec<(u32, f32)> =
-            terms.iter().filter_map(|(t, w)| self.index.get(t.as_str()).map(|&i| (i, *w))).collect();
+        let mut x: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|(t, w)| self.index.get(t.as_str()).map(|&i| (i, *w)))
+            .collect();
         merge_sorted(&mut x);
         self.transform(&mut x);
         let known = x.len();
@@ -533,7 +581,11 @@ impl Model {
         let (x, known) = self.vectorize(terms);
         let raw = self.raw_scores(&x, &self.weights);
         let probs = softmax(&raw, self.header.calibration.temperature);
-        Scores { probs, known_terms: known, vector: x }
+        Scores {
+            probs,
+            known_terms: known,
+            vector: x,
+        }
     }
 
     fn raw_scores(&self, x: &[(u32, f32)], weights: &[f32]) -> Vec<f64> {
@@ -558,7 +610,10 @@ impl Model {
             .map(|&(t, w)| {
                 let row = &self.weights[t as usize * c..t as usize * c + c];
                 let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
-                (self.vocab[t as usize].clone(), f64::from(w) * (f64::from(row[label]) - mean))
+                (
+                    self.vocab[t as usize].clone(),
+                    f64::from(w) * (f64::from(row[label]) - mean),
+                )
             })
             .filter(|(_, v)| *v > 0.0)
             .collect();
@@ -617,7 +672,9 @@ impl Model {
             for &(t, w) in &self.sums[ci] {
                 match self.header.params.variant {
                     Variant::Multinomial => row[t as usize] = f64::from(w),
-                    Variant::Complement => row[t as usize] = (row[t as usize] - f64::from(w)).max(0.0),
+                    Variant::Complement => {
+                        row[t as usize] = (row[t as usize] - f64::from(w)).max(0.0)
+                    }
                 }
             }
             let denom = (row.iter().sum::<f64>() + alpha * v as f64).ln();
@@ -626,13 +683,18 @@ impl Model {
             }
             match self.header.params.variant {
                 Variant::Multinomial => {
-                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / docs_total.max(1) as f64).ln() as f32;
+                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / docs_total.max(1) as f64)
+                        .ln() as f32;
                     for (t, &x) in lp.iter().enumerate() {
                         weights[t * c + ci] = x as f32;
                     }
                 }
                 Variant::Complement => {
-                    let norm = if self.header.params.weight_norm { lp.iter().map(|x| x.abs()).sum::<f64>() } else { 1.0 };
+                    let norm = if self.header.params.weight_norm {
+                        lp.iter().map(|x| x.abs()).sum::<f64>()
+                    } else {
+                        1.0
+                    };
                     for (t, &x) in lp.iter().enumerate() {
                         weights[t * c + ci] = (-x / norm) as f32;
                     }
@@ -655,13 +717,18 @@ impl Model {
             match p.variant {
                 Variant::Multinomial => {
                     let total: u64 = self.header.class_docs.iter().sum();
-                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / total.max(1) as f64).ln() as f32;
+                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / total.max(1) as f64).ln()
+                        as f32;
                     for (t, &lp) in row.iter().enumerate() {
                         weights[t * c + ci] = lp as f32;
                     }
                 }
                 Variant::Complement => {
-                    let norm = if p.weight_norm { row.iter().map(|x| x.abs()).sum::<f64>() } else { 1.0 };
+                    let norm = if p.weight_norm {
+                        row.iter().map(|x| x.abs()).sum::<f64>()
+                    } else {
+                        1.0
+                    };
                     for (t, &lp) in row.iter().enumerate() {
                         weights[t * c + ci] = (-lp / norm) as f32;
                     }
@@ -673,7 +740,11 @@ impl Model {
     }
 
     /// k-fold out-of-fold scores → softmax temperature and per-label review thresholds.
-    fn calibrate(&mut self, vectors: &[(usize, Vec<(u32, f32)>)], dense: &[f64]) -> Result<(), ModelError> {
+    fn calibrate(
+        &mut self,
+        vectors: &[(usize, Vec<(u32, f32)>)],
+        dense: &[f64],
+    ) -> Result<(), ModelError> {
         let c = self.header.labels.len();
         let v = self.vocab.len();
         let folds = 5usize.min(vectors.len());
@@ -792,12 +863,18 @@ impl Model {
             return Err(ModelError::Corrupt("file too short".into()));
         }
         let (body, digest) = rest.split_at(rest.len() - 32);
-        let nl = body.iter().position(|&b| b == b'\n').ok_or_else(|| ModelError::Corrupt("no header line".into()))?;
+        let nl = body
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| ModelError::Corrupt("no header line".into()))?;
         // Read the version first so an old or future file gets the version message, not a
         // checksum or schema error.
         let loose: serde_json::Value = serde_json::from_slice(&body[..nl])
             .map_err(|e| ModelError::Corrupt(format!("header is not JSON: {e}")))?;
-        let found = loose.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        let found = loose
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as u32;
         if found != FORMAT_VERSION {
             return Err(ModelError::Version { found });
         }
@@ -807,16 +884,21 @@ impl Model {
         let header: ModelHeader = serde_json::from_value(loose)
             .map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
         header.params.check()?;
-        let mut r = Reader { buf: &body[nl + 1..] };
+        let mut r = Reader {
+            buf: &body[nl + 1..],
+        };
         let v = r.u32()? as usize;
         let c = header.labels.len();
         if c < 2 || header.class_docs.len() != c {
-            return Err(ModelError::Corrupt("label list and class counts disagree".into()));
+            return Err(ModelError::Corrupt(
+                "label list and class counts disagree".into(),
+            ));
         }
         let mut vocab = Vec::with_capacity(v.min(1 << 22));
         for _ in 0..v {
             let len = r.u16()? as usize;
-            let t = std::str::from_utf8(r.take(len)?).map_err(|_| ModelError::Corrupt("term is not UTF-8".into()))?;
+            let t = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ModelError::Corrupt("term is not UTF-8".into()))?;
             vocab.push(t.to_string());
         }
         let idf = (0..v).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
@@ -829,7 +911,9 @@ impl Model {
                 let t = r.u32()?;
                 let w = r.f32()?;
                 if t as usize >= v || !w.is_finite() {
-                    return Err(ModelError::Corrupt("term index or weight out of range".into()));
+                    return Err(ModelError::Corrupt(
+                        "term index or weight out of range".into(),
+                    ));
                 }
                 row.push((t, w));
             }
@@ -838,19 +922,36 @@ impl Model {
         if !r.buf.is_empty() {
             return Err(ModelError::Corrupt("trailing bytes".into()));
         }
-        let index = vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let mut model = Model { header, vocab, index, idf, df, sums, weights: Vec::new(), bias: Vec::new() };
+        let index = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let mut model = Model {
+            header,
+            vocab,
+            index,
+            idf,
+            df,
+            sums,
+            weights: Vec::new(),
+            bias: Vec::new(),
+        };
         model.compute_weights();
         Ok(model)
     }
 
     /// Feature log-probabilities linfa fits for the current statistics (class-major), and
     /// linfa's own predictions for dense rows: for tests that hold our scorer to linfa's.
-    pub fn linfa_check(&self, rows: &[Vec<(String, f32)>]) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
+    pub fn linfa_check(
+        &self,
+        rows: &[Vec<(String, f32)>],
+    ) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
         let c = self.header.labels.len();
         let v = self.vocab.len();
         let dense = self.dense_sums();
-        let records = Array2::from_shape_vec((c, v), dense).map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let records =
+            Array2::from_shape_vec((c, v), dense).map_err(|e| ModelError::Linfa(e.to_string()))?;
         let targets = Array1::from_iter(0..c);
         let ds = DatasetBase::new(records, targets);
         let nb = MultinomialNb::params()
@@ -866,7 +967,11 @@ impl Model {
             }
             // linfa's priors come out uniform on aggregated rows: compare likelihood argmax.
             let s = self.raw_scores(&vec, &self.weights);
-            let s: Vec<f64> = s.iter().zip(&self.bias).map(|(a, b)| a - f64::from(*b)).collect();
+            let s: Vec<f64> = s
+                .iter()
+                .zip(&self.bias)
+                .map(|(a, b)| a - f64::from(*b))
+                .collect();
             ours.push(argmax(&s));
         }
         use linfa::traits::Predict;
@@ -955,9 +1060,15 @@ fn fit_rows(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64>
 }
 
 /// Feature log-probabilities fitted by linfa's multinomial NB on aggregated rows (class-major).
-fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<Vec<f64>, ModelError> {
+fn fit_linfa(
+    params: &TrainParams,
+    dense: &[f64],
+    c: usize,
+    v: usize,
+) -> Result<Vec<f64>, ModelError> {
     let rows = fit_rows(params, dense, c, v);
-    let records = Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
+    let records =
+        Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
     let targets = Array1::from_iter(0..c);
     let ds = DatasetBase::new(records, targets);
     let nb = MultinomialNb::params()
@@ -966,17 +1077,22 @@ fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<
         .map_err(|e| ModelError::Linfa(e.to_string()))?;
     // linfa keeps its fitted parameters private but serialisable: read them back through a
     // compact binary encoding into a mirror struct (JSON would cost seconds on large vocabularies).
-    let encoded = postcard::to_allocvec(&nb).map_err(|e| ModelError::Linfa(format!("encoding fitted parameters: {e}")))?;
+    let encoded = postcard::to_allocvec(&nb)
+        .map_err(|e| ModelError::Linfa(format!("encoding fitted parameters: {e}")))?;
     drop(nb);
     let mirror: LinfaMirror = postcard::from_bytes(&encoded)
         .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
     let mut out = vec![0f64; c * v];
     for (label, info) in mirror.class_info {
         if label >= c || info.feature_log_prob.len() != v {
-            return Err(ModelError::Linfa("unexpected shape of fitted parameters".into()));
+            return Err(ModelError::Linfa(
+                "unexpected shape of fitted parameters".into(),
+            ));
         }
         out[label * v..(label + 1) * v].copy_from_slice(
-            info.feature_log_prob.as_slice().ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
+            info.feature_log_prob
+                .as_slice()
+                .ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
         );
     }
     Ok(out)
@@ -998,7 +1114,13 @@ pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec
 }
 
 /// Largest difference between linfa's fitted log-probabilities and [`log_probs`].
-fn max_closed_form_error(params: &TrainParams, dense: &[f64], fitted: &[f64], c: usize, v: usize) -> f64 {
+fn max_closed_form_error(
+    params: &TrainParams,
+    dense: &[f64],
+    fitted: &[f64],
+    c: usize,
+    v: usize,
+) -> f64 {
     let rows = fit_rows(params, dense, c, v);
     let mut worst = 0f64;
     for ci in 0..c {
@@ -1048,7 +1170,9 @@ fn softmax(s: &[f64], temperature: f64) -> Vec<f64> {
 fn fit_temperature(oof: &[(usize, Vec<f64>)]) -> f64 {
     let nll = |log_t: f64| -> f64 {
         let t = log_t.exp();
-        oof.iter().map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln()).sum::<f64>()
+        oof.iter()
+            .map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln())
+            .sum::<f64>()
     };
     let (mut a, mut b) = (-12.0f64, 8.0f64);
     let g = (5f64.sqrt() - 1.0) / 2.0;
@@ -1075,7 +1199,11 @@ fn fit_temperature(oof: &[(usize, Vec<f64>)]) -> f64 {
 
 /// Per-label thresholds: the lowest confidence at which held-out predictions of that label
 /// reach the target precision. Labels with fewer than 10 predictions use the global threshold.
-fn review_thresholds(preds: &mut [(usize, f64, bool)], c: usize, target: f64) -> (BTreeMap<usize, f64>, f64) {
+fn review_thresholds(
+    preds: &mut [(usize, f64, bool)],
+    c: usize,
+    target: f64,
+) -> (BTreeMap<usize, f64>, f64) {
     fn threshold_for(mut p: Vec<(f64, bool)>, target: f64) -> f64 {
         // Highest confidence first; walk down while precision of the kept set stays >= target.
         p.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -1094,7 +1222,11 @@ fn review_thresholds(preds: &mut [(usize, f64, bool)], c: usize, target: f64) ->
     let global = threshold_for(preds.iter().map(|p| (p.1, p.2)).collect(), target);
     let mut out = BTreeMap::new();
     for ci in 0..c {
-        let p: Vec<(f64, bool)> = preds.iter().filter(|p| p.0 == ci).map(|p| (p.1, p.2)).collect();
+        let p: Vec<(f64, bool)> = preds
+            .iter()
+            .filter(|p| p.0 == ci)
+            .map(|p| (p.1, p.2))
+            .collect();
         if p.len() >= 10 {
             out.insert(ci, threshold_for(p, target));
         }
@@ -1111,15 +1243,30 @@ mod tests {
     use super::*;
 
     fn doc(label: usize, words: &str) -> TrainDoc {
-        TrainDoc { label, terms: words.split_whitespace().map(|w| (w.to_string(), 1.0)).collect() }
+        TrainDoc {
+            label,
+            terms: words
+                .split_whitespace()
+                .map(|w| (w.to_string(), 1.0))
+                .collect(),
+        }
     }
 
     fn corpus() -> Vec<TrainDoc> {
         let mut d = Vec::new();
         for i in 0..12 {
-            d.push(doc(0, &format!("tari imu pagamento rata{} scadenza", i % 3)));
-            d.push(doc(1, &format!("residenza anagrafe certificato carta{} identita", i % 4)));
-            d.push(doc(2, &format!("buca strada lampione marciapiede{} asfalto", i % 2)));
+            d.push(doc(
+                0,
+                &format!("tari imu pagamento rata{} scadenza", i % 3),
+            ));
+            d.push(doc(
+                1,
+                &format!("residenza anagrafe certificato carta{} identita", i % 4),
+            ));
+            d.push(doc(
+                2,
+                &format!("buca strada lampione marciapiede{} asfalto", i % 2),
+            ));
         }
         d
     }
@@ -1131,9 +1278,18 @@ mod tests {
     #[test]
     fn trains_scores_and_round_trips_byte_for_byte() {
         for variant in [Variant::Complement, Variant::Multinomial] {
-            let params = TrainParams { variant, ..TrainParams::default() };
-            let m = Model::train(labels(), &corpus(), params, None, "2026-01-01T00:00:00Z".into())
-                .expect("train");
+            let params = TrainParams {
+                variant,
+                ..TrainParams::default()
+            };
+            let m = Model::train(
+                labels(),
+                &corpus(),
+                params,
+                None,
+                "2026-01-01T00:00:00Z".into(),
+            )
+            .expect("train");
             let s = m.score(&[("imu".into(), 1.0), ("scadenza".into(), 1.0)]);
             assert_eq!(s.best().0, 0);
             assert!(s.probs.iter().all(|p| (0.0..=1.0).contains(p)));
@@ -1142,15 +1298,24 @@ mod tests {
             assert_eq!(back.to_bytes(), bytes);
             let s2 = back.score(&[("imu".into(), 1.0), ("scadenza".into(), 1.0)]);
             assert_eq!(s.probs, s2.probs);
-            let again = Model::train(labels(), &corpus(), m.header().params.clone(), None, "2026-01-01T00:00:00Z".into())
-                .expect("train");
+            let again = Model::train(
+                labels(),
+                &corpus(),
+                m.header().params.clone(),
+                None,
+                "2026-01-01T00:00:00Z".into(),
+            )
+            .expect("train");
             assert_eq!(again.to_bytes(), bytes, "training is deterministic");
         }
     }
 
     #[test]
     fn our_sparse_scorer_agrees_with_linfa_predict() {
-        let params = TrainParams { variant: Variant::Multinomial, ..TrainParams::default() };
+        let params = TrainParams {
+            variant: Variant::Multinomial,
+            ..TrainParams::default()
+        };
         let m = Model::train(labels(), &corpus(), params, None, String::new()).expect("train");
         let rows: Vec<Vec<(String, f32)>> = corpus().into_iter().map(|d| d.terms).collect();
         let (ours, theirs) = m.linfa_check(&rows).expect("linfa");
@@ -1159,22 +1324,47 @@ mod tests {
 
     #[test]
     fn corrupted_files_are_refused() {
-        let m = Model::train(labels(), &corpus(), TrainParams::default(), None, String::new()).expect("train");
+        let m = Model::train(
+            labels(),
+            &corpus(),
+            TrainParams::default(),
+            None,
+            String::new(),
+        )
+        .expect("train");
         let mut bytes = m.to_bytes();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0xff;
-        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Corrupt(_))));
-        assert!(matches!(Model::from_bytes(b"hello"), Err(ModelError::BadMagic)));
+        assert!(matches!(
+            Model::from_bytes(&bytes),
+            Err(ModelError::Corrupt(_))
+        ));
+        assert!(matches!(
+            Model::from_bytes(b"hello"),
+            Err(ModelError::BadMagic)
+        ));
         let truncated = &m.to_bytes()[..40];
         assert!(Model::from_bytes(truncated).is_err());
     }
 
     #[test]
     fn incremental_update_learns_new_terms_and_labels() {
-        let mut m = Model::train(labels(), &corpus(), TrainParams::default(), None, String::new()).expect("train");
+        let mut m = Model::train(
+            labels(),
+            &corpus(),
+            TrainParams::default(),
+            None,
+            String::new(),
+        )
+        .expect("train");
         let before = m.header().version.clone();
         let docs: Vec<(String, Vec<(String, f32)>)> = (0..8)
-            .map(|_| ("cimiteri".to_string(), vec![("loculo".to_string(), 1.0), ("cimitero".to_string(), 1.0)]))
+            .map(|_| {
+                (
+                    "cimiteri".to_string(),
+                    vec![("loculo".to_string(), 1.0), ("cimitero".to_string(), 1.0)],
+                )
+            })
             .collect();
         m.update(&docs, String::new()).expect("update");
         assert_ne!(m.header().version, before);
@@ -1187,7 +1377,13 @@ mod tests {
 
     #[test]
     fn bad_params_are_refused() {
-        let p = TrainParams { alpha: 0.0, ..TrainParams::default() };
-        assert!(matches!(Model::train(labels(), &corpus(), p, None, String::new()), Err(ModelError::Params(_))));
+        let p = TrainParams {
+            alpha: 0.0,
+            ..TrainParams::default()
+        };
+        assert!(matches!(
+            Model::train(labels(), &corpus(), p, None, String::new()),
+            Err(ModelError::Params(_))
+        ));
     }
 }

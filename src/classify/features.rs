@@ -14,12 +14,21 @@ pub struct FeatureConfig {
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        FeatureConfig { subject_weight: 2.0, bigrams: false, max_terms: 20_000 }
+        FeatureConfig {
+            subject_weight: 2.0,
+            bigrams: false,
+            max_terms: 20_000,
+        }
     }
 }
 
 /// Weighted terms of a message.
-pub fn extract(analyzer: &mut Analyzer, subject: &str, body: &str, cfg: &FeatureConfig) -> Vec<(String, f32)> {
+pub fn extract(
+    analyzer: &mut Analyzer,
+    subject: &str,
+    body: &str,
+    cfg: &FeatureConfig,
+) -> Vec<(String, f32)> {
     let mut out = Vec::new();
     let mut buf = Vec::new();
     analyzer.terms_into(subject, &mut buf, cfg.max_terms);

@@ -17,7 +17,12 @@ pub enum ClassifierError {
     #[error(
         "model was trained for taxonomy {model_id} ({model_hash}) but the rules define {rules_id} ({rules_hash}); retrain the model for these rules with `urpmail train --rules ...`"
     )]
-    TaxonomyMismatch { model_id: String, model_hash: String, rules_id: String, rules_hash: String },
+    TaxonomyMismatch {
+        model_id: String,
+        model_hash: String,
+        rules_id: String,
+        rules_hash: String,
+    },
     #[error("model label {0:?} is not a topic of the taxonomy; retrain the model for these rules")]
     UnknownLabel(String),
     #[error("no model and no rules: nothing can classify")]
@@ -54,9 +59,16 @@ impl Classifier {
     /// A model-only classifier whose taxonomy is the model's labels (`--rules none`).
     pub fn model_only(model: Model) -> Self {
         let taxonomy = Taxonomy::from_labels("model-labels", model.labels());
-        let label_topic = (0..model.labels().len()).map(|i| TopicId(i as u16)).collect();
+        let label_topic = (0..model.labels().len())
+            .map(|i| TopicId(i as u16))
+            .collect();
         let features = features_of(&model);
-        Classifier { taxonomy, model: Some(model), label_topic, features }
+        Classifier {
+            taxonomy,
+            model: Some(model),
+            label_topic,
+            features,
+        }
     }
 
     /// The taxonomy decisions refer to.
@@ -81,8 +93,11 @@ impl Classifier {
         };
         let scores = model.score(terms);
         let (best, conf) = scores.best();
-        let top: Vec<(TopicId, f64)> =
-            scores.top(3).into_iter().map(|(i, p)| (self.label_topic[i], round4(p))).collect();
+        let top: Vec<(TopicId, f64)> = scores
+            .top(3)
+            .into_iter()
+            .map(|(i, p)| (self.label_topic[i], round4(p)))
+            .collect();
         let mut review_reasons = Vec::new();
         if scores.known_terms == 0 {
             review_reasons.push("no-evidence");
@@ -132,7 +147,11 @@ impl Classifier {
 
 fn features_of(model: &Model) -> FeatureConfig {
     let p = &model.header().params;
-    FeatureConfig { subject_weight: p.subject_weight, bigrams: p.bigrams, ..FeatureConfig::default() }
+    FeatureConfig {
+        subject_weight: p.subject_weight,
+        bigrams: p.bigrams,
+        ..FeatureConfig::default()
+    }
 }
 
 fn round4(x: f64) -> f64 {

@@ -41,7 +41,11 @@ const BATCH: usize = 512;
 /// Runs the command, writing JSON Lines to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
     let classifier = build_classifier(args.model.as_deref(), &args.rules)?;
-    let engine = Engine { classifier, exclusions: ExclusionConfig::default(), limits: args.limits.clone() };
+    let engine = Engine {
+        classifier,
+        exclusions: ExclusionConfig::default(),
+        limits: args.limits.clone(),
+    };
     let items = local::expand(&args.paths)?;
     let pool = thread_pool(args.threads)?;
     let lang = engine
@@ -49,12 +53,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
         .model()
         .and_then(|m| Language::parse(&m.header().params.language))
         .unwrap_or(Language::Italian);
-    let model_version = engine.classifier.model().map(|m| m.header().version.clone());
+    let model_version = engine
+        .classifier
+        .model()
+        .map(|m| m.header().version.clone());
     let bar = progress_bar(args.progress, items.len() as u64);
     let now = now();
     let mut totals = Totals::default();
     let mut iter = local::messages(items, args.limits.max_message_bytes);
-    let io = |e| Error::Io { context: "writing output".into(), source: e };
+    let io = |e| Error::Io {
+        context: "writing output".into(),
+        source: e,
+    };
     loop {
         let batch: Vec<_> = iter.by_ref().take(BATCH).collect();
         if batch.is_empty() {
@@ -63,7 +73,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
         let outcomes: Vec<_> = pool.install(|| {
             batch
                 .par_iter()
-                .map_init(|| Analyzer::new(lang), |a, raw| process(&engine, a, raw, now))
+                .map_init(
+                    || Analyzer::new(lang),
+                    |a, raw| process(&engine, a, raw, now),
+                )
                 .collect()
         });
         for o in &outcomes {
@@ -76,7 +89,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
                 totals.classified += 1;
                 totals.review += u64::from(o.decision.review);
             }
-            let rec = ClassifyRecord::new(o, engine.classifier.taxonomy(), model_version.as_deref(), args.explain);
+            let rec = ClassifyRecord::new(
+                o,
+                engine.classifier.taxonomy(),
+                model_version.as_deref(),
+                args.explain,
+            );
             serde_json::to_writer(&mut *out, &rec).map_err(|e| io(e.into()))?;
             out.write_all(b"\n").map_err(io)?;
         }
@@ -102,7 +120,9 @@ pub fn progress_bar(enabled: bool, len: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {eta}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {eta}")
+    {
         bar.set_style(style);
     }
     bar

@@ -31,7 +31,10 @@ pub fn run(args: &Args) -> Result<Report, Error> {
     let mut label_topic = Vec::with_capacity(corpus.labels.len());
     for l in &corpus.labels {
         let t = taxonomy.find(l).ok_or_else(|| {
-            Error::Input(format!("{}: label folder {l:?} is not a topic of the model/taxonomy", args.data.display()))
+            Error::Input(format!(
+                "{}: label folder {l:?} is not a topic of the model/taxonomy",
+                args.data.display()
+            ))
         })?;
         label_topic.push(t.index());
     }
@@ -71,16 +74,26 @@ pub fn run(args: &Args) -> Result<Report, Error> {
             })
             .or_insert_with(|| {
                 order.push(key);
-                Item { truth: vec![truth], predicted, review }
+                Item {
+                    truth: vec![truth],
+                    predicted,
+                    review,
+                }
             });
     }
     let items: Vec<Item> = order.iter().filter_map(|k| items.remove(k)).collect();
     let labels: Vec<String> = taxonomy.topics().iter().map(|t| t.id.clone()).collect();
     let mut report = evaluate(&labels, &items);
-    report.notes.insert("files".into(), corpus.files.len().to_string());
-    report.notes.insert("skipped_files".into(), skipped.to_string());
+    report
+        .notes
+        .insert("files".into(), corpus.files.len().to_string());
+    report
+        .notes
+        .insert("skipped_files".into(), skipped.to_string());
     if let Some(m) = classifier.model() {
-        report.notes.insert("model_version".into(), m.header().version.clone());
+        report
+            .notes
+            .insert("model_version".into(), m.header().version.clone());
     }
     report.notes.insert("taxonomy".into(), taxonomy.id.clone());
     Ok(report)

@@ -23,7 +23,10 @@ pub enum Error {
     Input(String),
     /// I/O while running.
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     /// Building the model failed.
     #[error("training failed: {0}")]
     Train(ModelError),
@@ -51,8 +54,12 @@ impl From<local::SourceError> for Error {
 
 /// Reads and validates a model file.
 pub fn load_model(path: &Path) -> Result<Model, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
-    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
+    Model::from_bytes(&bytes).map_err(|source| Error::Model {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// What `--rules` asked for.
@@ -67,7 +74,11 @@ pub enum RulesChoice {
 impl RulesChoice {
     /// Parses the `--rules` argument.
     pub fn parse(s: &str) -> Self {
-        if s == "none" { RulesChoice::None } else { RulesChoice::File(PathBuf::from(s)) }
+        if s == "none" {
+            RulesChoice::None
+        } else {
+            RulesChoice::File(PathBuf::from(s))
+        }
     }
 }
 
@@ -103,15 +114,16 @@ pub fn now() -> i64 {
 /// Training time for model headers: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
 pub fn trained_at() -> Result<String, Error> {
     let ts = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp")))?,
+        Ok(v) => v.trim().parse::<i64>().map_err(|_| {
+            Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp"))
+        })?,
         Err(_) => now(),
     };
     let dt = time::OffsetDateTime::from_unix_timestamp(ts)
         .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={ts} is out of range")))?;
-    Ok(dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+    Ok(dt
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default())
 }
 
 /// A labelled corpus: `DIR/<label>/**/<file>`, one message per file. Labels sorted.
@@ -128,13 +140,23 @@ pub fn read_corpus(dir: &Path) -> Result<Corpus, Error> {
     let mut label_dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+        })
         .collect();
     label_dirs.sort();
     let mut labels = Vec::new();
     let mut files = Vec::new();
     for d in label_dirs {
-        let label = d.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let label = d
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let items = local::expand(std::slice::from_ref(&d))?;
         let mut n = 0;
         for item in items {
@@ -166,7 +188,14 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Option<(ParsedMail, Vec<u8>)>
             return None;
         }
     };
-    match parse::parse(&bytes, SourceMeta { seen_at: raw.seen_at, now: now() }, limits) {
+    match parse::parse(
+        &bytes,
+        SourceMeta {
+            seen_at: raw.seen_at,
+            now: now(),
+        },
+        limits,
+    ) {
         Ok(p) => Some((p, bytes)),
         Err(reason) => {
             tracing::warn!(file = %path.display(), reason = %reason, "skipping file that is not a message");

@@ -34,7 +34,9 @@ pub struct Summary {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<Summary, Error> {
-    args.params.check().map_err(|e| Error::Input(e.to_string()))?;
+    args.params
+        .check()
+        .map_err(|e| Error::Input(e.to_string()))?;
     if let RulesChoice::File(p) = &args.rules {
         return Err(Error::Input(format!(
             "{}: keyword rules are not available in this build; use --rules none",
@@ -58,15 +60,24 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
                 || Analyzer::new(lang),
                 |a, (label, path)| {
                     let (parsed, _) = parse_file(path, &limits)?;
-                    Some(TrainDoc { label: *label, terms: message_terms(&cfg, a, &parsed) })
+                    Some(TrainDoc {
+                        label: *label,
+                        terms: message_terms(&cfg, a, &parsed),
+                    })
                 },
             )
             .collect()
     });
     let skipped = docs.iter().filter(|d| d.is_none()).count();
     let docs: Vec<TrainDoc> = docs.into_iter().flatten().collect();
-    let model = Model::train(corpus.labels.clone(), &docs, args.params.clone(), None, trained_at()?)
-        .map_err(Error::Train)?;
+    let model = Model::train(
+        corpus.labels.clone(),
+        &docs,
+        args.params.clone(),
+        None,
+        trained_at()?,
+    )
+    .map_err(Error::Train)?;
     let bytes = model.to_bytes();
     write_atomic(&args.out, &bytes)?;
     let h = model.header();
@@ -92,7 +103,10 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
 
 /// Writes through a temporary file and a rename, so a crash never leaves half a model.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
-    let io = |e| Error::Io { context: format!("writing {}", path.display()), source: e };
+    let io = |e| Error::Io {
+        context: format!("writing {}", path.display()),
+        source: e,
+    };
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)

@@ -31,8 +31,7 @@ const PREFIXES: &[&str] = &[
 /// Strips every leading reply/forward/PEC prefix and collapses white space.
 pub fn strip_prefixes(subject: &str) -> String {
     let mut s = subject.trim();
-    loop {
-        let Some(rest) = strip_one(s) else { break };
+    while let Some(rest) = strip_one(s) {
         s = rest.trim_start();
     }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -45,7 +44,11 @@ fn strip_one(s: &str) -> Option<&str> {
     // "Re[2]" and "Re(2)" counters.
     let word = head
         .split_once(['[', '('])
-        .filter(|(_, rest)| rest.trim_end_matches([']', ')']).chars().all(|c| c.is_ascii_digit()))
+        .filter(|(_, rest)| {
+            rest.trim_end_matches([']', ')'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
         .map_or(head, |(w, _)| w.trim_end());
     let lower = word.to_lowercase();
     PREFIXES.contains(&lower.as_str()).then(|| &s[colon + 1..])
@@ -65,7 +68,10 @@ mod tests {
 
     #[test]
     fn strips_italian_and_english_prefixes_repeatedly() {
-        assert_eq!(strip_prefixes("R: RE: I: Fw: Inoltra: RIF: Re: Fwd: Info ZTL"), "Info ZTL");
+        assert_eq!(
+            strip_prefixes("R: RE: I: Fw: Inoltra: RIF: Re: Fwd: Info ZTL"),
+            "Info ZTL"
+        );
         assert_eq!(
             strip_prefixes("ANOMALIA MESSAGGIO: POSTA CERTIFICATA: R: Re: Rinnovo loculo"),
             "Rinnovo loculo"
@@ -76,7 +82,10 @@ mod tests {
 
     #[test]
     fn keeps_subjects_that_only_look_like_prefixes() {
-        assert_eq!(strip_prefixes("Richiesta: certificato"), "Richiesta: certificato");
+        assert_eq!(
+            strip_prefixes("Richiesta: certificato"),
+            "Richiesta: certificato"
+        );
         assert_eq!(strip_prefixes("IMU: scadenza"), "IMU: scadenza");
         assert_eq!(strip_prefixes("Orari: ufficio"), "Orari: ufficio");
         assert_eq!(strip_prefixes(""), "");

@@ -63,7 +63,10 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer").field("lang", &self.lang).field("cached", &self.cache.len()).finish()
+        f.debug_struct("Analyzer")
+            .field("lang", &self.lang)
+            .field("cached", &self.cache.len())
+            .finish()
     }
 }
 
@@ -74,7 +77,12 @@ impl Analyzer {
             Language::Italian => Algorithm::Italian,
             Language::English => Algorithm::English,
         };
-        Analyzer { lang, stemmer: Stemmer::create(algo), cache: FxHashMap::default(), word: String::new() }
+        Analyzer {
+            lang,
+            stemmer: Stemmer::create(algo),
+            cache: FxHashMap::default(),
+            word: String::new(),
+        }
     }
 
     /// The analyzer's language.
@@ -156,7 +164,7 @@ impl Analyzer {
 
     fn analyze_word(&self, word: &str) -> Option<String> {
         let count = word.chars().count();
-        if count < 2 || count > 40 {
+        if !(2..=40).contains(&count) {
             return None;
         }
         if word.chars().all(|c| c.is_ascii_digit()) {
@@ -180,7 +188,10 @@ fn is_apostrophe(c: char) -> bool {
 
 fn accent_last_vowel(word: &mut String) {
     let Some(last) = word.pop() else { return };
-    let acute = matches!(word.as_str(), "perch" | "poich" | "affinch" | "bench" | "sicch" | "n" | "finch");
+    let acute = matches!(
+        word.as_str(),
+        "perch" | "poich" | "affinch" | "bench" | "sicch" | "n" | "finch"
+    );
     let accented = match last {
         'a' => 'à',
         'e' if acute => 'é',
@@ -234,13 +245,19 @@ mod tests {
         assert_eq!(t.len(), 2);
         // topic words the Snowball list drops are kept
         assert!(!a.terms("lavoro casa comune").is_empty());
-        assert_eq!(a.terms("modello 730"), vec!["modell".to_string(), "730".to_string()]);
+        assert_eq!(
+            a.terms("modello 730"),
+            vec!["modell".to_string(), "730".to_string()]
+        );
     }
 
     #[test]
     fn english_analyzer() {
         let mut a = Analyzer::new(Language::English);
-        assert_eq!(a.terms("The engines are running; don't stop"), vec!["engin", "run", "stop"]);
+        assert_eq!(
+            a.terms("The engines are running; don't stop"),
+            vec!["engin", "run", "stop"]
+        );
     }
 
     #[test]

@@ -1,3 +1,5 @@
+#![allow(clippy::print_stderr, clippy::unwrap_used)]
+
 //! Integration tests, one module per area (one test binary keeps linking fast).
 
 mod golden;

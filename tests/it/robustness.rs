@@ -76,5 +76,9 @@ fn shared_20_newsgroups_is_all_accounted_for() {
     let counts = outcome_counts(&records);
     eprintln!("20 Newsgroups train: {expected} files -> {counts:?}");
     assert_eq!(records.len(), expected);
-    assert_eq!(counts.get("skipped"), None, "Usenet articles are all readable messages");
+    assert_eq!(
+        counts.get("skipped"),
+        None,
+        "Usenet articles are all readable messages"
+    );
 }

@@ -19,7 +19,10 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// The internal domain of the fictional comune all fixtures use.
 pub fn comune_exclusions() -> ExclusionConfig {
-    ExclusionConfig { internal_domains: vec!["comune.borgoesempio.it".into()], internal_addresses: vec![] }
+    ExclusionConfig {
+        internal_domains: vec!["comune.borgoesempio.it".into()],
+        internal_addresses: vec![],
+    }
 }
 
 /// Parse + exclusion + cleaned text of a file, as the pipeline sees it.
@@ -33,16 +36,26 @@ pub struct Parsed {
 pub fn parse_file(path: &Path, cfg: &ExclusionConfig) -> Result<Parsed, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     // A fixed "now" keeps date plausibility checks reproducible.
-    let meta = SourceMeta { seen_at: None, now: 1_767_225_600 };
+    let meta = SourceMeta {
+        seen_at: None,
+        now: 1_767_225_600,
+    };
     let mail = parse::parse(&bytes, meta, &Limits::default()).map_err(|e| e.to_string())?;
     let exclusion = exclusion(&mail, cfg);
     let clean_text = clean_body(&mail.body, is_forward(&mail.subject_raw));
-    Ok(Parsed { mail, exclusion, clean_text })
+    Ok(Parsed {
+        mail,
+        exclusion,
+        clean_text,
+    })
 }
 
 /// Collapses every run of white space (U+00A0 included) to one space.
 pub fn squash(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '\u{a0}').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 use std::sync::OnceLock;
@@ -72,7 +85,12 @@ pub fn corpus_model() -> PathBuf {
 }
 
 /// Runs `classify` in-process and returns the JSON records.
-pub fn classify(paths: &[PathBuf], model: &Path, threads: usize, explain: bool) -> Vec<serde_json::Value> {
+pub fn classify(
+    paths: &[PathBuf],
+    model: &Path,
+    threads: usize,
+    explain: bool,
+) -> Vec<serde_json::Value> {
     let args = commands::classify::Args {
         paths: paths.to_vec(),
         model: Some(model.to_path_buf()),
