@@ -47,16 +47,28 @@ pub enum VariantArg {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Classify the built-in sample mailbox and print the e-mail theme table.
+    Demo {
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+    /// Rules file tools.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Classify messages: one JSON object per message on stdout (JSON Lines).
     Classify {
         /// .eml files, directories (recursive), Maildirs or mbox files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Model file.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Rules file, or `none` for the model alone (its labels become the taxonomy).
-        #[arg(long, default_value = "none")]
+        /// Model file, `default` (the built-in model) or `none` (rules alone).
+        #[arg(long, default_value = "default")]
+        model: String,
+        /// Rules file, `default` (the built-in Italian rules) or `none` (the model alone; its
+        /// labels become the taxonomy).
+        #[arg(long, default_value = "default")]
         rules: String,
         /// Add the explanation: top topics with scores and the terms that decided.
         #[arg(long)]
@@ -76,8 +88,9 @@ pub enum Command {
         /// Model file to write.
         #[arg(long)]
         out: PathBuf,
-        /// Rules file whose taxonomy the labels must match, or `none`.
-        #[arg(long, default_value = "none")]
+        /// Rules file whose taxonomy the label folders must match (`default`: the built-in
+        /// Italian rules), or `none` for any labels.
+        #[arg(long, default_value = "default")]
         rules: String,
         /// Analyzer language.
         #[arg(long, default_value = "it", value_parser = ["it", "en"])]
@@ -121,11 +134,11 @@ pub enum Command {
         /// Corpus directory: DIR/<label>/<message files>.
         #[arg(long)]
         data: PathBuf,
-        /// Model file.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Rules file, or `none`.
-        #[arg(long, default_value = "none")]
+        /// Model file, `default` or `none`.
+        #[arg(long, default_value = "default")]
+        model: String,
+        /// Rules file, `default` or `none`.
+        #[arg(long, default_value = "default")]
         rules: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -133,5 +146,15 @@ pub enum Command {
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+    },
+}
+
+/// `urpmail rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate a rules file (default: the built-in one) and print a summary.
+    Check {
+        /// Rules file.
+        file: Option<PathBuf>,
     },
 }

@@ -19,10 +19,12 @@
 
 pub mod classify;
 pub mod commands;
+pub mod defaults;
 pub mod domain;
 pub mod eval;
 pub mod output;
 pub mod parse;
 pub mod pipeline;
+pub mod report;
 pub mod source;
 pub mod text;

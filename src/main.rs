@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, LogFormat, ReportFormat, VariantArg};
+use cli::{Cli, Command, LogFormat, ReportFormat, RulesCommand, VariantArg};
 use urpmail::classify::bayes::{TrainParams, Variant};
-use urpmail::commands::{self, RulesChoice};
+use urpmail::commands::{self, ModelChoice, RulesChoice};
 use urpmail::parse::Limits;
 
 fn main() -> ExitCode {
@@ -66,7 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let args = commands::classify::Args {
                 paths,
-                model,
+                model: ModelChoice::parse(&model),
                 rules: RulesChoice::parse(&rules),
                 explain,
                 threads,
@@ -122,6 +122,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             commands::train::run(&args)?;
         }
+        Command::Demo { threads } => {
+            let table = commands::demo::run(threads)?;
+            std::io::stdout()
+                .write_all(table.as_bytes())
+                .context("writing output")?;
+        }
+        Command::Rules {
+            command: RulesCommand::Check { file },
+        } => {
+            let choice = file.map_or(RulesChoice::Default, RulesChoice::File);
+            let summary = commands::rules_check(&choice)?;
+            std::io::stdout()
+                .write_all(summary.as_bytes())
+                .context("writing output")?;
+        }
         Command::Eval {
             data,
             model,
@@ -131,7 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let args = commands::eval::Args {
                 data,
-                model,
+                model: ModelChoice::parse(&model),
                 rules: RulesChoice::parse(&rules),
                 threads,
             };

@@ -31,6 +31,7 @@ pub struct ClassifyRecord {
     pub skipped: Option<String>,
     pub pec: Option<PecRecord>,
     pub taxonomy: String,
+    pub rules_version: Option<String>,
     pub model_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
@@ -49,6 +50,18 @@ pub struct Explanation {
     pub top_topics: Vec<ScoredTopic>,
     pub model_terms: Vec<TermWeight>,
     pub exclusion_signal: Option<&'static str>,
+    pub rules: Vec<RuleFired>,
+    pub tipologia_cue: Option<String>,
+}
+
+/// A rule that fired.
+#[derive(Debug, Serialize)]
+pub struct RuleFired {
+    pub topic: String,
+    pub rule: String,
+    pub kind: &'static str,
+    pub field: &'static str,
+    pub weight: f64,
 }
 
 /// A topic with its score.
@@ -70,6 +83,7 @@ impl ClassifyRecord {
     pub fn new(
         o: &Outcome,
         taxonomy: &Taxonomy,
+        rules_version: Option<&str>,
         model_version: Option<&str>,
         explain: bool,
     ) -> Self {
@@ -100,11 +114,16 @@ impl ClassifyRecord {
             } else {
                 Vec::new()
             },
-            tipologia: None,
+            tipologia: if o.exclusion.is_none() && o.skipped.is_none() {
+                d.tipologia.as_ref().map(|t| t.0.clone())
+            } else {
+                None
+            },
             excluded: o.exclusion.map(|e| e.reason.as_str()),
             skipped: o.skipped.as_ref().map(ToString::to_string),
             pec,
             taxonomy: taxonomy.id.clone(),
+            rules_version: rules_version.map(str::to_string),
             model_version: model_version.map(str::to_string),
             explanation: explain.then(|| Explanation {
                 top_topics: d
@@ -124,6 +143,18 @@ impl ClassifyRecord {
                     })
                     .collect(),
                 exclusion_signal: o.exclusion.map(|e| e.signal),
+                rules: d
+                    .rule_hits
+                    .iter()
+                    .map(|h| RuleFired {
+                        topic: taxonomy.topic(h.topic).id.clone(),
+                        rule: h.rule.clone(),
+                        kind: h.kind.as_str(),
+                        field: h.field.as_str(),
+                        weight: h.weight,
+                    })
+                    .collect(),
+                tipologia_cue: d.tipologia.as_ref().and_then(|t| t.1.clone()),
             }),
         }
     }

@@ -61,8 +61,8 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
     };
     let excluded = exclusion(&parsed, &engine.exclusions);
-    let terms = message_terms(engine.classifier.features(), analyzer, &parsed);
-    let decision = engine.classifier.decide(&terms);
+    let analyzed = analyze_message(engine.classifier.features(), analyzer, &parsed);
+    let decision = engine.classifier.decide(&analyzed);
     Outcome {
         source: raw.source.clone(),
         content_key: content_key(&parsed, bytes),
@@ -89,8 +89,17 @@ pub fn message_terms(
     analyzer: &mut Analyzer,
     parsed: &ParsedMail,
 ) -> Vec<(String, f32)> {
+    features::weighted(&analyze_message(cfg, analyzer, parsed), cfg)
+}
+
+/// Cleans the body and analyses subject and body.
+pub fn analyze_message(
+    cfg: &features::FeatureConfig,
+    analyzer: &mut Analyzer,
+    parsed: &ParsedMail,
+) -> features::AnalyzedText {
     let body = clean::clean_body(&parsed.body, is_forward(&parsed.subject_raw));
-    features::extract(analyzer, &parsed.subject, &body, cfg)
+    features::analyze(analyzer, &parsed.subject, &body, cfg.max_terms)
 }
 
 /// True when the subject's first prefix is a forward (`I:`, `Fw:`, `Inoltra:`), looking
@@ -121,7 +130,7 @@ fn skipped(engine: &Engine, raw: &RawMessage, reason: SkipReason, key: String) -
         date: None,
         date_source: DateSource::None,
         channel: Channel::Email,
-        decision: engine.classifier.decide(&[]),
+        decision: engine.classifier.decide(&features::AnalyzedText::default()),
         exclusion: None,
         skipped: Some(reason),
         pec_envelopes: Vec::new(),

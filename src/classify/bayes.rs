@@ -143,6 +143,14 @@ pub struct TaxonomyRef {
     pub hash: String,
 }
 
+/// Which rules file a model was calibrated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesRef {
+    pub version: String,
+    pub hash: String,
+}
+
 /// Facts about the training run, for reproducibility and the review of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +175,9 @@ pub struct Calibration {
     pub thresholds: BTreeMap<String, f64>,
     /// Threshold for labels with too few held-out predictions.
     pub default_threshold: f64,
+    /// Weight of rule evidence added to the model's logits, fitted on held-out folds when the
+    /// model was trained with a rules file.
+    pub rules_weight: Option<f64>,
 }
 
 /// The JSON header line of a model file.
@@ -181,6 +192,8 @@ pub struct ModelHeader {
     pub parent_version: Option<String>,
     pub labels: Vec<String>,
     pub taxonomy: Option<TaxonomyRef>,
+    /// Version and hash of the rules file the model was calibrated with.
+    pub rules: Option<RulesRef>,
     pub params: TrainParams,
     pub class_docs: Vec<u64>,
     pub summary: TrainingSummary,
@@ -210,13 +223,17 @@ pub struct Model {
 pub struct TrainDoc {
     pub label: usize,
     pub terms: Vec<(String, f32)>,
+    /// Rule evidence per label (`ln(1 + rule score)`), empty when training without rules.
+    pub rule_evidence: Vec<f64>,
 }
 
 /// Scores of one document.
 #[derive(Debug, Clone)]
 pub struct Scores {
-    /// Calibrated probabilities per label.
+    /// Calibrated probabilities per label (with rule evidence when given).
     pub probs: Vec<f64>,
+    /// The model's own calibrated probabilities.
+    pub model_probs: Vec<f64>,
     /// Known terms in the document (0 means the model saw nothing it knows).
     pub known_terms: usize,
     /// The document vector (term index, weight), kept for explanations.
@@ -266,6 +283,7 @@ impl Model {
         docs: &[TrainDoc],
         params: TrainParams,
         taxonomy: Option<TaxonomyRef>,
+        rules: Option<RulesRef>,
         trained_at: String,
     ) -> Result<Model, ModelError> {
         params.check()?;
@@ -363,6 +381,7 @@ impl Model {
                 parent_version: None,
                 labels,
                 taxonomy,
+                rules,
                 params,
                 class_docs: class_docs.clone(),
                 summary: TrainingSummary {
@@ -377,6 +396,7 @@ impl Model {
                     temperature: 1.0,
                     thresholds: BTreeMap::new(),
                     default_threshold: 0.5,
+                    rules_weight: None,
                 },
                 trained_at,
             },
@@ -432,7 +452,11 @@ impl Model {
         drop(fitted);
         model.compute_weights();
 
-        model.calibrate(&vectors, &dense)?;
+        let evidence: Option<Vec<&[f64]>> = docs
+            .iter()
+            .map(|d| (d.rule_evidence.len() == c).then_some(d.rule_evidence.as_slice()))
+            .collect();
+        model.calibrate(&vectors, &dense, evidence.as_deref())?;
         model.header.version = model.content_hash();
         Ok(model)
     }
@@ -578,11 +602,27 @@ impl Model {
 
     /// Scores raw term weights.
     pub fn score(&self, terms: &[(String, f32)]) -> Scores {
+        self.score_with_evidence(terms, None)
+    }
+
+    /// Scores raw term weights, adding rule evidence per label (`ln(1 + rule score)`) to the
+    /// calibrated logits with the fitted rules weight.
+    pub fn score_with_evidence(&self, terms: &[(String, f32)], evidence: Option<&[f64]>) -> Scores {
         let (x, known) = self.vectorize(terms);
         let raw = self.raw_scores(&x, &self.weights);
-        let probs = softmax(&raw, self.header.calibration.temperature);
+        let t = self.header.calibration.temperature;
+        let model_probs = softmax(&raw, t);
+        let probs = match evidence {
+            Some(ev) if ev.len() == raw.len() => {
+                let beta = self.header.calibration.rules_weight.unwrap_or(1.0);
+                let logits: Vec<f64> = raw.iter().zip(ev).map(|(s, r)| s / t + beta * r).collect();
+                softmax(&logits, 1.0)
+            }
+            _ => model_probs.clone(),
+        };
         Scores {
             probs,
+            model_probs,
             known_terms: known,
             vector: x,
         }
@@ -744,6 +784,7 @@ impl Model {
         &mut self,
         vectors: &[(usize, Vec<(u32, f32)>)],
         dense: &[f64],
+        evidence: Option<&[&[f64]]>,
     ) -> Result<(), ModelError> {
         let c = self.header.labels.len();
         let v = self.vocab.len();
@@ -786,12 +827,41 @@ impl Model {
 
         let temperature = fit_temperature(&oof);
         let correct = oof.iter().filter(|(l, s)| argmax(s) == *l).count();
-        let mut preds: Vec<(usize, f64, bool)> = oof
-            .iter()
-            .map(|(l, s)| {
-                let p = softmax(s, temperature);
+        // oof is in fold order; evidence is in document order.
+        let order: Vec<usize> = (0..folds)
+            .flat_map(|k| (0..vectors.len()).filter(move |i| i % folds == k))
+            .collect();
+        let combined = |beta: f64| -> Vec<(usize, Vec<f64>)> {
+            oof.iter()
+                .zip(&order)
+                .map(|((l, s), &doc)| {
+                    let mut logits: Vec<f64> = s.iter().map(|x| x / temperature).collect();
+                    if let Some(ev) = evidence {
+                        for (x, r) in logits.iter_mut().zip(ev[doc]) {
+                            *x += beta * r;
+                        }
+                    }
+                    (*l, softmax(&logits, 1.0))
+                })
+                .collect()
+        };
+        let rules_weight = evidence.map(|_| {
+            let mut best = (0.0, usize::MAX, f64::INFINITY);
+            for beta in [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0] {
+                let probs = combined(beta);
+                let errors = probs.iter().filter(|(l, p)| argmax(p) != *l).count();
+                let nll: f64 = probs.iter().map(|(l, p)| -p[*l].max(1e-12).ln()).sum();
+                if errors < best.1 || (errors == best.1 && nll < best.2) {
+                    best = (beta, errors, nll);
+                }
+            }
+            best.0
+        });
+        let mut preds: Vec<(usize, f64, bool)> = combined(rules_weight.unwrap_or(0.0))
+            .into_iter()
+            .map(|(l, p)| {
                 let b = argmax(&p);
-                (b, p[b], b == *l)
+                (b, p[b], b == l)
             })
             .collect();
         let target = self.header.params.review_precision;
@@ -803,6 +873,7 @@ impl Model {
                 .map(|(ci, t)| (self.header.labels[ci].clone(), round6(t)))
                 .collect(),
             default_threshold: round6(default_threshold),
+            rules_weight,
         };
         self.header.summary.cv_accuracy = Some(round6(correct as f64 / oof.len() as f64));
         self.header.summary.cv_folds = folds as u32;
@@ -1249,6 +1320,7 @@ mod tests {
                 .split_whitespace()
                 .map(|w| (w.to_string(), 1.0))
                 .collect(),
+            rule_evidence: Vec::new(),
         }
     }
 
@@ -1287,6 +1359,7 @@ mod tests {
                 &corpus(),
                 params,
                 None,
+                None,
                 "2026-01-01T00:00:00Z".into(),
             )
             .expect("train");
@@ -1303,6 +1376,7 @@ mod tests {
                 &corpus(),
                 m.header().params.clone(),
                 None,
+                None,
                 "2026-01-01T00:00:00Z".into(),
             )
             .expect("train");
@@ -1316,7 +1390,8 @@ mod tests {
             variant: Variant::Multinomial,
             ..TrainParams::default()
         };
-        let m = Model::train(labels(), &corpus(), params, None, String::new()).expect("train");
+        let m =
+            Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
         let rows: Vec<Vec<(String, f32)>> = corpus().into_iter().map(|d| d.terms).collect();
         let (ours, theirs) = m.linfa_check(&rows).expect("linfa");
         assert_eq!(ours, theirs);
@@ -1328,6 +1403,7 @@ mod tests {
             labels(),
             &corpus(),
             TrainParams::default(),
+            None,
             None,
             String::new(),
         )
@@ -1353,6 +1429,7 @@ mod tests {
             labels(),
             &corpus(),
             TrainParams::default(),
+            None,
             None,
             String::new(),
         )
@@ -1382,7 +1459,7 @@ mod tests {
             ..TrainParams::default()
         };
         assert!(matches!(
-            Model::train(labels(), &corpus(), p, None, String::new()),
+            Model::train(labels(), &corpus(), p, None, None, String::new()),
             Err(ModelError::Params(_))
         ));
     }

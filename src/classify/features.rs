@@ -1,7 +1,10 @@
-//! Message → weighted terms: subject terms count `subject_weight` times body terms; optional
-//! bigrams of adjacent stems within one field.
+//! Message → analysed text: term sequences of subject and body (for rules and the model) and the
+//! folded plain text (for rule patterns and tipologia cues). Weighted model features: subject
+//! terms count `subject_weight` times body terms; optional bigrams of adjacent stems within one
+//! field.
 
 use crate::text::Analyzer;
+use crate::text::analyze::fold_accents;
 
 /// How terms are drawn from a message.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,21 +25,69 @@ impl Default for FeatureConfig {
     }
 }
 
-/// Weighted terms of a message.
-pub fn extract(
+/// A message after analysis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalyzedText {
+    /// Normalised terms of the subject, in order.
+    pub subject: Vec<String>,
+    /// Normalised terms of the cleaned body, in order.
+    pub body: Vec<String>,
+    /// Subject and body lower-cased, accents folded, apostrophes as spaces, words separated by
+    /// single spaces, with a leading and trailing space (so `" cue "` finds whole words).
+    pub folded: String,
+}
+
+/// Longest folded text kept for patterns and cues.
+const MAX_FOLDED_BYTES: usize = 64 * 1024;
+
+/// Analyses subject and cleaned body.
+pub fn analyze(
     analyzer: &mut Analyzer,
     subject: &str,
     body: &str,
-    cfg: &FeatureConfig,
-) -> Vec<(String, f32)> {
-    let mut out = Vec::new();
-    let mut buf = Vec::new();
-    analyzer.terms_into(subject, &mut buf, cfg.max_terms);
-    push_field(&mut out, &buf, cfg.subject_weight, cfg.bigrams);
-    let remaining = cfg.max_terms.saturating_sub(buf.len());
-    buf.clear();
-    analyzer.terms_into(body, &mut buf, remaining);
-    push_field(&mut out, &buf, 1.0, cfg.bigrams);
+    max_terms: usize,
+) -> AnalyzedText {
+    let mut s = Vec::new();
+    analyzer.terms_into(subject, &mut s, max_terms);
+    let mut b = Vec::new();
+    analyzer.terms_into(body, &mut b, max_terms.saturating_sub(s.len()));
+    AnalyzedText {
+        subject: s,
+        body: b,
+        folded: fold_text(&format!("{subject}\n{body}"), MAX_FOLDED_BYTES),
+    }
+}
+
+/// Lower case, accents folded, every non-alphanumeric run as one space, framed by spaces.
+pub fn fold_text(text: &str, max_bytes: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_bytes) + 2);
+    out.push(' ');
+    let mut last_space = true;
+    for c in text.chars() {
+        if out.len() >= max_bytes {
+            break;
+        }
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                out.push(l);
+            }
+            last_space = false;
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    if !last_space {
+        out.push(' ');
+    }
+    fold_accents(&out)
+}
+
+/// Weighted model features of an analysed message.
+pub fn weighted(a: &AnalyzedText, cfg: &FeatureConfig) -> Vec<(String, f32)> {
+    let mut out = Vec::with_capacity(a.subject.len() + a.body.len());
+    push_field(&mut out, &a.subject, cfg.subject_weight, cfg.bigrams);
+    push_field(&mut out, &a.body, 1.0, cfg.bigrams);
     out
 }
 
@@ -51,5 +102,20 @@ fn push_field(out: &mut Vec<(String, f32)>, terms: &[String], weight: f32, bigra
         for w in terms.windows(2) {
             out.push((format!("{}_{}", w[0], w[1]), weight));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_text_frames_words() {
+        assert_eq!(
+            fold_text("Perché l'IMU  è—alta?", 100),
+            " perche l imu e alta "
+        );
+        assert_eq!(fold_text("", 100), " ");
+        assert!(fold_text(&"abc ".repeat(100), 20).len() <= 22);
     }
 }

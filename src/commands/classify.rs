@@ -6,19 +6,18 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::{Error, RulesChoice, build_classifier, now, thread_pool};
+use super::{Error, ModelChoice, RulesChoice, build_classifier, exclusions_of, now, thread_pool};
 use crate::output::ClassifyRecord;
 use crate::parse::Limits;
-use crate::parse::exclude::ExclusionConfig;
 use crate::pipeline::{Engine, process};
 use crate::source::local;
-use crate::text::{Analyzer, Language};
+use crate::text::Analyzer;
 
 /// Arguments of `classify`.
 #[derive(Debug, Clone)]
 pub struct Args {
     pub paths: Vec<PathBuf>,
-    pub model: Option<PathBuf>,
+    pub model: ModelChoice,
     pub rules: RulesChoice,
     pub explain: bool,
     pub threads: usize,
@@ -40,19 +39,16 @@ const BATCH: usize = 512;
 
 /// Runs the command, writing JSON Lines to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
-    let classifier = build_classifier(args.model.as_deref(), &args.rules)?;
+    let classifier = build_classifier(&args.model, &args.rules)?;
     let engine = Engine {
+        exclusions: exclusions_of(&classifier),
         classifier,
-        exclusions: ExclusionConfig::default(),
         limits: args.limits.clone(),
     };
     let items = local::expand(&args.paths)?;
     let pool = thread_pool(args.threads)?;
-    let lang = engine
-        .classifier
-        .model()
-        .and_then(|m| Language::parse(&m.header().params.language))
-        .unwrap_or(Language::Italian);
+    let lang = engine.classifier.language();
+    let rules_version = engine.classifier.rules().map(|r| r.rules_version.clone());
     let model_version = engine
         .classifier
         .model()
@@ -92,6 +88,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
             let rec = ClassifyRecord::new(
                 o,
                 engine.classifier.taxonomy(),
+                rules_version.as_deref(),
                 model_version.as_deref(),
                 args.explain,
             );

@@ -7,24 +7,26 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{Error, RulesChoice, build_classifier, parse_file, read_corpus, thread_pool};
+use super::{
+    Error, ModelChoice, RulesChoice, build_classifier, parse_file, read_corpus, thread_pool,
+};
 use crate::eval::{Item, Report, evaluate};
 use crate::parse::Limits;
-use crate::pipeline::message_terms;
-use crate::text::{Analyzer, Language};
+use crate::pipeline::analyze_message;
+use crate::text::Analyzer;
 
 /// Arguments of `eval`.
 #[derive(Debug, Clone)]
 pub struct Args {
     pub data: PathBuf,
-    pub model: Option<PathBuf>,
+    pub model: ModelChoice,
     pub rules: RulesChoice,
     pub threads: usize,
 }
 
 /// Runs the command and returns the report.
 pub fn run(args: &Args) -> Result<Report, Error> {
-    let classifier = build_classifier(args.model.as_deref(), &args.rules)?;
+    let classifier = build_classifier(&args.model, &args.rules)?;
     let corpus = read_corpus(&args.data)?;
     let taxonomy = classifier.taxonomy();
     // Corpus labels → taxonomy topics; unknown labels are an error (the model cannot predict them).
@@ -38,10 +40,7 @@ pub fn run(args: &Args) -> Result<Report, Error> {
         })?;
         label_topic.push(t.index());
     }
-    let lang = classifier
-        .model()
-        .and_then(|m| Language::parse(&m.header().params.language))
-        .unwrap_or(Language::Italian);
+    let lang = classifier.language();
     let limits = Limits::default();
     let pool = thread_pool(args.threads)?;
     let results: Vec<Option<(String, usize, usize, bool)>> = pool.install(|| {
@@ -52,8 +51,8 @@ pub fn run(args: &Args) -> Result<Report, Error> {
                 || Analyzer::new(lang),
                 |a, (label, path)| {
                     let (parsed, bytes) = parse_file(path, &limits)?;
-                    let terms = message_terms(classifier.features(), a, &parsed);
-                    let d = classifier.decide(&terms);
+                    let analyzed = analyze_message(classifier.features(), a, &parsed);
+                    let d = classifier.decide(&analyzed);
                     let key = crate::classify::taxonomy::hex(&Sha256::digest(&bytes)[..16]);
                     Some((key, label_topic[*label], d.topic.index(), d.review))
                 },

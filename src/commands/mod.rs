@@ -2,6 +2,7 @@
 //! are testable in-process. Logs go through `tracing` (stderr).
 
 pub mod classify;
+pub mod demo;
 pub mod eval;
 pub mod train;
 
@@ -9,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use crate::classify::Classifier;
 use crate::classify::bayes::{Model, ModelError};
+use crate::classify::rules::{RuleSet, RulesError};
+use crate::defaults;
+use crate::parse::exclude::ExclusionConfig;
 use crate::parse::{self, Limits, ParsedMail, SourceMeta};
 use crate::source::local;
 
@@ -33,6 +37,9 @@ pub enum Error {
     /// Classifier assembly failed.
     #[error(transparent)]
     Classifier(#[from] crate::classify::ClassifierError),
+    /// A rules file that cannot be used.
+    #[error("{0}")]
+    Rules(RulesError),
 }
 
 impl Error {
@@ -40,7 +47,7 @@ impl Error {
     /// running.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Model { .. } | Error::Input(_) | Error::Classifier(_) => 2,
+            Error::Model { .. } | Error::Input(_) | Error::Classifier(_) | Error::Rules(_) => 2,
             Error::Io { .. } | Error::Train(_) => 1,
         }
     }
@@ -65,6 +72,8 @@ pub fn load_model(path: &Path) -> Result<Model, Error> {
 /// What `--rules` asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RulesChoice {
+    /// The rules compiled into the binary (`rules/urp-it.toml`).
+    Default,
     /// `--rules none`: the model alone decides; its labels are the taxonomy.
     None,
     /// A rules file.
@@ -72,30 +81,89 @@ pub enum RulesChoice {
 }
 
 impl RulesChoice {
-    /// Parses the `--rules` argument.
+    /// Parses the `--rules` argument (`default`, `none` or a path).
     pub fn parse(s: &str) -> Self {
-        if s == "none" {
-            RulesChoice::None
-        } else {
-            RulesChoice::File(PathBuf::from(s))
+        match s {
+            "default" => RulesChoice::Default,
+            "none" => RulesChoice::None,
+            _ => RulesChoice::File(PathBuf::from(s)),
+        }
+    }
+
+    /// Loads the rules, if any.
+    pub fn load(&self) -> Result<Option<RuleSet>, Error> {
+        match self {
+            RulesChoice::Default => {
+                let text = defaults::rules().ok_or_else(|| {
+                    Error::Input("this urpmail was built without rules/urp-it.toml: pass --rules FILE or --rules none".into())
+                })?;
+                RuleSet::parse(text, defaults::RULES_NAME)
+                    .map(Some)
+                    .map_err(Error::Rules)
+            }
+            RulesChoice::None => Ok(None),
+            RulesChoice::File(p) => RuleSet::load(p).map(Some).map_err(Error::Rules),
+        }
+    }
+}
+
+/// What `--model` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The model compiled into the binary (`models/urp-it.model`).
+    Default,
+    /// `--model none`: rules alone (cold start).
+    None,
+    /// A model file.
+    File(PathBuf),
+}
+
+impl ModelChoice {
+    /// Parses the `--model` argument (`default`, `none` or a path).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "default" => ModelChoice::Default,
+            "none" => ModelChoice::None,
+            _ => ModelChoice::File(PathBuf::from(s)),
+        }
+    }
+
+    /// Loads the model, if any.
+    pub fn load(&self) -> Result<Option<Model>, Error> {
+        match self {
+            ModelChoice::Default => {
+                let bytes = defaults::model().ok_or_else(|| {
+                    Error::Input("this urpmail was built without models/urp-it.model: pass --model FILE or --model none".into())
+                })?;
+                Model::from_bytes(bytes)
+                    .map(Some)
+                    .map_err(|source| Error::Model {
+                        path: PathBuf::from(defaults::MODEL_NAME),
+                        source,
+                    })
+            }
+            ModelChoice::None => Ok(None),
+            ModelChoice::File(p) => load_model(p).map(Some),
         }
     }
 }
 
 /// Builds the classifier for `--model` / `--rules`.
-pub fn build_classifier(model: Option<&Path>, rules: &RulesChoice) -> Result<Classifier, Error> {
-    match rules {
-        RulesChoice::None => {
-            let path = model.ok_or_else(|| {
-                Error::Input("--rules none needs a model: pass --model FILE (train one with `urpmail train`)".into())
-            })?;
-            Ok(Classifier::model_only(load_model(path)?))
-        }
-        RulesChoice::File(p) => Err(Error::Input(format!(
-            "{}: keyword rules are not available in this build; use --rules none",
-            p.display()
-        ))),
+pub fn build_classifier(model: &ModelChoice, rules: &RulesChoice) -> Result<Classifier, Error> {
+    let rules = rules.load()?;
+    let model = model.load()?;
+    match (rules, model) {
+        (None, Some(m)) => Ok(Classifier::model_only(m)),
+        (None, None) => Err(Error::Input(
+            "--rules none needs a model: pass --model FILE (train one with `urpmail train`)".into(),
+        )),
+        (Some(r), m) => Ok(Classifier::with_rules(r, m)?),
     }
+}
+
+/// The exclusion settings of a classifier (from its rules file; none without rules).
+pub fn exclusions_of(c: &Classifier) -> ExclusionConfig {
+    c.rules().map(|r| r.exclusions.clone()).unwrap_or_default()
 }
 
 /// A rayon pool with `threads` workers (0 = all cores).
@@ -202,4 +270,30 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Option<(ParsedMail, Vec<u8>)>
             None
         }
     }
+}
+
+/// `urpmail rules check`: validates a rules file and summarises it.
+pub fn rules_check(choice: &RulesChoice) -> Result<String, Error> {
+    use std::fmt::Write;
+    let rules = choice
+        .load()?
+        .ok_or_else(|| Error::Input("nothing to check: give a rules file".into()))?;
+    let (terms, patterns) = rules.rule_counts();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "ok: rules {} (hash {}), taxonomy {} ({} topics, hash {}, fallback {}), {terms} term rules, {patterns} patterns, {} tipologie, {} internal domains",
+        rules.rules_version,
+        rules.hash,
+        rules.taxonomy.id,
+        rules.taxonomy.len(),
+        rules.taxonomy.hash(),
+        rules
+            .taxonomy
+            .fallback()
+            .map_or("-", |f| rules.taxonomy.topic(f).id.as_str()),
+        rules.tipologie().len(),
+        rules.exclusions.internal_domains.len()
+    );
+    Ok(s)
 }

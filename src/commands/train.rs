@@ -1,14 +1,16 @@
-//! `urpmail train`: a labelled corpus (one folder per label) → a model file.
+//! `urpmail train`: a labelled corpus (one folder per label) → a model file. With a rules file,
+//! the labels must be the rules' topics, the model records the taxonomy and rules versions, and
+//! the weight of rule evidence is calibrated on held-out folds.
 
 use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use super::{Error, RulesChoice, parse_file, read_corpus, thread_pool, trained_at};
-use crate::classify::bayes::{Model, TrainDoc, TrainParams};
-use crate::classify::features::FeatureConfig;
+use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc, TrainParams};
+use crate::classify::features::{self, FeatureConfig};
 use crate::parse::Limits;
-use crate::pipeline::message_terms;
+use crate::pipeline::analyze_message;
 use crate::text::{Analyzer, Language};
 
 /// Arguments of `train`.
@@ -37,13 +39,28 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     args.params
         .check()
         .map_err(|e| Error::Input(e.to_string()))?;
-    if let RulesChoice::File(p) = &args.rules {
-        return Err(Error::Input(format!(
-            "{}: keyword rules are not available in this build; use --rules none",
-            p.display()
-        )));
-    }
+    let rules = args.rules.load()?;
     let corpus = read_corpus(&args.data)?;
+    // With rules, every label folder must be a topic of the taxonomy.
+    let mut label_topics = Vec::new();
+    if let Some(r) = &rules {
+        for l in &corpus.labels {
+            let t = r.taxonomy.find(l).ok_or_else(|| {
+                Error::Input(format!(
+                    "{}: folder {l:?} is not a topic of taxonomy {} (topics: {})",
+                    args.data.display(),
+                    r.taxonomy.id,
+                    r.taxonomy
+                        .topics()
+                        .iter()
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            label_topics.push(t);
+        }
+    }
     let lang = Language::parse(&args.params.language).unwrap_or(Language::Italian);
     let cfg = FeatureConfig {
         subject_weight: args.params.subject_weight,
@@ -60,9 +77,21 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
                 || Analyzer::new(lang),
                 |a, (label, path)| {
                     let (parsed, _) = parse_file(path, &limits)?;
+                    let analyzed = analyze_message(&cfg, a, &parsed);
+                    let rule_evidence = match &rules {
+                        Some(r) => {
+                            let ev = r.evaluate(&analyzed);
+                            label_topics
+                                .iter()
+                                .map(|t| ev.scores[t.index()].ln_1p())
+                                .collect()
+                        }
+                        None => Vec::new(),
+                    };
                     Some(TrainDoc {
                         label: *label,
-                        terms: message_terms(&cfg, a, &parsed),
+                        terms: features::weighted(&analyzed, &cfg),
+                        rule_evidence,
                     })
                 },
             )
@@ -70,11 +99,20 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     });
     let skipped = docs.iter().filter(|d| d.is_none()).count();
     let docs: Vec<TrainDoc> = docs.into_iter().flatten().collect();
+    let taxonomy = rules.as_ref().map(|r| TaxonomyRef {
+        id: r.taxonomy.id.clone(),
+        hash: r.taxonomy.hash(),
+    });
+    let rules_ref = rules.as_ref().map(|r| RulesRef {
+        version: r.rules_version.clone(),
+        hash: r.hash.clone(),
+    });
     let model = Model::train(
         corpus.labels.clone(),
         &docs,
         args.params.clone(),
-        None,
+        taxonomy,
+        rules_ref,
         trained_at()?,
     )
     .map_err(Error::Train)?;
@@ -87,6 +125,8 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
         labels = h.labels.len(),
         vocabulary = model.vocabulary_len(),
         version = %h.version,
+        cv_accuracy = h.summary.cv_accuracy,
+        rules_weight = h.calibration.rules_weight,
         bytes = bytes.len(),
         "model written to {}",
         args.out.display()

@@ -61,7 +61,7 @@ pub fn squash(s: &str) -> String {
 use std::sync::OnceLock;
 
 use urpmail::classify::bayes::TrainParams;
-use urpmail::commands::{self, RulesChoice};
+use urpmail::commands::{self, ModelChoice, RulesChoice};
 
 /// A model trained once per test run on the shipped Italian corpus (model only).
 pub fn corpus_model() -> PathBuf {
@@ -93,7 +93,7 @@ pub fn classify(
 ) -> Vec<serde_json::Value> {
     let args = commands::classify::Args {
         paths: paths.to_vec(),
-        model: Some(model.to_path_buf()),
+        model: ModelChoice::File(model.to_path_buf()),
         rules: RulesChoice::None,
         explain,
         threads,
