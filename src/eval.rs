@@ -56,11 +56,7 @@ pub fn evaluate(labels: &[String], items: &[Item]) -> Report {
     let mut unflagged_correct = 0u64;
     for it in items {
         let ok = it.truth.contains(&it.predicted);
-        let t = if ok {
-            it.predicted
-        } else {
-            it.truth.first().copied().unwrap_or(0)
-        };
+        let t = if ok { it.predicted } else { it.truth.first().copied().unwrap_or(0) };
         if t < n && it.predicted < n {
             confusion[t][it.predicted] += 1;
         }
@@ -79,11 +75,8 @@ pub fn evaluate(labels: &[String], items: &[Item]) -> Report {
             let predicted: u64 = confusion.iter().map(|r| r[i]).sum();
             let precision = ratio(tp, predicted);
             let recall = ratio(tp, support);
-            let f1 = if precision + recall > 0.0 {
-                2.0 * precision * recall / (precision + recall)
-            } else {
-                0.0
-            };
+            let f1 =
+                if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
             LabelMetrics {
                 label: labels[i].clone(),
                 support,
@@ -127,33 +120,19 @@ fn r4(x: f64) -> f64 {
 pub fn to_table(r: &Report) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "items {}  accuracy {:.4}  macro-F1 {:.4}",
-        r.items, r.accuracy, r.macro_f1
-    );
+    let _ = writeln!(s, "items {}  accuracy {:.4}  macro-F1 {:.4}", r.items, r.accuracy, r.macro_f1);
     let _ = writeln!(
         s,
         "flagged for review {:.1}%  accuracy of unflagged {}",
         r.review_share * 100.0,
-        r.unflagged_accuracy
-            .map_or("-".to_string(), |a| format!("{a:.4}"))
+        r.unflagged_accuracy.map_or("-".to_string(), |a| format!("{a:.4}"))
     );
     for (k, v) in &r.notes {
         let _ = writeln!(s, "{k}: {v}");
     }
-    let w = r
-        .per_label
-        .iter()
-        .map(|m| m.label.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let _ = writeln!(
-        s,
-        "\n{:<w$}  {:>7}  {:>9}  {:>6}  {:>6}",
-        "label", "support", "precision", "recall", "f1"
-    );
+    let w = r.per_label.iter().map(|m| m.label.chars().count()).max().unwrap_or(5).max(5);
+    let _ =
+        writeln!(s, "\n{:<w$}  {:>7}  {:>9}  {:>6}  {:>6}", "label", "support", "precision", "recall", "f1");
     for m in &r.per_label {
         let _ = writeln!(
             s,
@@ -161,10 +140,7 @@ pub fn to_table(r: &Report) -> String {
             m.label, m.support, m.precision, m.recall, m.f1
         );
     }
-    let _ = writeln!(
-        s,
-        "\nconfusion (rows: true, columns: predicted, in label order)"
-    );
+    let _ = writeln!(s, "\nconfusion (rows: true, columns: predicted, in label order)");
     for (i, row) in r.confusion.iter().enumerate() {
         let cells: Vec<String> = row.iter().map(|c| format!("{c:>4}")).collect();
         let _ = writeln!(s, "{:<w$} {}", r.labels[i], cells.join(""));
@@ -180,26 +156,10 @@ mod tests {
     fn metrics_on_a_known_case() {
         let labels = vec!["a".to_string(), "b".to_string()];
         let items = vec![
-            Item {
-                truth: vec![0],
-                predicted: 0,
-                review: false,
-            },
-            Item {
-                truth: vec![0],
-                predicted: 1,
-                review: true,
-            },
-            Item {
-                truth: vec![1],
-                predicted: 1,
-                review: false,
-            },
-            Item {
-                truth: vec![1, 0],
-                predicted: 0,
-                review: false,
-            },
+            Item { truth: vec![0], predicted: 0, review: false },
+            Item { truth: vec![0], predicted: 1, review: true },
+            Item { truth: vec![1], predicted: 1, review: false },
+            Item { truth: vec![1, 0], predicted: 0, review: false },
         ];
         let r = evaluate(&labels, &items);
         assert_eq!(r.accuracy, 0.75);

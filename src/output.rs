@@ -103,11 +103,7 @@ impl ClassifyRecord {
             topic: topic.id.clone(),
             topic_label: topic.label.clone(),
             confidence: d.confidence,
-            decided_by: if o.exclusion.is_some() {
-                "exclusion"
-            } else {
-                d.decided_by.as_str()
-            },
+            decided_by: if o.exclusion.is_some() { "exclusion" } else { d.decided_by.as_str() },
             review: d.review && o.exclusion.is_none() && o.skipped.is_none(),
             review_reasons: if o.exclusion.is_none() && o.skipped.is_none() {
                 d.review_reasons.clone()
@@ -129,18 +125,12 @@ impl ClassifyRecord {
                 top_topics: d
                     .top
                     .iter()
-                    .map(|(t, s)| ScoredTopic {
-                        topic: taxonomy.topic(*t).id.clone(),
-                        score: *s,
-                    })
+                    .map(|(t, s)| ScoredTopic { topic: taxonomy.topic(*t).id.clone(), score: *s })
                     .collect(),
                 model_terms: d
                     .model_terms
                     .iter()
-                    .map(|(t, w)| TermWeight {
-                        term: t.clone(),
-                        weight: *w,
-                    })
+                    .map(|(t, w)| TermWeight { term: t.clone(), weight: *w })
                     .collect(),
                 exclusion_signal: o.exclusion.map(|e| e.signal),
                 rules: d

@@ -52,10 +52,7 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
             );
         }
     };
-    let meta = SourceMeta {
-        seen_at: raw.seen_at,
-        now,
-    };
+    let meta = SourceMeta { seen_at: raw.seen_at, now };
     let parsed = match parse::parse(bytes, meta, &engine.limits) {
         Ok(p) => p,
         Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
@@ -73,11 +70,7 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         decision,
         exclusion: excluded,
         skipped: None,
-        pec_envelopes: parsed
-            .pec
-            .as_ref()
-            .map(|p| p.envelopes.clone())
-            .unwrap_or_default(),
+        pec_envelopes: parsed.pec.as_ref().map(|p| p.envelopes.clone()).unwrap_or_default(),
         pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
         text_truncated: parsed.text_truncated,
     }
@@ -99,7 +92,7 @@ pub fn analyze_message(
     parsed: &ParsedMail,
 ) -> features::AnalyzedText {
     let body = clean::clean_body(&parsed.body, is_forward(&parsed.subject_raw));
-    features::analyze(analyzer, &parsed.subject, &body, cfg.max_terms)
+    features::analyze(analyzer, &parsed.subject, &body, cfg)
 }
 
 /// True when the subject's first prefix is a forward (`I:`, `Fw:`, `Inoltra:`), looking
@@ -108,9 +101,8 @@ pub fn is_forward(subject_raw: &str) -> bool {
     let mut s = subject_raw.trim_start();
     loop {
         let lower = s.to_lowercase();
-        if let Some(rest) = ["posta certificata:", "anomalia messaggio:"]
-            .iter()
-            .find_map(|p| lower.strip_prefix(p))
+        if let Some(rest) =
+            ["posta certificata:", "anomalia messaggio:"].iter().find_map(|p| lower.strip_prefix(p))
         {
             s = &s[s.len() - rest.len()..];
             s = s.trim_start();
@@ -154,12 +146,7 @@ fn content_key(p: &ParsedMail, bytes: &[u8]) -> String {
         h.update(b"hdr\0");
         h.update(p.from.as_deref().unwrap_or("").as_bytes());
         h.update(b"\0");
-        h.update(
-            p.date
-                .map(|d| d.unix_timestamp())
-                .unwrap_or(0)
-                .to_le_bytes(),
-        );
+        h.update(p.date.map(|d| d.unix_timestamp()).unwrap_or(0).to_le_bytes());
         h.update(p.subject_raw.as_bytes());
         h.update(b"\0");
         let body = p.body.trim();

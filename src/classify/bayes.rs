@@ -26,7 +26,9 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::features::AnalyzedText;
 use super::taxonomy::hex;
+use super::vocab::Vocab;
 
 /// Current model file format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -41,9 +43,7 @@ pub enum ModelError {
         "model format version {found} is not supported (this urpmail reads version {FORMAT_VERSION}); retrain with `urpmail train`"
     )]
     Version { found: u32 },
-    #[error(
-        "model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file"
-    )]
+    #[error("model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file")]
     Corrupt(String),
     #[error("invalid training parameters: {0}")]
     Params(String),
@@ -112,24 +112,16 @@ impl TrainParams {
     /// Validates the parameters (linfa's `Params` → `check()` pattern).
     pub fn check(&self) -> Result<(), ModelError> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(ModelError::Params(format!(
-                "alpha must be > 0, got {}",
-                self.alpha
-            )));
+            return Err(ModelError::Params(format!("alpha must be > 0, got {}", self.alpha)));
         }
         if !(self.subject_weight.is_finite() && self.subject_weight >= 0.0) {
             return Err(ModelError::Params("subject_weight must be >= 0".into()));
         }
         if !(0.0..=1.0).contains(&self.review_precision) {
-            return Err(ModelError::Params(
-                "review_precision must be in [0, 1]".into(),
-            ));
+            return Err(ModelError::Params("review_precision must be in [0, 1]".into()));
         }
         if crate::text::Language::parse(&self.language).is_none() {
-            return Err(ModelError::Params(format!(
-                "unknown language {:?} (it, en)",
-                self.language
-            )));
+            return Err(ModelError::Params(format!("unknown language {:?} (it, en)", self.language)));
         }
         Ok(())
     }
@@ -206,8 +198,7 @@ pub struct ModelHeader {
 #[derive(Debug, Clone)]
 pub struct Model {
     header: ModelHeader,
-    vocab: Vec<String>,
-    index: FxHashMap<String, u32>,
+    vocab: Vocab,
     idf: Vec<f32>,
     df: Vec<u32>,
     /// Per class, summed transformed document vectors (sparse, sorted by term).
@@ -222,7 +213,10 @@ pub struct Model {
 #[derive(Debug, Clone)]
 pub struct TrainDoc {
     pub label: usize,
-    pub terms: Vec<(String, f32)>,
+    /// Analysed subject terms, in order.
+    pub subject: Vec<String>,
+    /// Analysed body terms, in order.
+    pub body: Vec<String>,
     /// Rule evidence per label (`ln(1 + rule score)`), empty when training without rules.
     pub rule_evidence: Vec<f64>,
 }
@@ -292,43 +286,73 @@ impl Model {
             return Err(ModelError::Data(format!("need at least 2 labels, got {c}")));
         }
         if let Some(d) = docs.iter().find(|d| d.label >= c) {
-            return Err(ModelError::Data(format!(
-                "document label index {} out of range",
-                d.label
-            )));
+            return Err(ModelError::Data(format!("document label index {} out of range", d.label)));
         }
         let mut class_docs = vec![0u64; c];
         for d in docs {
             class_docs[d.label] += 1;
         }
         if let Some(empty) = class_docs.iter().position(|&n| n == 0) {
-            return Err(ModelError::Data(format!(
-                "label {:?} has no documents",
-                labels[empty]
-            )));
+            return Err(ModelError::Data(format!("label {:?} has no documents", labels[empty])));
         }
 
-        // Intern every term once (one hash per token), then count document frequencies on ids.
-        let mut interned: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut strings: Vec<&str> = Vec::new();
+        // Intern every term once (one hash per token) and every bigram as a pair of term ids, so no
+        // string is built for the many bigrams that will not make the vocabulary.
+        enum Feat<'a> {
+            Uni(&'a str),
+            Bi(u32, u32),
+        }
+        let tokens: usize = docs.iter().map(|d| d.subject.len() + d.body.len()).sum();
+        let mut uni: FxHashMap<&str, u32> = FxHashMap::default();
+        uni.reserve(tokens / 8);
+        let mut bi: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut feats: Vec<Feat<'_>> = Vec::new();
         let mut doc_ids: Vec<Vec<(u32, f32)>> = Vec::with_capacity(docs.len());
+        let mut field_ids: Vec<u32> = Vec::new();
         for d in docs {
-            let mut ids: Vec<(u32, f32)> = d
-                .terms
-                .iter()
-                .map(|(t, w)| {
-                    let next = strings.len() as u32;
-                    let id = *interned.entry(t.as_str()).or_insert_with(|| {
-                        strings.push(t.as_str());
+            let mut ids: Vec<(u32, f32)> = Vec::with_capacity(d.subject.len() + d.body.len());
+            for (terms, w) in [(&d.subject, params.subject_weight), (&d.body, 1.0)] {
+                if w <= 0.0 {
+                    continue;
+                }
+                field_ids.clear();
+                for t in terms {
+                    let next = feats.len() as u32;
+                    let id = *uni.entry(t.as_str()).or_insert_with(|| {
+                        feats.push(Feat::Uni(t.as_str()));
                         next
                     });
-                    (id, *w)
-                })
-                .collect();
+                    field_ids.push(id);
+                    ids.push((id, w));
+                }
+                if params.bigrams {
+                    for pair in field_ids.windows(2) {
+                        let next = feats.len() as u32;
+                        let id = *bi.entry((pair[0], pair[1])).or_insert_with(|| {
+                            feats.push(Feat::Bi(pair[0], pair[1]));
+                            next
+                        });
+                        ids.push((id, w));
+                    }
+                }
+            }
             merge_sorted(&mut ids);
             doc_ids.push(ids);
         }
-        let mut df_raw = vec![0u32; strings.len()];
+        drop(uni);
+        drop(bi);
+        let name = |i: u32| -> String {
+            match feats[i as usize] {
+                Feat::Uni(s) => s.to_string(),
+                Feat::Bi(a, b) => match (&feats[a as usize], &feats[b as usize]) {
+                    (Feat::Uni(a), Feat::Uni(b)) => format!("{a}_{b}"),
+                    _ => String::new(),
+                },
+            }
+        };
+        let is_bigram = |i: u32| matches!(feats[i as usize], Feat::Bi(..));
+        let strings_len = feats.len();
+        let mut df_raw = vec![0u32; strings_len];
         for ids in &doc_ids {
             for &(id, _) in ids {
                 df_raw[id as usize] += 1;
@@ -337,41 +361,23 @@ impl Model {
         // Vocabulary: terms with df >= min_df, sorted for deterministic files. Bigrams seen in a
         // single document cannot generalise and would multiply the vocabulary.
         let bigram_min_df = params.min_df.max(2);
-        let mut kept: Vec<u32> = (0..strings.len() as u32)
-            .filter(|&i| {
-                let min = if strings[i as usize].contains('_') {
-                    bigram_min_df
-                } else {
-                    params.min_df
-                };
-                df_raw[i as usize] >= min
-            })
+        let kept_ids: Vec<u32> = (0..strings_len as u32)
+            .filter(|&i| df_raw[i as usize] >= if is_bigram(i) { bigram_min_df } else { params.min_df })
             .collect();
-        kept.sort_unstable_by(|&a, &b| strings[a as usize].cmp(strings[b as usize]));
+        let mut kept: Vec<(String, u32)> = kept_ids.into_iter().map(|i| (name(i), i)).collect();
+        kept.sort_unstable();
         if kept.is_empty() {
-            return Err(ModelError::Data(
-                "no terms in the training documents".into(),
-            ));
+            return Err(ModelError::Data("no terms in the training documents".into()));
         }
-        let mut remap = vec![u32::MAX; strings.len()];
-        for (new, &old) in kept.iter().enumerate() {
-            remap[old as usize] = new as u32;
+        let mut remap = vec![u32::MAX; strings_len];
+        for (new, (_, old)) in kept.iter().enumerate() {
+            remap[*old as usize] = new as u32;
         }
-        let vocab: Vec<String> = kept
-            .iter()
-            .map(|&i| strings[i as usize].to_string())
-            .collect();
-        let df: Vec<u32> = kept.iter().map(|&i| df_raw[i as usize]).collect();
-        let index: FxHashMap<String, u32> = vocab
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let vocab = Vocab::new(kept.iter().map(|(s, _)| s.as_str()));
+        let df: Vec<u32> = kept.iter().map(|(_, i)| df_raw[*i as usize]).collect();
+        drop(kept);
         let n_docs = docs.len() as f64;
-        let idf: Vec<f32> = df
-            .iter()
-            .map(|&d| idf_value(n_docs, f64::from(d)))
-            .collect();
+        let idf: Vec<f32> = df.iter().map(|&d| idf_value(n_docs, f64::from(d))).collect();
 
         let mut model = Model {
             header: ModelHeader {
@@ -401,20 +407,14 @@ impl Model {
                 trained_at,
             },
             vocab,
-            index,
             idf,
             df,
             sums: Vec::new(),
             weights: Vec::new(),
             bias: Vec::new(),
         };
-        model.header.summary.per_label = model
-            .header
-            .labels
-            .iter()
-            .cloned()
-            .zip(class_docs.iter().copied())
-            .collect();
+        model.header.summary.per_label =
+            model.header.labels.iter().cloned().zip(class_docs.iter().copied()).collect();
 
         let vectors: Vec<(usize, Vec<(u32, f32)>)> = docs
             .iter()
@@ -452,11 +452,10 @@ impl Model {
         drop(fitted);
         model.compute_weights();
 
-        let evidence: Option<Vec<&[f64]>> = docs
-            .iter()
-            .map(|d| (d.rule_evidence.len() == c).then_some(d.rule_evidence.as_slice()))
-            .collect();
-        model.calibrate(&vectors, &dense, evidence.as_deref())?;
+        let evidence: Option<Vec<&[f64]>> =
+            docs.iter().map(|d| (d.rule_evidence.len() == c).then_some(d.rule_evidence.as_slice())).collect();
+        drop(dense);
+        model.calibrate(&vectors, evidence.as_deref())?;
         model.header.version = model.content_hash();
         Ok(model)
     }
@@ -485,7 +484,7 @@ impl Model {
         let mut new_terms: Vec<&str> = docs
             .iter()
             .flat_map(|(_, t)| t.iter().map(|(s, _)| s.as_str()))
-            .filter(|t| !self.index.contains_key(*t))
+            .filter(|t| self.vocab.get(t).is_none())
             .collect();
         new_terms.sort_unstable();
         new_terms.dedup();
@@ -495,43 +494,33 @@ impl Model {
                 .vocab
                 .iter()
                 .zip(self.idf.iter().zip(&self.df))
-                .map(|(t, (&i, &d))| (t.clone(), i, d))
+                .map(|(t, (&i, &d))| (t.to_string(), i, d))
                 .collect();
             let new_idf = idf_value(total_docs as f64, 1.0);
             merged.extend(new_terms.iter().map(|t| ((*t).to_string(), new_idf, 0)));
             merged.sort_by(|a, b| a.0.cmp(&b.0));
-            let new_index: FxHashMap<String, u32> = merged
-                .iter()
-                .enumerate()
-                .map(|(i, (t, _, _))| (t.clone(), i as u32))
-                .collect();
-            let remap: Vec<u32> = self.vocab.iter().map(|t| new_index[t]).collect();
+            let new_vocab = Vocab::new(merged.iter().map(|m| m.0.as_str()));
+            let remap: Vec<u32> = self.vocab.iter().map(|t| new_vocab.get(t).unwrap_or(0)).collect();
             for row in &mut self.sums {
                 for e in row.iter_mut() {
                     e.0 = remap[e.0 as usize];
                 }
                 row.sort_by_key(|e| e.0);
             }
-            self.vocab = merged.iter().map(|m| m.0.clone()).collect();
+            self.vocab = new_vocab;
             self.idf = merged.iter().map(|m| m.1).collect();
             self.df = merged.iter().map(|m| m.2).collect();
-            self.index = new_index;
         }
         let c = self.header.labels.len();
         let v = self.vocab.len();
         let mut dense = self.dense_sums();
         for (label, terms) in docs {
-            let li = self
-                .header
-                .labels
-                .iter()
-                .position(|l| l == label)
-                .unwrap_or(0);
+            let li = self.header.labels.iter().position(|l| l == label).unwrap_or(0);
             let mut seen: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
             seen.sort_unstable();
             seen.dedup();
             for t in seen {
-                if let Some(&i) = self.index.get(t) {
+                if let Some(i) = self.vocab.get(t) {
                     self.df[i as usize] += 1;
                 }
             }
@@ -540,12 +529,7 @@ impl Model {
                 dense[li * v + t as usize] += f64::from(w);
             }
             self.header.class_docs[li] += 1;
-            *self
-                .header
-                .summary
-                .per_label
-                .entry(label.clone())
-                .or_insert(0) += 1;
+            *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
         }
         self.sums = sparse_rows(&dense, c, v);
         let fitted = fit_linfa(&self.header.params, &dense, c, v)?;
@@ -569,10 +553,8 @@ impl Model {
     /// Raw term weights → the model's document vector (tf-log, idf, L2) and the count of known
     /// distinct terms.
     pub fn vectorize(&self, terms: &[(String, f32)]) -> (Vec<(u32, f32)>, usize) {
-        let mut x: Vec<(u32, f32)> = terms
-            .iter()
-            .filter_map(|(t, w)| self.index.get(t.as_str()).map(|&i| (i, *w)))
-            .collect();
+        let mut x: Vec<(u32, f32)> =
+            terms.iter().filter_map(|(t, w)| self.vocab.get(t.as_str()).map(|i| (i, *w))).collect();
         merge_sorted(&mut x);
         self.transform(&mut x);
         let known = x.len();
@@ -605,10 +587,43 @@ impl Model {
         self.score_with_evidence(terms, None)
     }
 
+    /// Scores an analysed message (same features as [`super::features::weighted`], without
+    /// allocating a string per term), adding rule evidence per label when given.
+    pub fn score_analyzed(&self, a: &AnalyzedText, evidence: Option<&[f64]>) -> Scores {
+        let p = &self.header.params;
+        let mut x: Vec<(u32, f32)> = Vec::with_capacity(a.subject.len() + a.body.len());
+        let mut buf = String::new();
+        for (terms, w) in [(&a.subject, p.subject_weight), (&a.body, 1.0)] {
+            if w <= 0.0 {
+                continue;
+            }
+            x.extend(terms.iter().filter_map(|t| self.vocab.get(t).map(|i| (i, w))));
+            if p.bigrams {
+                for pair in terms.windows(2) {
+                    buf.clear();
+                    buf.push_str(&pair[0]);
+                    buf.push('_');
+                    buf.push_str(&pair[1]);
+                    if let Some(i) = self.vocab.get(&buf) {
+                        x.push((i, w));
+                    }
+                }
+            }
+        }
+        merge_sorted(&mut x);
+        self.transform(&mut x);
+        self.scores_of(x, evidence)
+    }
+
     /// Scores raw term weights, adding rule evidence per label (`ln(1 + rule score)`) to the
     /// calibrated logits with the fitted rules weight.
     pub fn score_with_evidence(&self, terms: &[(String, f32)], evidence: Option<&[f64]>) -> Scores {
-        let (x, known) = self.vectorize(terms);
+        let (x, _) = self.vectorize(terms);
+        self.scores_of(x, evidence)
+    }
+
+    fn scores_of(&self, x: Vec<(u32, f32)>, evidence: Option<&[f64]>) -> Scores {
+        let known = x.len();
         let raw = self.raw_scores(&x, &self.weights);
         let t = self.header.calibration.temperature;
         let model_probs = softmax(&raw, t);
@@ -620,17 +635,16 @@ impl Model {
             }
             _ => model_probs.clone(),
         };
-        Scores {
-            probs,
-            model_probs,
-            known_terms: known,
-            vector: x,
-        }
+        Scores { probs, model_probs, known_terms: known, vector: x }
     }
 
     fn raw_scores(&self, x: &[(u32, f32)], weights: &[f32]) -> Vec<f64> {
+        self.raw_scores_with(x, weights, &self.bias)
+    }
+
+    fn raw_scores_with(&self, x: &[(u32, f32)], weights: &[f32], bias: &[f32]) -> Vec<f64> {
         let c = self.header.labels.len();
-        let mut s: Vec<f64> = self.bias.iter().map(|&b| f64::from(b)).collect();
+        let mut s: Vec<f64> = bias.iter().map(|&b| f64::from(b)).collect();
         for &(t, w) in x {
             let row = &weights[t as usize * c..t as usize * c + c];
             for (acc, &wt) in s.iter_mut().zip(row) {
@@ -650,10 +664,7 @@ impl Model {
             .map(|&(t, w)| {
                 let row = &self.weights[t as usize * c..t as usize * c + c];
                 let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
-                (
-                    self.vocab[t as usize].clone(),
-                    f64::from(w) * (f64::from(row[label]) - mean),
-                )
+                (self.vocab.term(t).to_string(), f64::from(w) * (f64::from(row[label]) - mean))
             })
             .filter(|(_, v)| *v > 0.0)
             .collect();
@@ -688,64 +699,82 @@ impl Model {
     /// Score weights from the stored sums, one class row at a time (O(V) scratch memory): the
     /// same closed form as [`log_probs`], which training checks against linfa's fit.
     fn compute_weights(&mut self) {
+        let mut weights = Vec::new();
+        let mut bias = Vec::new();
+        self.weights_for(&self.sums, &self.header.class_docs, &mut weights, &mut bias);
+        self.weights = weights;
+        self.bias = bias;
+    }
+
+    /// Term-major weights and biases for the given sums and class document counts.
+    fn weights_for(
+        &self,
+        all_sums: &[Vec<(u32, f32)>],
+        class_docs: &[u64],
+        weights: &mut Vec<f32>,
+        bias: &mut Vec<f32>,
+    ) {
         let c = self.header.labels.len();
         let v = self.vocab.len();
         let alpha = self.header.params.alpha;
+        let complement = self.header.params.variant == Variant::Complement;
         let mut total = vec![0f64; v];
-        if self.header.params.variant == Variant::Complement {
-            for row in &self.sums {
+        if complement {
+            for row in all_sums {
                 for &(t, w) in row {
                     total[t as usize] += f64::from(w);
                 }
             }
         }
-        let mut weights = vec![0f32; c * v];
-        let mut bias = vec![0f32; c];
-        let mut row = vec![0f64; v];
-        let mut lp = vec![0f64; v];
-        let docs_total: u64 = self.header.class_docs.iter().sum();
+        let grand: f64 = total.iter().sum();
+        let base_ln: Vec<f64> =
+            if complement { total.iter().map(|x| (x + alpha).ln()).collect() } else { Vec::new() };
+        let alpha_ln = alpha.ln();
+        weights.clear();
+        weights.resize(c * v, 0.0);
+        bias.clear();
+        bias.resize(c, 0.0);
+        let docs_total: u64 = class_docs.iter().sum();
         for ci in 0..c {
-            match self.header.params.variant {
-                Variant::Multinomial => row.iter_mut().for_each(|x| *x = 0.0),
-                Variant::Complement => row.copy_from_slice(&total),
-            }
-            for &(t, w) in &self.sums[ci] {
-                match self.header.params.variant {
-                    Variant::Multinomial => row[t as usize] = f64::from(w),
-                    Variant::Complement => {
-                        row[t as usize] = (row[t as usize] - f64::from(w)).max(0.0)
-                    }
+            let sums = &all_sums[ci];
+            let class_sum: f64 = sums.iter().map(|&(_, w)| f64::from(w)).sum();
+            let row_sum = if complement { (grand - class_sum).max(0.0) } else { class_sum };
+            let denom = (row_sum + alpha * v as f64).ln();
+            // Log-probability of term t in this row: default for terms with no class entry,
+            // overridden for the class's non-zero terms.
+            let lp_of = |t: usize, w: Option<f64>| -> f64 {
+                match (complement, w) {
+                    (true, None) => base_ln[t] - denom,
+                    (true, Some(w)) => ((total[t] - w).max(0.0) + alpha).ln() - denom,
+                    (false, None) => alpha_ln - denom,
+                    (false, Some(w)) => (w + alpha).ln() - denom,
                 }
-            }
-            let denom = (row.iter().sum::<f64>() + alpha * v as f64).ln();
-            for (o, x) in lp.iter_mut().zip(&row) {
-                *o = (x + alpha).ln() - denom;
-            }
-            match self.header.params.variant {
-                Variant::Multinomial => {
-                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / docs_total.max(1) as f64)
-                        .ln() as f32;
-                    for (t, &x) in lp.iter().enumerate() {
-                        weights[t * c + ci] = x as f32;
-                    }
+            };
+            let norm = if complement && self.header.params.weight_norm {
+                let mut n: f64 = (0..v).map(|t| lp_of(t, None).abs()).sum();
+                for &(t, w) in sums {
+                    n += lp_of(t as usize, Some(f64::from(w))).abs() - lp_of(t as usize, None).abs();
                 }
-                Variant::Complement => {
-                    let norm = if self.header.params.weight_norm {
-                        lp.iter().map(|x| x.abs()).sum::<f64>()
-                    } else {
-                        1.0
-                    };
-                    for (t, &x) in lp.iter().enumerate() {
-                        weights[t * c + ci] = (-x / norm) as f32;
-                    }
-                }
+                n
+            } else {
+                1.0
+            };
+            let to_weight = |lp: f64| -> f32 { if complement { (-lp / norm) as f32 } else { lp as f32 } };
+            for t in 0..v {
+                weights[t * c + ci] = to_weight(lp_of(t, None));
+            }
+            for &(t, w) in sums {
+                weights[t as usize * c + ci] = to_weight(lp_of(t as usize, Some(f64::from(w))));
+            }
+            if !complement {
+                bias[ci] = (class_docs[ci].max(1) as f64 / docs_total.max(1) as f64).ln() as f32;
             }
         }
-        self.weights = weights;
-        self.bias = bias;
     }
 
-    /// Log-probabilities (class-major) → term-major score weights and biases.
+    /// Log-probabilities (class-major) → term-major score weights and biases: the dense
+    /// reference that tests hold [`Model::compute_weights`] to.
+    #[cfg(test)]
     fn set_weights(&mut self, logp: &[f64]) {
         let c = self.header.labels.len();
         let v = self.vocab.len();
@@ -757,18 +786,13 @@ impl Model {
             match p.variant {
                 Variant::Multinomial => {
                     let total: u64 = self.header.class_docs.iter().sum();
-                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / total.max(1) as f64).ln()
-                        as f32;
+                    bias[ci] = (self.header.class_docs[ci].max(1) as f64 / total.max(1) as f64).ln() as f32;
                     for (t, &lp) in row.iter().enumerate() {
                         weights[t * c + ci] = lp as f32;
                     }
                 }
                 Variant::Complement => {
-                    let norm = if p.weight_norm {
-                        row.iter().map(|x| x.abs()).sum::<f64>()
-                    } else {
-                        1.0
-                    };
+                    let norm = if p.weight_norm { row.iter().map(|x| x.abs()).sum::<f64>() } else { 1.0 };
                     for (t, &lp) in row.iter().enumerate() {
                         weights[t * c + ci] = (-lp / norm) as f32;
                     }
@@ -783,54 +807,55 @@ impl Model {
     fn calibrate(
         &mut self,
         vectors: &[(usize, Vec<(u32, f32)>)],
-        dense: &[f64],
         evidence: Option<&[&[f64]]>,
     ) -> Result<(), ModelError> {
         let c = self.header.labels.len();
-        let v = self.vocab.len();
         let folds = 5usize.min(vectors.len());
         if folds < 2 {
             return Ok(());
         }
         let mut oof: Vec<(usize, Vec<f64>)> = Vec::with_capacity(vectors.len());
-        let saved_weights = std::mem::take(&mut self.weights);
-        let saved_bias = std::mem::take(&mut self.bias);
-        let saved_docs = self.header.class_docs.clone();
+        let mut weights = Vec::new();
+        let mut bias = Vec::new();
         for k in 0..folds {
-            let mut fold_dense = dense.to_vec();
-            let mut docs = saved_docs.clone();
+            // This fold's documents leave the sums: their terms are all among their class's
+            // non-zero entries, so the sparse rows can be updated in place.
+            let mut sub: FxHashMap<(usize, u32), f32> = FxHashMap::default();
+            let mut docs = self.header.class_docs.clone();
             for (i, (label, x)) in vectors.iter().enumerate() {
                 if i % folds == k {
                     docs[*label] = docs[*label].saturating_sub(1);
                     for &(t, w) in x {
-                        fold_dense[label * v + t as usize] -= f64::from(w);
+                        *sub.entry((*label, t)).or_insert(0.0) += w;
                     }
                 }
             }
-            for x in &mut fold_dense {
-                if *x < 0.0 {
-                    *x = 0.0; // float cancellation
-                }
-            }
-            self.header.class_docs = docs;
-            let lp = log_probs(&self.header.params, &fold_dense, c, v);
-            self.set_weights(&lp);
+            let fold_sums: Vec<Vec<(u32, f32)>> = self
+                .sums
+                .iter()
+                .enumerate()
+                .map(|(ci, row)| {
+                    row.iter()
+                        .map(|&(t, w)| (t, (w - sub.get(&(ci, t)).copied().unwrap_or(0.0)).max(0.0)))
+                        .filter(|e| e.1 > 1e-7)
+                        .collect()
+                })
+                .collect();
+            self.weights_for(&fold_sums, &docs, &mut weights, &mut bias);
             for (i, (label, x)) in vectors.iter().enumerate() {
                 if i % folds == k {
-                    oof.push((*label, self.raw_scores(x, &self.weights)));
+                    let mut s = self.raw_scores_with(x, &weights, &bias);
+                    s.shrink_to_fit();
+                    oof.push((*label, s));
                 }
             }
         }
-        self.weights = saved_weights;
-        self.bias = saved_bias;
-        self.header.class_docs = saved_docs;
 
         let temperature = fit_temperature(&oof);
         let correct = oof.iter().filter(|(l, s)| argmax(s) == *l).count();
         // oof is in fold order; evidence is in document order.
-        let order: Vec<usize> = (0..folds)
-            .flat_map(|k| (0..vectors.len()).filter(move |i| i % folds == k))
-            .collect();
+        let order: Vec<usize> =
+            (0..folds).flat_map(|k| (0..vectors.len()).filter(move |i| i % folds == k)).collect();
         let combined = |beta: f64| -> Vec<(usize, Vec<f64>)> {
             oof.iter()
                 .zip(&order)
@@ -893,7 +918,7 @@ impl Model {
     fn payload(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(&(self.vocab.len() as u32).to_le_bytes());
-        for t in &self.vocab {
+        for t in self.vocab.iter() {
             let b = t.as_bytes();
             out.extend_from_slice(&(b.len().min(u16::MAX as usize) as u16).to_le_bytes());
             out.extend_from_slice(&b[..b.len().min(u16::MAX as usize)]);
@@ -942,35 +967,32 @@ impl Model {
         // checksum or schema error.
         let loose: serde_json::Value = serde_json::from_slice(&body[..nl])
             .map_err(|e| ModelError::Corrupt(format!("header is not JSON: {e}")))?;
-        let found = loose
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0) as u32;
+        let found = loose.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
         if found != FORMAT_VERSION {
             return Err(ModelError::Version { found });
         }
         if Sha256::digest(body).as_slice() != digest {
             return Err(ModelError::Corrupt("checksum mismatch".into()));
         }
-        let header: ModelHeader = serde_json::from_value(loose)
-            .map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
+        let header: ModelHeader =
+            serde_json::from_value(loose).map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
         header.params.check()?;
-        let mut r = Reader {
-            buf: &body[nl + 1..],
-        };
+        let mut r = Reader { buf: &body[nl + 1..] };
         let v = r.u32()? as usize;
         let c = header.labels.len();
         if c < 2 || header.class_docs.len() != c {
-            return Err(ModelError::Corrupt(
-                "label list and class counts disagree".into(),
-            ));
+            return Err(ModelError::Corrupt("label list and class counts disagree".into()));
         }
-        let mut vocab = Vec::with_capacity(v.min(1 << 22));
+        let mut terms = Vec::with_capacity(v.min(1 << 22));
         for _ in 0..v {
             let len = r.u16()? as usize;
             let t = std::str::from_utf8(r.take(len)?)
                 .map_err(|_| ModelError::Corrupt("term is not UTF-8".into()))?;
-            vocab.push(t.to_string());
+            terms.push(t);
+        }
+        let vocab = Vocab::new(terms.iter().copied());
+        if vocab.len() != v {
+            return Err(ModelError::Corrupt("duplicate terms in the vocabulary".into()));
         }
         let idf = (0..v).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
         let df = (0..v).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
@@ -982,9 +1004,7 @@ impl Model {
                 let t = r.u32()?;
                 let w = r.f32()?;
                 if t as usize >= v || !w.is_finite() {
-                    return Err(ModelError::Corrupt(
-                        "term index or weight out of range".into(),
-                    ));
+                    return Err(ModelError::Corrupt("term index or weight out of range".into()));
                 }
                 row.push((t, w));
             }
@@ -993,36 +1013,18 @@ impl Model {
         if !r.buf.is_empty() {
             return Err(ModelError::Corrupt("trailing bytes".into()));
         }
-        let index = vocab
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-        let mut model = Model {
-            header,
-            vocab,
-            index,
-            idf,
-            df,
-            sums,
-            weights: Vec::new(),
-            bias: Vec::new(),
-        };
+        let mut model = Model { header, vocab, idf, df, sums, weights: Vec::new(), bias: Vec::new() };
         model.compute_weights();
         Ok(model)
     }
 
     /// Feature log-probabilities linfa fits for the current statistics (class-major), and
     /// linfa's own predictions for dense rows: for tests that hold our scorer to linfa's.
-    pub fn linfa_check(
-        &self,
-        rows: &[Vec<(String, f32)>],
-    ) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
+    pub fn linfa_check(&self, rows: &[Vec<(String, f32)>]) -> Result<(Vec<usize>, Vec<usize>), ModelError> {
         let c = self.header.labels.len();
         let v = self.vocab.len();
         let dense = self.dense_sums();
-        let records =
-            Array2::from_shape_vec((c, v), dense).map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let records = Array2::from_shape_vec((c, v), dense).map_err(|e| ModelError::Linfa(e.to_string()))?;
         let targets = Array1::from_iter(0..c);
         let ds = DatasetBase::new(records, targets);
         let nb = MultinomialNb::params()
@@ -1038,11 +1040,7 @@ impl Model {
             }
             // linfa's priors come out uniform on aggregated rows: compare likelihood argmax.
             let s = self.raw_scores(&vec, &self.weights);
-            let s: Vec<f64> = s
-                .iter()
-                .zip(&self.bias)
-                .map(|(a, b)| a - f64::from(*b))
-                .collect();
+            let s: Vec<f64> = s.iter().zip(&self.bias).map(|(a, b)| a - f64::from(*b)).collect();
             ours.push(argmax(&s));
         }
         use linfa::traits::Predict;
@@ -1131,21 +1129,13 @@ fn fit_rows(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64>
 }
 
 /// Feature log-probabilities fitted by linfa's multinomial NB on aggregated rows (class-major).
-fn fit_linfa(
-    params: &TrainParams,
-    dense: &[f64],
-    c: usize,
-    v: usize,
-) -> Result<Vec<f64>, ModelError> {
+fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<Vec<f64>, ModelError> {
     let rows = fit_rows(params, dense, c, v);
-    let records =
-        Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
+    let records = Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
     let targets = Array1::from_iter(0..c);
     let ds = DatasetBase::new(records, targets);
-    let nb = MultinomialNb::params()
-        .alpha(params.alpha)
-        .fit(&ds)
-        .map_err(|e| ModelError::Linfa(e.to_string()))?;
+    let nb =
+        MultinomialNb::params().alpha(params.alpha).fit(&ds).map_err(|e| ModelError::Linfa(e.to_string()))?;
     // linfa keeps its fitted parameters private but serialisable: read them back through a
     // compact binary encoding into a mirror struct (JSON would cost seconds on large vocabularies).
     let encoded = postcard::to_allocvec(&nb)
@@ -1156,14 +1146,10 @@ fn fit_linfa(
     let mut out = vec![0f64; c * v];
     for (label, info) in mirror.class_info {
         if label >= c || info.feature_log_prob.len() != v {
-            return Err(ModelError::Linfa(
-                "unexpected shape of fitted parameters".into(),
-            ));
+            return Err(ModelError::Linfa("unexpected shape of fitted parameters".into()));
         }
         out[label * v..(label + 1) * v].copy_from_slice(
-            info.feature_log_prob
-                .as_slice()
-                .ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
+            info.feature_log_prob.as_slice().ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
         );
     }
     Ok(out)
@@ -1185,20 +1171,26 @@ pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec
 }
 
 /// Largest difference between linfa's fitted log-probabilities and [`log_probs`].
-fn max_closed_form_error(
-    params: &TrainParams,
-    dense: &[f64],
-    fitted: &[f64],
-    c: usize,
-    v: usize,
-) -> f64 {
-    let rows = fit_rows(params, dense, c, v);
+fn max_closed_form_error(params: &TrainParams, dense: &[f64], fitted: &[f64], c: usize, v: usize) -> f64 {
+    let complement = params.variant == Variant::Complement;
+    let mut total = vec![0f64; v];
+    if complement {
+        for ci in 0..c {
+            for (t, x) in dense[ci * v..(ci + 1) * v].iter().enumerate() {
+                total[t] += x;
+            }
+        }
+    }
+    let row_value = |ci: usize, t: usize| -> f64 {
+        if complement { (total[t] - dense[ci * v + t]).max(0.0) } else { dense[ci * v + t] }
+    };
     let mut worst = 0f64;
     for ci in 0..c {
-        let row = &rows[ci * v..(ci + 1) * v];
-        let denom = (row.iter().sum::<f64>() + params.alpha * v as f64).ln();
-        for (t, x) in row.iter().enumerate() {
-            worst = worst.max(((x + params.alpha).ln() - denom - fitted[ci * v + t]).abs());
+        let sum: f64 = (0..v).map(|t| row_value(ci, t)).sum();
+        let denom = (sum + params.alpha * v as f64).ln();
+        for t in 0..v {
+            let lp = (row_value(ci, t) + params.alpha).ln() - denom;
+            worst = worst.max((lp - fitted[ci * v + t]).abs());
         }
     }
     worst
@@ -1241,16 +1233,14 @@ fn softmax(s: &[f64], temperature: f64) -> Vec<f64> {
 fn fit_temperature(oof: &[(usize, Vec<f64>)]) -> f64 {
     let nll = |log_t: f64| -> f64 {
         let t = log_t.exp();
-        oof.iter()
-            .map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln())
-            .sum::<f64>()
+        oof.iter().map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln()).sum::<f64>()
     };
     let (mut a, mut b) = (-12.0f64, 8.0f64);
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let mut x1 = b - g * (b - a);
     let mut x2 = a + g * (b - a);
     let (mut f1, mut f2) = (nll(x1), nll(x2));
-    for _ in 0..80 {
+    for _ in 0..40 {
         if f1 < f2 {
             b = x2;
             x2 = x1;
@@ -1270,11 +1260,7 @@ fn fit_temperature(oof: &[(usize, Vec<f64>)]) -> f64 {
 
 /// Per-label thresholds: the lowest confidence at which held-out predictions of that label
 /// reach the target precision. Labels with fewer than 10 predictions use the global threshold.
-fn review_thresholds(
-    preds: &mut [(usize, f64, bool)],
-    c: usize,
-    target: f64,
-) -> (BTreeMap<usize, f64>, f64) {
+fn review_thresholds(preds: &mut [(usize, f64, bool)], c: usize, target: f64) -> (BTreeMap<usize, f64>, f64) {
     fn threshold_for(mut p: Vec<(f64, bool)>, target: f64) -> f64 {
         // Highest confidence first; walk down while precision of the kept set stays >= target.
         p.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -1293,11 +1279,7 @@ fn review_thresholds(
     let global = threshold_for(preds.iter().map(|p| (p.1, p.2)).collect(), target);
     let mut out = BTreeMap::new();
     for ci in 0..c {
-        let p: Vec<(f64, bool)> = preds
-            .iter()
-            .filter(|p| p.0 == ci)
-            .map(|p| (p.1, p.2))
-            .collect();
+        let p: Vec<(f64, bool)> = preds.iter().filter(|p| p.0 == ci).map(|p| (p.1, p.2)).collect();
         if p.len() >= 10 {
             out.insert(ci, threshold_for(p, target));
         }
@@ -1316,10 +1298,8 @@ mod tests {
     fn doc(label: usize, words: &str) -> TrainDoc {
         TrainDoc {
             label,
-            terms: words
-                .split_whitespace()
-                .map(|w| (w.to_string(), 1.0))
-                .collect(),
+            subject: Vec::new(),
+            body: words.split_whitespace().map(str::to_string).collect(),
             rule_evidence: Vec::new(),
         }
     }
@@ -1327,18 +1307,9 @@ mod tests {
     fn corpus() -> Vec<TrainDoc> {
         let mut d = Vec::new();
         for i in 0..12 {
-            d.push(doc(
-                0,
-                &format!("tari imu pagamento rata{} scadenza", i % 3),
-            ));
-            d.push(doc(
-                1,
-                &format!("residenza anagrafe certificato carta{} identita", i % 4),
-            ));
-            d.push(doc(
-                2,
-                &format!("buca strada lampione marciapiede{} asfalto", i % 2),
-            ));
+            d.push(doc(0, &format!("tari imu pagamento rata{} scadenza", i % 3)));
+            d.push(doc(1, &format!("residenza anagrafe certificato carta{} identita", i % 4)));
+            d.push(doc(2, &format!("buca strada lampione marciapiede{} asfalto", i % 2)));
         }
         d
     }
@@ -1350,19 +1321,9 @@ mod tests {
     #[test]
     fn trains_scores_and_round_trips_byte_for_byte() {
         for variant in [Variant::Complement, Variant::Multinomial] {
-            let params = TrainParams {
-                variant,
-                ..TrainParams::default()
-            };
-            let m = Model::train(
-                labels(),
-                &corpus(),
-                params,
-                None,
-                None,
-                "2026-01-01T00:00:00Z".into(),
-            )
-            .expect("train");
+            let params = TrainParams { variant, ..TrainParams::default() };
+            let m = Model::train(labels(), &corpus(), params, None, None, "2026-01-01T00:00:00Z".into())
+                .expect("train");
             let s = m.score(&[("imu".into(), 1.0), ("scadenza".into(), 1.0)]);
             assert_eq!(s.best().0, 0);
             assert!(s.probs.iter().all(|p| (0.0..=1.0).contains(p)));
@@ -1386,61 +1347,35 @@ mod tests {
 
     #[test]
     fn our_sparse_scorer_agrees_with_linfa_predict() {
-        let params = TrainParams {
-            variant: Variant::Multinomial,
-            ..TrainParams::default()
-        };
-        let m =
-            Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
-        let rows: Vec<Vec<(String, f32)>> = corpus().into_iter().map(|d| d.terms).collect();
+        let params = TrainParams { variant: Variant::Multinomial, ..TrainParams::default() };
+        let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        let rows: Vec<Vec<(String, f32)>> =
+            corpus().into_iter().map(|d| d.body.into_iter().map(|t| (t, 1.0)).collect()).collect();
         let (ours, theirs) = m.linfa_check(&rows).expect("linfa");
         assert_eq!(ours, theirs);
     }
 
     #[test]
     fn corrupted_files_are_refused() {
-        let m = Model::train(
-            labels(),
-            &corpus(),
-            TrainParams::default(),
-            None,
-            None,
-            String::new(),
-        )
-        .expect("train");
+        let m = Model::train(labels(), &corpus(), TrainParams::default(), None, None, String::new())
+            .expect("train");
         let mut bytes = m.to_bytes();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0xff;
-        assert!(matches!(
-            Model::from_bytes(&bytes),
-            Err(ModelError::Corrupt(_))
-        ));
-        assert!(matches!(
-            Model::from_bytes(b"hello"),
-            Err(ModelError::BadMagic)
-        ));
+        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Corrupt(_))));
+        assert!(matches!(Model::from_bytes(b"hello"), Err(ModelError::BadMagic)));
         let truncated = &m.to_bytes()[..40];
         assert!(Model::from_bytes(truncated).is_err());
     }
 
     #[test]
     fn incremental_update_learns_new_terms_and_labels() {
-        let mut m = Model::train(
-            labels(),
-            &corpus(),
-            TrainParams::default(),
-            None,
-            None,
-            String::new(),
-        )
-        .expect("train");
+        let mut m = Model::train(labels(), &corpus(), TrainParams::default(), None, None, String::new())
+            .expect("train");
         let before = m.header().version.clone();
         let docs: Vec<(String, Vec<(String, f32)>)> = (0..8)
             .map(|_| {
-                (
-                    "cimiteri".to_string(),
-                    vec![("loculo".to_string(), 1.0), ("cimitero".to_string(), 1.0)],
-                )
+                ("cimiteri".to_string(), vec![("loculo".to_string(), 1.0), ("cimitero".to_string(), 1.0)])
             })
             .collect();
         m.update(&docs, String::new()).expect("update");
@@ -1453,11 +1388,24 @@ mod tests {
     }
 
     #[test]
+    fn sparse_weights_equal_the_dense_closed_form() {
+        for (variant, weight_norm) in
+            [(Variant::Complement, false), (Variant::Complement, true), (Variant::Multinomial, false)]
+        {
+            let params = TrainParams { variant, weight_norm, ..TrainParams::default() };
+            let mut m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+            let sparse = m.weights.clone();
+            let (c, v) = (m.labels().len(), m.vocabulary_len());
+            let lp = log_probs(&m.header.params, &m.dense_sums(), c, v);
+            m.set_weights(&lp);
+            let worst = sparse.iter().zip(&m.weights).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+            assert!(worst < 1e-5, "{variant:?} {weight_norm}: {worst}");
+        }
+    }
+
+    #[test]
     fn bad_params_are_refused() {
-        let p = TrainParams {
-            alpha: 0.0,
-            ..TrainParams::default()
-        };
+        let p = TrainParams { alpha: 0.0, ..TrainParams::default() };
         assert!(matches!(
             Model::train(labels(), &corpus(), p, None, None, String::new()),
             Err(ModelError::Params(_))

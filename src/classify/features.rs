@@ -13,15 +13,13 @@ pub struct FeatureConfig {
     pub bigrams: bool,
     /// Terms read per message at most (subject and body together).
     pub max_terms: usize,
+    /// Build the folded text (rules' patterns and tipologia cues need it).
+    pub fold: bool,
 }
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        FeatureConfig {
-            subject_weight: 2.0,
-            bigrams: false,
-            max_terms: 20_000,
-        }
+        FeatureConfig { subject_weight: 2.0, bigrams: false, max_terms: 20_000, fold: true }
     }
 }
 
@@ -41,21 +39,14 @@ pub struct AnalyzedText {
 const MAX_FOLDED_BYTES: usize = 64 * 1024;
 
 /// Analyses subject and cleaned body.
-pub fn analyze(
-    analyzer: &mut Analyzer,
-    subject: &str,
-    body: &str,
-    max_terms: usize,
-) -> AnalyzedText {
+pub fn analyze(analyzer: &mut Analyzer, subject: &str, body: &str, cfg: &FeatureConfig) -> AnalyzedText {
     let mut s = Vec::new();
-    analyzer.terms_into(subject, &mut s, max_terms);
+    analyzer.terms_into(subject, &mut s, cfg.max_terms);
     let mut b = Vec::new();
-    analyzer.terms_into(body, &mut b, max_terms.saturating_sub(s.len()));
-    AnalyzedText {
-        subject: s,
-        body: b,
-        folded: fold_text(&format!("{subject}\n{body}"), MAX_FOLDED_BYTES),
-    }
+    analyzer.terms_into(body, &mut b, cfg.max_terms.saturating_sub(s.len()));
+    let folded =
+        if cfg.fold { fold_text(&format!("{subject}\n{body}"), MAX_FOLDED_BYTES) } else { String::new() };
+    AnalyzedText { subject: s, body: b, folded }
 }
 
 /// Lower case, accents folded, every non-alphanumeric run as one space, framed by spaces.
@@ -111,10 +102,7 @@ mod tests {
 
     #[test]
     fn folded_text_frames_words() {
-        assert_eq!(
-            fold_text("Perché l'IMU  è—alta?", 100),
-            " perche l imu e alta "
-        );
+        assert_eq!(fold_text("Perché l'IMU  è—alta?", 100), " perche l imu e alta ");
         assert_eq!(fold_text("", 100), " ");
         assert!(fold_text(&"abc ".repeat(100), 20).len() <= 22);
     }

@@ -13,6 +13,7 @@ pub mod bayes;
 pub mod features;
 pub mod rules;
 pub mod taxonomy;
+pub mod vocab;
 
 use crate::domain::DecidedBy;
 use bayes::Model;
@@ -29,12 +30,7 @@ pub enum ClassifierError {
     #[error(
         "the model was trained for taxonomy {model_id} ({model_hash}) but the rules define {rules_id} ({rules_hash}); retrain the model for these rules with `urpmail train --rules ...`"
     )]
-    TaxonomyMismatch {
-        model_id: String,
-        model_hash: String,
-        rules_id: String,
-        rules_hash: String,
-    },
+    TaxonomyMismatch { model_id: String, model_hash: String, rules_id: String, rules_hash: String },
     #[error(
         "the model was trained without a rules file (labels only); retrain it with `urpmail train --rules ...` or classify with --rules none"
     )]
@@ -78,17 +74,9 @@ impl Classifier {
     /// A model-only classifier whose taxonomy is the model's labels (`--rules none`).
     pub fn model_only(model: Model) -> Self {
         let taxonomy = Taxonomy::from_labels("model-labels", model.labels());
-        let label_topic = (0..model.labels().len())
-            .map(|i| TopicId(i as u16))
-            .collect();
+        let label_topic = (0..model.labels().len()).map(|i| TopicId(i as u16)).collect();
         let features = features_of(&model);
-        Classifier {
-            taxonomy,
-            rules: None,
-            model: Some(model),
-            label_topic,
-            features,
-        }
+        Classifier { taxonomy, rules: None, model: Some(model), label_topic, features }
     }
 
     /// Rules, optionally with a model trained for the same taxonomy.
@@ -97,11 +85,7 @@ impl Classifier {
         let mut label_topic = Vec::new();
         let mut features = FeatureConfig::default();
         if let Some(m) = &model {
-            let t = m
-                .header()
-                .taxonomy
-                .as_ref()
-                .ok_or(ClassifierError::NoTaxonomy)?;
+            let t = m.header().taxonomy.as_ref().ok_or(ClassifierError::NoTaxonomy)?;
             if t.hash != taxonomy.hash() {
                 return Err(ClassifierError::TaxonomyMismatch {
                     model_id: t.id.clone(),
@@ -111,21 +95,12 @@ impl Classifier {
                 });
             }
             for l in m.labels() {
-                label_topic.push(
-                    taxonomy
-                        .find(l)
-                        .ok_or_else(|| ClassifierError::UnknownLabel(l.clone()))?,
-                );
+                label_topic.push(taxonomy.find(l).ok_or_else(|| ClassifierError::UnknownLabel(l.clone()))?);
             }
             features = features_of(m);
         }
-        Ok(Classifier {
-            taxonomy,
-            rules: Some(rules),
-            model,
-            label_topic,
-            features,
-        })
+        features.fold = true;
+        Ok(Classifier { taxonomy, rules: Some(rules), model, label_topic, features })
     }
 
     /// The taxonomy decisions refer to.
@@ -159,10 +134,7 @@ impl Classifier {
 
     /// Rule evidence per model label, `ln(1 + score)`: what training calibrates on.
     pub fn label_evidence(&self, ev: &rules::RuleEvidence) -> Vec<f64> {
-        self.label_topic
-            .iter()
-            .map(|t| ev.scores[t.index()].ln_1p())
-            .collect()
+        self.label_topic.iter().map(|t| ev.scores[t.index()].ln_1p()).collect()
     }
 
     /// Decides the topic of an analysed message.
@@ -173,46 +145,29 @@ impl Classifier {
             .as_ref()
             .and_then(|r| r.tipologia(a))
             .map(|(t, cue)| (t.id.clone(), cue.map(str::to_string)));
-        let hits = evidence
-            .as_ref()
-            .map(|e| e.hits.clone())
-            .unwrap_or_default();
-        let rules_top = evidence
-            .as_ref()
-            .and_then(|e| e.decisive_top())
-            .map(|(t, _)| t);
+        let hits = evidence.as_ref().map(|e| e.hits.clone()).unwrap_or_default();
+        let rules_top = evidence.as_ref().and_then(|e| e.decisive_top()).map(|(t, _)| t);
         let any_rule = evidence.as_ref().is_some_and(|e| e.any());
 
         let Some(model) = &self.model else {
             return self.cold_start(evidence.as_ref(), hits, tipologia);
         };
-        let terms = features::weighted(a, &self.features);
         let label_ev = evidence.as_ref().map(|e| self.label_evidence(e));
-        let scores = model.score_with_evidence(&terms, label_ev.as_deref());
+        let scores = model.score_analyzed(a, label_ev.as_deref());
         let (best, conf) = scores.best();
         let model_best = argmax(&scores.model_probs);
-        let top: Vec<(TopicId, f64)> = scores
-            .top(3)
-            .into_iter()
-            .map(|(i, p)| (self.label_topic[i], round4(p)))
-            .collect();
+        let top: Vec<(TopicId, f64)> =
+            scores.top(3).into_iter().map(|(i, p)| (self.label_topic[i], round4(p))).collect();
         let topic = self.label_topic[best];
         let model_topic = self.label_topic[model_best];
-        let min_conf = self
-            .rules
-            .as_ref()
-            .map_or(0.0, |r| r.decision.min_model_confidence);
+        let min_conf = self.rules.as_ref().map_or(0.0, |r| r.decision.min_model_confidence);
         let model_conf = scores.model_probs[model_best];
 
         if !any_rule
             && (scores.known_terms == 0 || model_conf < min_conf)
             && let Some(fb) = self.taxonomy.fallback()
         {
-            let fb_prob = self
-                .label_topic
-                .iter()
-                .position(|t| *t == fb)
-                .map_or(0.0, |i| scores.probs[i]);
+            let fb_prob = self.label_topic.iter().position(|t| *t == fb).map_or(0.0, |i| scores.probs[i]);
             return Decision {
                 topic: fb,
                 confidence: round4(fb_prob),
@@ -248,11 +203,7 @@ impl Classifier {
             review: !review_reasons.is_empty(),
             review_reasons,
             top,
-            model_terms: model
-                .explain(&scores, best, 8)
-                .into_iter()
-                .map(|(t, v)| (t, round4(v)))
-                .collect(),
+            model_terms: model.explain(&scores, best, 8).into_iter().map(|(t, v)| (t, round4(v))).collect(),
             rule_hits: hits,
             tipologia,
         }
@@ -280,17 +231,10 @@ impl Classifier {
         let decisive = ev.and_then(|e| e.decisive_top());
         match decisive {
             Some((topic, s1)) => {
-                let s2 = ranked
-                    .iter()
-                    .find(|(t, _)| *t != topic)
-                    .map_or(0.0, |x| x.1);
+                let s2 = ranked.iter().find(|(t, _)| *t != topic).map_or(0.0, |x| x.1);
                 let conf = s1 / (s1 + s2 + 1.0);
                 let total: f64 = ranked.iter().map(|x| x.1).sum::<f64>() + 1.0;
-                let top = ranked
-                    .iter()
-                    .take(3)
-                    .map(|(t, s)| (*t, round4(s / total)))
-                    .collect();
+                let top = ranked.iter().take(3).map(|(t, s)| (*t, round4(s / total))).collect();
                 let mut review_reasons = Vec::new();
                 if conf < COLD_START_REVIEW_BELOW {
                     review_reasons.push("low-confidence");
@@ -312,11 +256,7 @@ impl Classifier {
                 confidence: 0.0,
                 decided_by: DecidedBy::Fallback,
                 review: true,
-                review_reasons: vec![if ranked.is_empty() {
-                    "no-evidence"
-                } else {
-                    "weak-evidence-only"
-                }],
+                review_reasons: vec![if ranked.is_empty() { "no-evidence" } else { "weak-evidence-only" }],
                 top: vec![(fallback, 0.0)],
                 model_terms: Vec::new(),
                 rule_hits: hits,
@@ -331,6 +271,7 @@ fn features_of(model: &Model) -> FeatureConfig {
     FeatureConfig {
         subject_weight: p.subject_weight,
         bigrams: p.bigrams,
+        fold: false,
         ..FeatureConfig::default()
     }
 }

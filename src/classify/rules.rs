@@ -287,19 +287,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn line(&self, offset: usize) -> Option<usize> {
-        (offset > 0 || self.text.is_empty()).then(|| {
-            self.text[..offset.min(self.text.len())]
-                .matches('\n')
-                .count()
-                + 1
-        })
+        (offset > 0 || self.text.is_empty())
+            .then(|| self.text[..offset.min(self.text.len())].matches('\n').count() + 1)
     }
     fn err<T>(&self, span: std::ops::Range<usize>, message: String) -> Result<T, RulesError> {
-        Err(RulesError {
-            file: self.file.to_string(),
-            line: self.line(span.start),
-            message,
-        })
+        Err(RulesError { file: self.file.to_string(), line: self.line(span.start), message })
     }
 }
 
@@ -335,18 +327,14 @@ impl RuleSet {
         if raw.rules_version.get_ref().trim().is_empty() {
             return ctx.err(
                 raw.rules_version.span(),
-                "rules_version must not be empty: set e.g. \"1.0.0\" and bump it on every change"
-                    .into(),
+                "rules_version must not be empty: set e.g. \"1.0.0\" and bump it on every change".into(),
             );
         }
         let language = Language::parse(raw.language.get_ref()).map_or_else(
             || {
                 ctx.err(
                     raw.language.span(),
-                    format!(
-                        "unknown language {:?}: use \"it\" or \"en\"",
-                        raw.language.get_ref()
-                    ),
+                    format!("unknown language {:?}: use \"it\" or \"en\"", raw.language.get_ref()),
                 )
             },
             Ok,
@@ -359,10 +347,7 @@ impl RuleSet {
             );
         }
         if !(*d.subject_boost.get_ref() >= 1.0 && *d.subject_boost.get_ref() <= 10.0) {
-            return ctx.err(
-                d.subject_boost.span(),
-                "decision.subject_boost must be between 1 and 10".into(),
-            );
+            return ctx.err(d.subject_boost.span(), "decision.subject_boost must be between 1 and 10".into());
         }
 
         // Taxonomy.
@@ -370,10 +355,8 @@ impl RuleSet {
         for t in &raw.topic {
             let id = t.id.get_ref();
             if !valid_id(id) {
-                return ctx.err(
-                    t.id.span(),
-                    format!("topic id {id:?} must be lower-case letters, digits and '-'"),
-                );
+                return ctx
+                    .err(t.id.span(), format!("topic id {id:?} must be lower-case letters, digits and '-'"));
             }
             if topics.iter().any(|x| &x.id == id) {
                 return ctx.err(t.id.span(), format!("topic {id:?} is defined twice"));
@@ -381,16 +364,10 @@ impl RuleSet {
             if t.label.get_ref().trim().is_empty() {
                 return ctx.err(t.label.span(), format!("topic {id:?} needs a label"));
             }
-            topics.push(Topic {
-                id: id.clone(),
-                label: t.label.get_ref().clone(),
-            });
+            topics.push(Topic { id: id.clone(), label: t.label.get_ref().clone() });
         }
         if topics.len() < 2 {
-            return ctx.err(
-                0..0,
-                "a rules file needs at least two [[topic]] entries".into(),
-            );
+            return ctx.err(0..0, "a rules file needs at least two [[topic]] entries".into());
         }
         let fallback = raw.taxonomy.fallback.get_ref();
         if !topics.iter().any(|t| &t.id == fallback) {
@@ -420,9 +397,8 @@ impl RuleSet {
             }
             let line = ctx.line(spanned.span().start).unwrap_or(0);
             if let Some((other, other_kind, other_line)) = seen.get(&seq) {
-                let shared_ok = kind == RuleKind::Weighted
-                    && *other_kind == RuleKind::Weighted
-                    && *other != topic;
+                let shared_ok =
+                    kind == RuleKind::Weighted && *other_kind == RuleKind::Weighted && *other != topic;
                 if !shared_ok {
                     let where_ = if *other == topic {
                         "in the same topic".to_string()
@@ -439,14 +415,7 @@ impl RuleSet {
             } else {
                 seen.insert(seq.clone(), (topic, kind, line));
             }
-            terms.push(TermRule {
-                topic,
-                seq,
-                weight,
-                decisive,
-                kind,
-                source,
-            });
+            terms.push(TermRule { topic, seq, weight, decisive, kind, source });
             Ok(())
         };
         for t in &raw.topic {
@@ -460,46 +429,28 @@ impl RuleSet {
             for w in &t.weighted {
                 let weight = *w.weight.get_ref();
                 if !(weight > 0.0 && weight <= 3.0) {
-                    return ctx.err(
-                        w.weight.span(),
-                        format!("weight {weight} must be > 0 and <= 3"),
-                    );
+                    return ctx.err(w.weight.span(), format!("weight {weight} must be > 0 and <= 3"));
                 }
-                add(
-                    &w.term,
-                    topic,
-                    weight,
-                    false,
-                    RuleKind::Weighted,
-                    &mut analyzer,
-                )?;
+                add(&w.term, topic, weight, false, RuleKind::Weighted, &mut analyzer)?;
             }
             for p in &t.patterns {
                 let weight = *p.weight.get_ref();
                 if !(weight > 0.0 && weight <= 3.0) {
-                    return ctx.err(
-                        p.weight.span(),
-                        format!("weight {weight} must be > 0 and <= 3"),
-                    );
+                    return ctx.err(p.weight.span(), format!("weight {weight} must be > 0 and <= 3"));
                 }
-                let regex = regex::RegexBuilder::new(p.regex.get_ref())
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| RulesError {
-                        file: file.to_string(),
-                        line: ctx.line(p.regex.span().start),
-                        message: format!(
-                            "invalid regex {:?}: {}",
-                            p.regex.get_ref(),
-                            e.to_string().lines().last().unwrap_or("")
-                        ),
+                let regex =
+                    regex::RegexBuilder::new(p.regex.get_ref()).size_limit(1 << 20).build().map_err(|e| {
+                        RulesError {
+                            file: file.to_string(),
+                            line: ctx.line(p.regex.span().start),
+                            message: format!(
+                                "invalid regex {:?}: {}",
+                                p.regex.get_ref(),
+                                e.to_string().lines().last().unwrap_or("")
+                            ),
+                        }
                     })?;
-                patterns.push(PatternRule {
-                    topic,
-                    regex,
-                    weight,
-                    source: p.regex.get_ref().clone(),
-                });
+                patterns.push(PatternRule { topic, regex, weight, source: p.regex.get_ref().clone() });
             }
         }
         for n in &raw.comune.names {
@@ -516,19 +467,8 @@ impl RuleSet {
                 },
                 Ok,
             )?;
-            let (w, decisive) = if n.weak {
-                (WEAK_WEIGHT, false)
-            } else {
-                (1.0, true)
-            };
-            add(
-                &n.term,
-                topic,
-                w,
-                decisive,
-                RuleKind::ComuneName,
-                &mut analyzer,
-            )?;
+            let (w, decisive) = if n.weak { (WEAK_WEIGHT, false) } else { (1.0, true) };
+            add(&n.term, topic, w, decisive, RuleKind::ComuneName, &mut analyzer)?;
         }
         let mut first: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (i, r) in terms.iter().enumerate() {
@@ -547,13 +487,8 @@ impl RuleSet {
         }
         for a in &raw.comune.internal_addresses {
             if !a.get_ref().contains('@') {
-                return ctx.err(
-                    a.span(),
-                    format!(
-                        "internal address {:?} must be an e-mail address",
-                        a.get_ref()
-                    ),
-                );
+                return ctx
+                    .err(a.span(), format!("internal address {:?} must be an e-mail address", a.get_ref()));
             }
         }
         let exclusions = ExclusionConfig {
@@ -575,27 +510,17 @@ impl RuleSet {
         let mut tipologie: Vec<Tipologia> = Vec::new();
         for t in &raw.tipologia {
             if tipologie.iter().any(|x| &x.id == t.id.get_ref()) {
-                return ctx.err(
-                    t.id.span(),
-                    format!("tipologia {:?} is defined twice", t.id.get_ref()),
-                );
+                return ctx.err(t.id.span(), format!("tipologia {:?} is defined twice", t.id.get_ref()));
             }
             let mut cues = Vec::new();
             for c in &t.cues {
                 let folded = fold_text(c.get_ref(), 1024);
                 if folded.trim().is_empty() {
-                    return ctx.err(
-                        c.span(),
-                        format!("cue {:?} is empty after normalisation", c.get_ref()),
-                    );
+                    return ctx.err(c.span(), format!("cue {:?} is empty after normalisation", c.get_ref()));
                 }
                 cues.push(folded);
             }
-            tipologie.push(Tipologia {
-                id: t.id.get_ref().clone(),
-                label: t.label.clone(),
-                cues,
-            });
+            tipologie.push(Tipologia { id: t.id.get_ref().clone(), label: t.label.clone(), cues });
         }
         let tipologia_fallback = tipologie.iter().position(|t| t.cues.is_empty());
 
@@ -626,11 +551,7 @@ impl RuleSet {
     /// Evaluates the rules on an analysed message.
     pub fn evaluate(&self, a: &AnalyzedText) -> RuleEvidence {
         let n = self.taxonomy.len();
-        let mut ev = RuleEvidence {
-            scores: vec![0.0; n],
-            decisive: vec![false; n],
-            hits: Vec::new(),
-        };
+        let mut ev = RuleEvidence { scores: vec![0.0; n], decisive: vec![false; n], hits: Vec::new() };
         let mut fired = vec![false; self.terms.len()];
         for (field, seq) in [(Field::Subject, &a.subject), (Field::Body, &a.body)] {
             for i in 0..seq.len() {
@@ -644,11 +565,7 @@ impl RuleSet {
                     let r = &self.terms[ri];
                     if seq.len() - i >= r.seq.len() && seq[i..i + r.seq.len()] == r.seq[..] {
                         fired[ri] = true;
-                        let boost = if field == Field::Subject {
-                            self.decision.subject_boost
-                        } else {
-                            1.0
-                        };
+                        let boost = if field == Field::Subject { self.decision.subject_boost } else { 1.0 };
                         let w = r.weight * boost;
                         ev.scores[r.topic.index()] += w;
                         ev.decisive[r.topic.index()] |= r.decisive;
@@ -711,18 +628,11 @@ impl RuleSet {
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn ids(t: &Taxonomy) -> String {
-    t.topics()
-        .iter()
-        .map(|t| t.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    t.topics().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 fn round3(x: f64) -> f64 {
@@ -732,7 +642,7 @@ fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::features::analyze;
+    use crate::classify::features::{FeatureConfig, analyze};
 
     const OK: &str = r#"
 format_version = 1
@@ -780,28 +690,21 @@ label = "Altro"
 
     fn eval(rules: &RuleSet, subject: &str, body: &str) -> RuleEvidence {
         let mut a = Analyzer::new(Language::Italian);
-        rules.evaluate(&analyze(&mut a, subject, body, 10_000))
+        rules.evaluate(&analyze(&mut a, subject, body, &FeatureConfig::default()))
     }
 
     #[test]
     fn matches_through_elisions_accents_and_stems() {
         let r = RuleSet::parse(OK, "t.toml").expect("valid");
         let ev = eval(&r, "", "Buongiorno, gli orari dell'Anagrafe?");
-        assert_eq!(
-            ev.decisive_top().map(|t| r.taxonomy.topic(t.0).id.as_str()),
-            Some("anagrafe")
-        );
+        assert_eq!(ev.decisive_top().map(|t| r.taxonomy.topic(t.0).id.as_str()), Some("anagrafe"));
         let ev = eval(&r, "carta di identita'", "");
         assert_eq!(ev.hits[0].rule, "carta d'identità");
         assert_eq!(ev.hits[0].field, Field::Subject);
         assert_eq!(ev.scores[0], 1.5, "subject boost");
         let ev = eval(&r, "", "per il cambio della residenza");
         assert!(ev.hits.iter().any(|h| h.rule == "cambio di residenza"));
-        let ev = eval(
-            &r,
-            "",
-            "ritiro dei rifiuti ingombranti da Esempio Ambiente, DPR 74/2013",
-        );
+        let ev = eval(&r, "", "ritiro dei rifiuti ingombranti da Esempio Ambiente, DPR 74/2013");
         assert_eq!(ev.hits.iter().filter(|h| h.topic == TopicId(1)).count(), 3);
     }
 
@@ -819,12 +722,10 @@ label = "Altro"
         let r = RuleSet::parse(OK, "t.toml").expect("valid");
         let mut a = Analyzer::new(Language::Italian);
         let t = r
-            .tipologia(&analyze(&mut a, "", "Vi segnalo una buca", 100))
+            .tipologia(&analyze(&mut a, "", "Vi segnalo una buca", &FeatureConfig::default()))
             .expect("tipologia");
         assert_eq!(t.0.id, "segnalazione");
-        let t = r
-            .tipologia(&analyze(&mut a, "", "grazie", 100))
-            .expect("fallback");
+        let t = r.tipologia(&analyze(&mut a, "", "grazie", &FeatureConfig::default())).expect("fallback");
         assert_eq!(t.0.id, "altro");
     }
 
@@ -855,11 +756,7 @@ label = "Altro"
             "keywords = [\"rifiuti ingombranti\", \"Anagrafe\"]",
         ));
         assert_eq!(e.line, Some(22));
-        assert!(
-            e.message
-                .contains("already used in topic \"anagrafe\" at line 16"),
-            "{e}"
-        );
+        assert!(e.message.contains("already used in topic \"anagrafe\" at line 16"), "{e}");
         assert!(e.message.contains("weighted"), "{e}");
 
         let e = err(&OK.replace(
@@ -873,10 +770,7 @@ label = "Altro"
 
         let e = err(&OK.replace("format_version = 1", "format_version = 2"));
         assert_eq!(e.line, Some(2));
-        assert!(
-            e.message.contains("format_version 2 is not supported"),
-            "{e}"
-        );
+        assert!(e.message.contains("format_version 2 is not supported"), "{e}");
 
         let e = err(&OK.replace("\"anagrafe\", \"carta", "\"della\", \"carta"));
         assert!(e.message.contains("no content words"), "{e}");

@@ -36,25 +36,13 @@ pub struct Taxonomy {
 impl Taxonomy {
     /// Builds a taxonomy. Ids must be unique (checked by the loaders that build it).
     pub fn new(id: String, topics: Vec<Topic>, fallback: Option<&str>) -> Self {
-        let fallback = fallback
-            .and_then(|f| topics.iter().position(|t| t.id == f))
-            .map(to_id);
-        Taxonomy {
-            id,
-            topics,
-            fallback,
-        }
+        let fallback = fallback.and_then(|f| topics.iter().position(|t| t.id == f)).map(to_id);
+        Taxonomy { id, topics, fallback }
     }
 
     /// A taxonomy made of bare labels (model-only classification of any corpus).
     pub fn from_labels(id: &str, labels: &[String]) -> Self {
-        let topics = labels
-            .iter()
-            .map(|l| Topic {
-                id: l.clone(),
-                label: l.clone(),
-            })
-            .collect();
+        let topics = labels.iter().map(|l| Topic { id: l.clone(), label: l.clone() }).collect();
         Taxonomy::new(id.to_string(), topics, None)
     }
 
@@ -109,10 +97,8 @@ fn to_id(i: usize) -> TopicId {
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }

@@ -40,27 +40,17 @@ const BATCH: usize = 512;
 /// Runs the command, writing JSON Lines to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
     let classifier = build_classifier(&args.model, &args.rules)?;
-    let engine = Engine {
-        exclusions: exclusions_of(&classifier),
-        classifier,
-        limits: args.limits.clone(),
-    };
+    let engine = Engine { exclusions: exclusions_of(&classifier), classifier, limits: args.limits.clone() };
     let items = local::expand(&args.paths)?;
     let pool = thread_pool(args.threads)?;
     let lang = engine.classifier.language();
     let rules_version = engine.classifier.rules().map(|r| r.rules_version.clone());
-    let model_version = engine
-        .classifier
-        .model()
-        .map(|m| m.header().version.clone());
+    let model_version = engine.classifier.model().map(|m| m.header().version.clone());
     let bar = progress_bar(args.progress, items.len() as u64);
     let now = now();
     let mut totals = Totals::default();
     let mut iter = local::messages(items, args.limits.max_message_bytes);
-    let io = |e| Error::Io {
-        context: "writing output".into(),
-        source: e,
-    };
+    let io = |e| Error::Io { context: "writing output".into(), source: e };
     loop {
         let batch: Vec<_> = iter.by_ref().take(BATCH).collect();
         if batch.is_empty() {
@@ -69,10 +59,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
         let outcomes: Vec<_> = pool.install(|| {
             batch
                 .par_iter()
-                .map_init(
-                    || Analyzer::new(lang),
-                    |a, raw| process(&engine, a, raw, now),
-                )
+                .map_init(|| Analyzer::new(lang), |a, raw| process(&engine, a, raw, now))
                 .collect()
         });
         for o in &outcomes {
@@ -117,9 +104,7 @@ pub fn progress_bar(enabled: bool, len: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {eta}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {eta}") {
         bar.set_style(style);
     }
     bar

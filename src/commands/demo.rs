@@ -14,11 +14,7 @@ use crate::text::Analyzer;
 /// Runs the demo and returns the table text.
 pub fn run(threads: usize) -> Result<String, Error> {
     let classifier = build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
-    let engine = Engine {
-        exclusions: exclusions_of(&classifier),
-        classifier,
-        limits: Limits::default(),
-    };
+    let engine = Engine { exclusions: exclusions_of(&classifier), classifier, limits: Limits::default() };
     let mailbox = defaults::sample_mailbox();
     if mailbox.is_empty() {
         return Err(Error::Input(
@@ -34,11 +30,8 @@ pub fn run(threads: usize) -> Result<String, Error> {
             .map_init(
                 || Analyzer::new(lang),
                 |a, (name, bytes)| {
-                    let raw = RawMessage {
-                        source: (*name).to_string(),
-                        bytes: Ok(bytes.to_vec()),
-                        seen_at: None,
-                    };
+                    let raw =
+                        RawMessage { source: (*name).to_string(), bytes: Ok(bytes.to_vec()), seen_at: None };
                     process(&engine, a, &raw, now)
                 },
             )
@@ -46,27 +39,16 @@ pub fn run(threads: usize) -> Result<String, Error> {
     });
     let tally = tally(&outcomes);
     let Some(&year) = tally.years.keys().next_back() else {
-        return Err(Error::Input(
-            "the sample mailbox has no dated messages".into(),
-        ));
+        return Err(Error::Input("the sample mailbox has no dated messages".into()));
     };
     let previous = tally.years.range(..year).next_back().map(|(y, _)| *y);
     let prov = Provenance {
         source: format!("casella di esempio integrata ({} messaggi)", mailbox.len()),
         taxonomy: engine.classifier.taxonomy().id.clone(),
         rules_version: engine.classifier.rules().map(|r| r.rules_version.clone()),
-        model_version: engine
-            .classifier
-            .model()
-            .map(|m| m.header().version.clone()),
+        model_version: engine.classifier.model().map(|m| m.header().version.clone()),
     };
-    Ok(render_text(
-        engine.classifier.taxonomy(),
-        &tally,
-        year,
-        previous,
-        &prov,
-    ))
+    Ok(render_text(engine.classifier.taxonomy(), &tally, year, previous, &prov))
 }
 
 /// Counts outcomes per year of the message date (local date in the message's own offset).

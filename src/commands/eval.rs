@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{
-    Error, ModelChoice, RulesChoice, build_classifier, parse_file, read_corpus, thread_pool,
-};
+use super::{Error, ModelChoice, RulesChoice, build_classifier, parse_file, read_corpus, thread_pool};
 use crate::eval::{Item, Report, evaluate};
 use crate::parse::Limits;
 use crate::pipeline::analyze_message;
@@ -73,26 +71,16 @@ pub fn run(args: &Args) -> Result<Report, Error> {
             })
             .or_insert_with(|| {
                 order.push(key);
-                Item {
-                    truth: vec![truth],
-                    predicted,
-                    review,
-                }
+                Item { truth: vec![truth], predicted, review }
             });
     }
     let items: Vec<Item> = order.iter().filter_map(|k| items.remove(k)).collect();
     let labels: Vec<String> = taxonomy.topics().iter().map(|t| t.id.clone()).collect();
     let mut report = evaluate(&labels, &items);
-    report
-        .notes
-        .insert("files".into(), corpus.files.len().to_string());
-    report
-        .notes
-        .insert("skipped_files".into(), skipped.to_string());
+    report.notes.insert("files".into(), corpus.files.len().to_string());
+    report.notes.insert("skipped_files".into(), skipped.to_string());
     if let Some(m) = classifier.model() {
-        report
-            .notes
-            .insert("model_version".into(), m.header().version.clone());
+        report.notes.insert("model_version".into(), m.header().version.clone());
     }
     report.notes.insert("taxonomy".into(), taxonomy.id.clone());
     Ok(report)

@@ -27,10 +27,7 @@ pub enum Error {
     Input(String),
     /// I/O while running.
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
     /// Building the model failed.
     #[error("training failed: {0}")]
     Train(ModelError),
@@ -63,10 +60,7 @@ impl From<local::SourceError> for Error {
 pub fn load_model(path: &Path) -> Result<Model, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
-    Model::from_bytes(&bytes).map_err(|source| Error::Model {
-        path: path.to_path_buf(),
-        source,
-    })
+    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
 }
 
 /// What `--rules` asked for.
@@ -95,11 +89,12 @@ impl RulesChoice {
         match self {
             RulesChoice::Default => {
                 let text = defaults::rules().ok_or_else(|| {
-                    Error::Input("this urpmail was built without rules/urp-it.toml: pass --rules FILE or --rules none".into())
+                    Error::Input(
+                        "this urpmail was built without rules/urp-it.toml: pass --rules FILE or --rules none"
+                            .into(),
+                    )
                 })?;
-                RuleSet::parse(text, defaults::RULES_NAME)
-                    .map(Some)
-                    .map_err(Error::Rules)
+                RuleSet::parse(text, defaults::RULES_NAME).map(Some).map_err(Error::Rules)
             }
             RulesChoice::None => Ok(None),
             RulesChoice::File(p) => RuleSet::load(p).map(Some).map_err(Error::Rules),
@@ -137,10 +132,7 @@ impl ModelChoice {
                 })?;
                 Model::from_bytes(bytes)
                     .map(Some)
-                    .map_err(|source| Error::Model {
-                        path: PathBuf::from(defaults::MODEL_NAME),
-                        source,
-                    })
+                    .map_err(|source| Error::Model { path: PathBuf::from(defaults::MODEL_NAME), source })
             }
             ModelChoice::None => Ok(None),
             ModelChoice::File(p) => load_model(p).map(Some),
@@ -182,16 +174,15 @@ pub fn now() -> i64 {
 /// Training time for model headers: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
 pub fn trained_at() -> Result<String, Error> {
     let ts = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v.trim().parse::<i64>().map_err(|_| {
-            Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp"))
-        })?,
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp")))?,
         Err(_) => now(),
     };
     let dt = time::OffsetDateTime::from_unix_timestamp(ts)
         .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={ts} is out of range")))?;
-    Ok(dt
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default())
+    Ok(dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
 }
 
 /// A labelled corpus: `DIR/<label>/**/<file>`, one message per file. Labels sorted.
@@ -208,23 +199,13 @@ pub fn read_corpus(dir: &Path) -> Result<Corpus, Error> {
     let mut label_dirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_dir()
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-        })
+        .filter(|p| p.is_dir() && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
         .collect();
     label_dirs.sort();
     let mut labels = Vec::new();
     let mut files = Vec::new();
     for d in label_dirs {
-        let label = d
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let label = d.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let items = local::expand(std::slice::from_ref(&d))?;
         let mut n = 0;
         for item in items {
@@ -256,14 +237,7 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Option<(ParsedMail, Vec<u8>)>
             return None;
         }
     };
-    match parse::parse(
-        &bytes,
-        SourceMeta {
-            seen_at: raw.seen_at,
-            now: now(),
-        },
-        limits,
-    ) {
+    match parse::parse(&bytes, SourceMeta { seen_at: raw.seen_at, now: now() }, limits) {
         Ok(p) => Some((p, bytes)),
         Err(reason) => {
             tracing::warn!(file = %path.display(), reason = %reason, "skipping file that is not a message");
@@ -275,9 +249,7 @@ pub fn parse_file(path: &Path, limits: &Limits) -> Option<(ParsedMail, Vec<u8>)>
 /// `urpmail rules check`: validates a rules file and summarises it.
 pub fn rules_check(choice: &RulesChoice) -> Result<String, Error> {
     use std::fmt::Write;
-    let rules = choice
-        .load()?
-        .ok_or_else(|| Error::Input("nothing to check: give a rules file".into()))?;
+    let rules = choice.load()?.ok_or_else(|| Error::Input("nothing to check: give a rules file".into()))?;
     let (terms, patterns) = rules.rule_counts();
     let mut s = String::new();
     let _ = writeln!(
@@ -288,10 +260,7 @@ pub fn rules_check(choice: &RulesChoice) -> Result<String, Error> {
         rules.taxonomy.id,
         rules.taxonomy.len(),
         rules.taxonomy.hash(),
-        rules
-            .taxonomy
-            .fallback()
-            .map_or("-", |f| rules.taxonomy.topic(f).id.as_str()),
+        rules.taxonomy.fallback().map_or("-", |f| rules.taxonomy.topic(f).id.as_str()),
         rules.tipologie().len(),
         rules.exclusions.internal_domains.len()
     );

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::{Error, RulesChoice, parse_file, read_corpus, thread_pool, trained_at};
 use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc, TrainParams};
-use crate::classify::features::{self, FeatureConfig};
+use crate::classify::features::FeatureConfig;
 use crate::parse::Limits;
 use crate::pipeline::analyze_message;
 use crate::text::{Analyzer, Language};
@@ -36,9 +36,7 @@ pub struct Summary {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<Summary, Error> {
-    args.params
-        .check()
-        .map_err(|e| Error::Input(e.to_string()))?;
+    args.params.check().map_err(|e| Error::Input(e.to_string()))?;
     let rules = args.rules.load()?;
     let corpus = read_corpus(&args.data)?;
     // With rules, every label folder must be a topic of the taxonomy.
@@ -50,12 +48,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
                     "{}: folder {l:?} is not a topic of taxonomy {} (topics: {})",
                     args.data.display(),
                     r.taxonomy.id,
-                    r.taxonomy
-                        .topics()
-                        .iter()
-                        .map(|t| t.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    r.taxonomy.topics().iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
                 ))
             })?;
             label_topics.push(t);
@@ -65,6 +58,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     let cfg = FeatureConfig {
         subject_weight: args.params.subject_weight,
         bigrams: args.params.bigrams,
+        fold: rules.is_some(),
         ..FeatureConfig::default()
     };
     let limits = Limits::default();
@@ -81,16 +75,14 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
                     let rule_evidence = match &rules {
                         Some(r) => {
                             let ev = r.evaluate(&analyzed);
-                            label_topics
-                                .iter()
-                                .map(|t| ev.scores[t.index()].ln_1p())
-                                .collect()
+                            label_topics.iter().map(|t| ev.scores[t.index()].ln_1p()).collect()
                         }
                         None => Vec::new(),
                     };
                     Some(TrainDoc {
                         label: *label,
-                        terms: features::weighted(&analyzed, &cfg),
+                        subject: analyzed.subject,
+                        body: analyzed.body,
                         rule_evidence,
                     })
                 },
@@ -99,23 +91,12 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     });
     let skipped = docs.iter().filter(|d| d.is_none()).count();
     let docs: Vec<TrainDoc> = docs.into_iter().flatten().collect();
-    let taxonomy = rules.as_ref().map(|r| TaxonomyRef {
-        id: r.taxonomy.id.clone(),
-        hash: r.taxonomy.hash(),
-    });
-    let rules_ref = rules.as_ref().map(|r| RulesRef {
-        version: r.rules_version.clone(),
-        hash: r.hash.clone(),
-    });
-    let model = Model::train(
-        corpus.labels.clone(),
-        &docs,
-        args.params.clone(),
-        taxonomy,
-        rules_ref,
-        trained_at()?,
-    )
-    .map_err(Error::Train)?;
+    let taxonomy = rules.as_ref().map(|r| TaxonomyRef { id: r.taxonomy.id.clone(), hash: r.taxonomy.hash() });
+    let rules_ref =
+        rules.as_ref().map(|r| RulesRef { version: r.rules_version.clone(), hash: r.hash.clone() });
+    let model =
+        Model::train(corpus.labels.clone(), &docs, args.params.clone(), taxonomy, rules_ref, trained_at()?)
+            .map_err(Error::Train)?;
     let bytes = model.to_bytes();
     write_atomic(&args.out, &bytes)?;
     let h = model.header();
@@ -143,10 +124,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
 
 /// Writes through a temporary file and a rename, so a crash never leaves half a model.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
-    let io = |e| Error::Io {
-        context: format!("writing {}", path.display()),
-        source: e,
-    };
+    let io = |e| Error::Io { context: format!("writing {}", path.display()), source: e };
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)

@@ -54,13 +54,8 @@ const AUTO_SUBJECTS_STRONG: &[&str] = &[
     "Abwesenheitsnotiz",
 ];
 
-const AUTO_SUBJECTS_WEAK: &[&str] = &[
-    "Fuori ufficio",
-    "Fuori sede:",
-    "Assente:",
-    "Messaggio di assenza",
-    "Assenza:",
-];
+const AUTO_SUBJECTS_WEAK: &[&str] =
+    &["Fuori ufficio", "Fuori sede:", "Assente:", "Messaggio di assenza", "Assenza:"];
 
 /// Body phrases that confirm a weak auto-reply subject.
 const ABSENCE_PHRASES: &[&str] = &[
@@ -80,13 +75,7 @@ const ABSENCE_PHRASES: &[&str] = &[
 
 /// Decides whether a parsed message is excluded, and why.
 pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
-    let strong = |reason, signal| {
-        Some(Exclusion {
-            reason,
-            signal,
-            strong: true,
-        })
-    };
+    let strong = |reason, signal| Some(Exclusion { reason, signal, strong: true });
     if let Some(pec) = &m.pec
         && pec.receipt.is_some()
     {
@@ -101,33 +90,24 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
     if sender_local(inner).is_some_and(|l| DAEMON_LOCALS.contains(&l.as_str())) {
         return strong(ExclusionReason::Bounce, "daemon-sender");
     }
-    if BOUNCE_SUBJECTS
-        .iter()
-        .any(|p| starts_with_ci(&inner.subject_raw, p))
-    {
+    if BOUNCE_SUBJECTS.iter().any(|p| starts_with_ci(&inner.subject_raw, p)) {
         return strong(ExclusionReason::Bounce, "bounce-subject");
     }
     // "auto-replied (zimbra; vacation)": the keyword is the token before any comment.
-    let auto_keyword = inner.auto_submitted.as_deref().and_then(|v| {
-        v.split(|c: char| c.is_whitespace() || c == '(' || c == ';')
-            .find(|t| !t.is_empty())
-    });
+    let auto_keyword = inner
+        .auto_submitted
+        .as_deref()
+        .and_then(|v| v.split(|c: char| c.is_whitespace() || c == '(' || c == ';').find(|t| !t.is_empty()));
     if auto_keyword.is_some_and(|k| k != "no") {
         return strong(ExclusionReason::AutoReply, "auto-submitted");
     }
     if inner.auto_response_suppress && inner.exchange_rules_loop {
         return strong(ExclusionReason::AutoReply, "exchange-auto-reply");
     }
-    if AUTO_SUBJECTS_STRONG
-        .iter()
-        .any(|p| starts_with_ci(&inner.subject_raw, p))
-    {
+    if AUTO_SUBJECTS_STRONG.iter().any(|p| starts_with_ci(&inner.subject_raw, p)) {
         return strong(ExclusionReason::AutoReply, "auto-reply-subject");
     }
-    if AUTO_SUBJECTS_WEAK
-        .iter()
-        .any(|p| starts_with_ci(&inner.subject_raw, p))
-    {
+    if AUTO_SUBJECTS_WEAK.iter().any(|p| starts_with_ci(&inner.subject_raw, p)) {
         let body = m.body.to_lowercase();
         if ABSENCE_PHRASES.iter().any(|p| body.contains(p)) {
             return Some(Exclusion {
@@ -146,11 +126,7 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
     if inner.list_unsubscribe {
         return strong(ExclusionReason::Bulk, "list-unsubscribe");
     }
-    if inner
-        .precedence
-        .as_deref()
-        .is_some_and(|p| matches!(p, "bulk" | "list" | "junk"))
-    {
+    if inner.precedence.as_deref().is_some_and(|p| matches!(p, "bulk" | "list" | "junk")) {
         return strong(ExclusionReason::Bulk, "precedence");
     }
     if is_internal(m, cfg) {
@@ -170,39 +146,25 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
 /// automaticamente" together with a protocol number. Weak: worth a look in the review report.
 fn is_protocol_ack(m: &ParsedMail, inner: &Signals) -> bool {
     let body = m.body.to_lowercase();
-    let generated =
-        body.contains("generato automaticamente") || body.contains("messaggio automatico");
+    let generated = body.contains("generato automaticamente") || body.contains("messaggio automatico");
     if !generated || !body.contains("non rispondere") {
         return false;
     }
     let subject = inner.subject_raw.to_lowercase();
-    [
-        "prot. n",
-        "prot.n",
-        "protocollo n",
-        "prot n.",
-        "numero di protocollo",
-    ]
-    .iter()
-    .any(|p| subject.contains(p) || body.contains(p))
+    ["prot. n", "prot.n", "protocollo n", "prot n.", "numero di protocollo"]
+        .iter()
+        .any(|p| subject.contains(p) || body.contains(p))
 }
 
 fn sender_local(s: &Signals) -> Option<String> {
-    s.from_address
-        .as_deref()
-        .and_then(|a| a.split_once('@'))
-        .map(|(l, _)| l.to_string())
+    s.from_address.as_deref().and_then(|a| a.split_once('@')).map(|(l, _)| l.to_string())
 }
 
 fn is_internal(m: &ParsedMail, cfg: &ExclusionConfig) -> bool {
     let Some(from) = m.from.as_deref() else {
         return false;
     };
-    if cfg
-        .internal_addresses
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(from))
-    {
+    if cfg.internal_addresses.iter().any(|a| a.eq_ignore_ascii_case(from)) {
         return true;
     }
     let Some(domain) = m.sender_domain() else {
@@ -212,8 +174,6 @@ fn is_internal(m: &ParsedMail, cfg: &ExclusionConfig) -> bool {
         let d = d.trim_start_matches('@');
         domain.eq_ignore_ascii_case(d)
             || (domain.len() > d.len()
-                && domain
-                    .to_ascii_lowercase()
-                    .ends_with(&format!(".{}", d.to_ascii_lowercase())))
+                && domain.to_ascii_lowercase().ends_with(&format!(".{}", d.to_ascii_lowercase())))
     })
 }

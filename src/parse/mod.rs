@@ -120,10 +120,7 @@ pub struct ParsedMail {
 impl ParsedMail {
     /// Domain of the sender address, if any.
     pub fn sender_domain(&self) -> Option<&str> {
-        self.from
-            .as_deref()
-            .and_then(|a| a.rsplit_once('@'))
-            .map(|(_, d)| d)
+        self.from.as_deref().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d)
     }
 }
 
@@ -148,20 +145,13 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
         return Err(SkipReason::Empty);
     }
     if raw.len() > limits.max_message_bytes {
-        return Err(SkipReason::TooLarge {
-            size: raw.len(),
-            limit: limits.max_message_bytes,
-        });
+        return Err(SkipReason::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
     }
     let parser = MessageParser::default();
     let msg = parser.parse(raw).ok_or(SkipReason::NotAMessage)?;
     // Random bytes can look like a header block to a tolerant parser: require at least one
     // standard header field.
-    if !msg
-        .headers()
-        .iter()
-        .any(|h| !matches!(h.name, mail_parser::HeaderName::Other(_)))
-    {
+    if !msg.headers().iter().any(|h| !matches!(h.name, mail_parser::HeaderName::Other(_))) {
         return Err(SkipReason::NotAMessage);
     }
     let unwrapped = pec::unwrap(&parser, &msg, limits.max_envelope_depth);
@@ -186,10 +176,7 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
 
     let pec_info = unwrapped.info;
     // Envelopes and receipts both arrive through the PEC box.
-    let channel = if pec_info
-        .as_ref()
-        .is_some_and(|p| p.envelope.is_some() || p.receipt.is_some())
-    {
+    let channel = if pec_info.as_ref().is_some_and(|p| p.envelope.is_some() || p.receipt.is_some()) {
         Channel::Pec
     } else {
         Channel::Email
@@ -251,10 +238,8 @@ fn pick_date(
         return (Some(d), DateSource::Header);
     }
     // The newest Received header is the one our side added: the first in the list.
-    if let Some(d) = outer
-        .received_all()
-        .filter_map(|r| r.date.as_ref().and_then(to_offset))
-        .find(|d| plausible(d))
+    if let Some(d) =
+        outer.received_all().filter_map(|r| r.date.as_ref().and_then(to_offset)).find(|d| plausible(d))
     {
         return (Some(d), DateSource::Received);
     }
@@ -274,8 +259,7 @@ pub(crate) fn to_offset(d: &mail_parser::DateTime) -> Option<OffsetDateTime> {
     let date = time::Date::from_calendar_date(i32::from(d.year), month, d.day).ok()?;
     let t = time::Time::from_hms(d.hour, d.minute, d.second).ok()?;
     let secs = i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60;
-    let offset =
-        time::UtcOffset::from_whole_seconds(if d.tz_before_gmt { -secs } else { secs }).ok()?;
+    let offset = time::UtcOffset::from_whole_seconds(if d.tz_before_gmt { -secs } else { secs }).ok()?;
     Some(date.with_time(t).assume_offset(offset))
 }
 
@@ -290,10 +274,7 @@ fn signals(m: &Message<'_>) -> Signals {
         list_unsubscribe: !matches!(m.list_unsubscribe(), HeaderValue::Empty),
         report_content_type: m.content_type().is_some_and(|ct| {
             ct.c_type.eq_ignore_ascii_case("multipart")
-                && ct
-                    .c_subtype
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+                && ct.c_subtype.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("report"))
         }),
         x_ricevuta: raw("X-Ricevuta"),
         x_trasporto: raw("X-Trasporto"),
@@ -310,13 +291,8 @@ fn first_address(a: Option<&Address<'_>>) -> Option<String> {
 }
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
-    a.map(|a| {
-        a.iter()
-            .filter_map(|x| x.address())
-            .map(|s| s.trim().to_ascii_lowercase())
-            .collect()
-    })
-    .unwrap_or_default()
+    a.map(|a| a.iter().filter_map(|x| x.address()).map(|s| s.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default()
 }
 
 fn id_list(v: &HeaderValue<'_>) -> Vec<String> {

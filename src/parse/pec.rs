@@ -109,19 +109,11 @@ pub(crate) fn unwrap(parser: &MessageParser, msg: &Message<'_>, max_depth: usize
         outer_signals.push(signals(m));
         current = Some(next);
     }
-    Unwrapped {
-        info,
-        inner: current,
-        outer_signals,
-    }
+    Unwrapped { info, inner: current, outer_signals }
 }
 
 fn envelope_kind(m: &Message<'_>) -> Option<Envelope> {
-    match m
-        .header_raw("X-Trasporto")
-        .map(|v| v.trim().to_ascii_lowercase())
-        .as_deref()
-    {
+    match m.header_raw("X-Trasporto").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         Some("posta-certificata") => return Some(Envelope::Transport),
         Some("errore") => return Some(Envelope::Anomaly),
         _ => {}
@@ -149,11 +141,7 @@ fn envelope_kind(m: &Message<'_>) -> Option<Envelope> {
 fn receipt_kind(m: &Message<'_>, daticert: Option<&Daticert>) -> Option<String> {
     if let Some(v) = m.header_raw("X-Ricevuta") {
         let v = v.trim().to_ascii_lowercase();
-        return Some(if v.is_empty() {
-            "ricevuta".to_string()
-        } else {
-            v
-        });
+        return Some(if v.is_empty() { "ricevuta".to_string() } else { v });
     }
     let tipo = daticert.and_then(|d| d.tipo.as_deref());
     if let Some(t) = tipo
@@ -180,9 +168,7 @@ fn inner_message(parser: &MessageParser, m: &Message<'_>) -> Option<Message<'sta
     for part in m.parts.iter().skip(1) {
         match &part.body {
             PartType::Message(nested) => {
-                let named = part
-                    .attachment_name()
-                    .is_some_and(|n| n.eq_ignore_ascii_case("postacert.eml"));
+                let named = part.attachment_name().is_some_and(|n| n.eq_ignore_ascii_case("postacert.eml"));
                 if named {
                     return Some(nested.clone().into_owned());
                 }
@@ -191,15 +177,11 @@ fn inner_message(parser: &MessageParser, m: &Message<'_>) -> Option<Message<'sta
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 // Encoded message/rfc822 parts deeper than mail-parser's nesting limit come back
                 // as binary: parse them again on their own.
-                let is_message = part.content_type().is_some_and(|ct| {
-                    ct.c_type.eq_ignore_ascii_case("message")
-                        && ct
-                            .c_subtype
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case("rfc822"))
-                }) || part
-                    .attachment_name()
-                    .is_some_and(|n| n.to_ascii_lowercase().ends_with(".eml"));
+                let is_message =
+                    part.content_type().is_some_and(|ct| {
+                        ct.c_type.eq_ignore_ascii_case("message")
+                            && ct.c_subtype.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("rfc822"))
+                    }) || part.attachment_name().is_some_and(|n| n.to_ascii_lowercase().ends_with(".eml"));
                 if is_message && let Some(reparsed) = parser.parse(bytes.as_ref()) {
                     return Some(reparsed.into_owned());
                 }
@@ -215,14 +197,10 @@ fn find_daticert(m: &Message<'_>) -> Option<Daticert> {
         if matches!(part.body, PartType::Message(_) | PartType::Multipart(_)) {
             continue;
         }
-        let named = part
-            .attachment_name()
-            .is_some_and(|n| n.eq_ignore_ascii_case("daticert.xml"));
-        let xml = part.content_type().is_some_and(|ct| {
-            ct.c_subtype
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("xml"))
-        });
+        let named = part.attachment_name().is_some_and(|n| n.eq_ignore_ascii_case("daticert.xml"));
+        let xml = part
+            .content_type()
+            .is_some_and(|ct| ct.c_subtype.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("xml")));
         if !named && !xml {
             continue;
         }
@@ -245,10 +223,7 @@ pub fn parse_daticert(xml: &str) -> Daticert {
         _ => None,
     };
     Daticert {
-        tipo: root
-            .as_deref()
-            .and_then(|t| attr(t, "tipo"))
-            .map(|s| s.to_ascii_lowercase()),
+        tipo: root.as_deref().and_then(|t| attr(t, "tipo")).map(|s| s.to_ascii_lowercase()),
         errore: root.as_deref().and_then(|t| attr(t, "errore")),
         mittente: element(xml, "mittente").map(|s| s.trim().to_ascii_lowercase()),
         oggetto: element(xml, "oggetto"),
@@ -261,11 +236,8 @@ pub fn parse_daticert(xml: &str) -> Daticert {
 /// `dd/mm/yyyy` + `hh:mm:ss` + zone `+0100`.
 fn parse_pec_date(giorno: &str, ora: &str, zona: Option<&str>) -> Option<OffsetDateTime> {
     let mut g = giorno.trim().split('/');
-    let (d, m, y) = (
-        g.next()?.parse::<u8>().ok()?,
-        g.next()?.parse::<u8>().ok()?,
-        g.next()?.parse::<i32>().ok()?,
-    );
+    let (d, m, y) =
+        (g.next()?.parse::<u8>().ok()?, g.next()?.parse::<u8>().ok()?, g.next()?.parse::<i32>().ok()?);
     let mut o = ora.trim().split(':');
     let (hh, mm) = (o.next()?.parse::<u8>().ok()?, o.next()?.parse::<u8>().ok()?);
     let ss = o.next().and_then(|s| s.parse::<u8>().ok()).unwrap_or(0);
@@ -370,9 +342,9 @@ fn xml_unescape(s: &str) -> String {
             "amp" => Some('&'),
             "quot" => Some('"'),
             "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
+            e if e.starts_with("#x") || e.starts_with("#X") => {
+                u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32)
+            }
             e if e.starts_with('#') => e[1..].parse::<u32>().ok().and_then(char::from_u32),
             _ => None,
         };
@@ -417,10 +389,7 @@ mod tests {
         assert_eq!(d.tipo.as_deref(), Some("posta-certificata"));
         assert_eq!(d.errore.as_deref(), Some("nessuno"));
         assert_eq!(d.mittente.as_deref(), Some("mario.bianchi@pec.it"));
-        assert_eq!(
-            d.oggetto.as_deref(),
-            Some("Richiesta certificato & stato di famiglia")
-        );
+        assert_eq!(d.oggetto.as_deref(), Some("Richiesta certificato & stato di famiglia"));
         assert_eq!(d.msgid.as_deref(), Some("abc123@mail.pec.it"));
         let date = d.date.expect("date");
         assert_eq!(date.unix_timestamp(), 1_710_234_932);

@@ -44,11 +44,7 @@ fn strip_one(s: &str) -> Option<&str> {
     // "Re[2]" and "Re(2)" counters.
     let word = head
         .split_once(['[', '('])
-        .filter(|(_, rest)| {
-            rest.trim_end_matches([']', ')'])
-                .chars()
-                .all(|c| c.is_ascii_digit())
-        })
+        .filter(|(_, rest)| rest.trim_end_matches([']', ')']).chars().all(|c| c.is_ascii_digit()))
         .map_or(head, |(w, _)| w.trim_end());
     let lower = word.to_lowercase();
     PREFIXES.contains(&lower.as_str()).then(|| &s[colon + 1..])
@@ -68,10 +64,7 @@ mod tests {
 
     #[test]
     fn strips_italian_and_english_prefixes_repeatedly() {
-        assert_eq!(
-            strip_prefixes("R: RE: I: Fw: Inoltra: RIF: Re: Fwd: Info ZTL"),
-            "Info ZTL"
-        );
+        assert_eq!(strip_prefixes("R: RE: I: Fw: Inoltra: RIF: Re: Fwd: Info ZTL"), "Info ZTL");
         assert_eq!(
             strip_prefixes("ANOMALIA MESSAGGIO: POSTA CERTIFICATA: R: Re: Rinnovo loculo"),
             "Rinnovo loculo"
@@ -82,10 +75,7 @@ mod tests {
 
     #[test]
     fn keeps_subjects_that_only_look_like_prefixes() {
-        assert_eq!(
-            strip_prefixes("Richiesta: certificato"),
-            "Richiesta: certificato"
-        );
+        assert_eq!(strip_prefixes("Richiesta: certificato"), "Richiesta: certificato");
         assert_eq!(strip_prefixes("IMU: scadenza"), "IMU: scadenza");
         assert_eq!(strip_prefixes("Orari: ufficio"), "Orari: ufficio");
         assert_eq!(strip_prefixes(""), "");

@@ -51,9 +51,7 @@ pub struct Provenance {
     pub model_version: Option<String>,
 }
 
-const MESI: [&str; 12] = [
-    "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic",
-];
+const MESI: [&str; 12] = ["gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"];
 
 /// Renders the table for `year` compared with `previous` as plain text (Italian).
 pub fn render_text(
@@ -84,58 +82,28 @@ pub fn render_text(
     // Largest first; the residual topic last, as published tables do.
     let fallback = taxonomy.fallback();
     rows.sort_by(|a, b| {
-        (Some(a.0) == fallback)
-            .cmp(&(Some(b.0) == fallback))
-            .then(b.1.cmp(&a.1))
-            .then(a.0.cmp(&b.0))
+        (Some(a.0) == fallback).cmp(&(Some(b.0) == fallback)).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0))
     });
 
-    let label_w = rows
-        .iter()
-        .map(|r| taxonomy.topic(r.0).label.chars().count())
-        .max()
-        .unwrap_or(10)
-        .max(30);
+    let label_w = rows.iter().map(|r| taxonomy.topic(r.0).label.chars().count()).max().unwrap_or(10).max(30);
     let mut s = String::new();
     let _ = writeln!(
         s,
         "Temi trattati via e-mail - anno {year}{}",
-        previous
-            .map(|p| format!(" (confronto con il {p})"))
-            .unwrap_or_default()
+        previous.map(|p| format!(" (confronto con il {p})")).unwrap_or_default()
     );
     let _ = writeln!(s);
-    let head_prev = previous
-        .map(|p| format!("{:>8} {:>8} {:>8}", p, "var.", "var. %"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "{:<label_w$} {:>8} {:>7} {head_prev}",
-        "Tema", year, "quota"
-    );
-    let _ = writeln!(
-        s,
-        "{}",
-        "-".repeat(label_w + 17 + if previous.is_some() { 27 } else { 0 })
-    );
+    let head_prev = previous.map(|p| format!("{:>8} {:>8} {:>8}", p, "var.", "var. %")).unwrap_or_default();
+    let _ = writeln!(s, "{:<label_w$} {:>8} {:>7} {head_prev}", "Tema", year, "quota");
+    let _ = writeln!(s, "{}", "-".repeat(label_w + 17 + if previous.is_some() { 27 } else { 0 }));
     for (t, c, p) in &rows {
-        let _ = write!(
-            s,
-            "{:<label_w$} {:>8} {:>7}",
-            taxonomy.topic(*t).label,
-            c,
-            pct(*c, total)
-        );
+        let _ = write!(s, "{:<label_w$} {:>8} {:>7}", taxonomy.topic(*t).label, c, pct(*c, total));
         if let Some(p) = p {
             let _ = write!(s, " {:>8} {:>8} {:>8}", p, delta(*c, *p), delta_pct(*c, *p));
         }
         let _ = writeln!(s);
     }
-    let _ = writeln!(
-        s,
-        "{}",
-        "-".repeat(label_w + 17 + if previous.is_some() { 27 } else { 0 })
-    );
+    let _ = writeln!(s, "{}", "-".repeat(label_w + 17 + if previous.is_some() { 27 } else { 0 }));
     let _ = write!(
         s,
         "{:<label_w$} {:>8} {:>7}",
@@ -145,13 +113,7 @@ pub fn render_text(
     );
     if let Some(p) = prev {
         let pt = p.classified();
-        let _ = write!(
-            s,
-            " {:>8} {:>8} {:>8}",
-            pt,
-            delta(total, pt),
-            delta_pct(total, pt)
-        );
+        let _ = write!(s, " {:>8} {:>8} {:>8}", pt, delta(total, pt), delta_pct(total, pt));
     }
     let _ = writeln!(s);
     let _ = writeln!(s);
@@ -164,24 +126,10 @@ pub fn render_text(
         }
     }
     if cur.skipped > 0 {
-        let _ = writeln!(
-            s,
-            "  {:<40} {:>6}",
-            "Messaggi illeggibili (scartati)", cur.skipped
-        );
+        let _ = writeln!(s, "  {:<40} {:>6}", "Messaggi illeggibili (scartati)", cur.skipped);
     }
-    let _ = writeln!(
-        s,
-        "Messaggi ricevuti nel {year}: {}",
-        total + excluded + cur.skipped
-    );
-    let _ = writeln!(
-        s,
-        "Da rivedere: {} su {} ({})",
-        cur.review,
-        total,
-        pct(cur.review, total)
-    );
+    let _ = writeln!(s, "Messaggi ricevuti nel {year}: {}", total + excluded + cur.skipped);
+    let _ = writeln!(s, "Da rivedere: {} su {} ({})", cur.review, total, pct(cur.review, total));
     let channels: Vec<String> = cur
         .by_channel
         .iter()
@@ -232,11 +180,7 @@ pub fn pct(n: u64, total: u64) -> String {
 
 fn delta(c: u64, p: u64) -> String {
     let d = c as i64 - p as i64;
-    if d > 0 {
-        format!("+{d}")
-    } else {
-        d.to_string()
-    }
+    if d > 0 { format!("+{d}") } else { d.to_string() }
 }
 
 fn delta_pct(c: u64, p: u64) -> String {
@@ -245,11 +189,7 @@ fn delta_pct(c: u64, p: u64) -> String {
     }
     let d = (c as f64 - p as f64) * 100.0 / p as f64;
     let s = format!("{d:+.1}%").replace('.', ",");
-    if s == "+0,0%" || s == "-0,0%" {
-        "0,0%".into()
-    } else {
-        s
-    }
+    if s == "+0,0%" || s == "-0,0%" { "0,0%".into() } else { s }
 }
 
 #[cfg(test)]
@@ -262,14 +202,8 @@ mod tests {
         let tax = Taxonomy::new(
             "t".into(),
             vec![
-                Topic {
-                    id: "a".into(),
-                    label: "Alfa".into(),
-                },
-                Topic {
-                    id: "z".into(),
-                    label: "Altro".into(),
-                },
+                Topic { id: "a".into(), label: "Alfa".into() },
+                Topic { id: "z".into(), label: "Altro".into() },
             ],
             Some("z"),
         );
@@ -288,10 +222,7 @@ mod tests {
         let s = render_text(&tax, &tally, 2025, Some(2024), &Provenance::default());
         assert!(s.contains("Alfa"), "{s}");
         let alfa = s.lines().find(|l| l.starts_with("Alfa")).expect("row");
-        assert!(
-            alfa.contains("83,3%") && alfa.contains("+1") && alfa.contains("+25,0%"),
-            "{alfa}"
-        );
+        assert!(alfa.contains("83,3%") && alfa.contains("+1") && alfa.contains("+25,0%"), "{alfa}");
         let altro = s.lines().find(|l| l.starts_with("Altro")).expect("row");
         assert!(altro.contains("nuovo"), "{altro}");
         assert!(s.contains("Newsletter e posta massiva"));

@@ -13,10 +13,7 @@ use super::RawMessage;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// A unit of input: one message file or one mbox.
@@ -31,10 +28,7 @@ pub enum Item {
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<Item>, SourceError> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = fs::metadata(p).map_err(|e| SourceError::Io {
-            path: p.clone(),
-            source: e,
-        })?;
+        let meta = fs::metadata(p).map_err(|e| SourceError::Io { path: p.clone(), source: e })?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else {
@@ -49,15 +43,10 @@ fn is_maildir(dir: &Path) -> bool {
 }
 
 fn walk(dir: &Path, out: &mut Vec<Item>) -> Result<(), SourceError> {
-    let io = |e| SourceError::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    };
+    let io = |e| SourceError::Io { path: dir.to_path_buf(), source: e };
     let maildir = is_maildir(dir);
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut entries: Vec<PathBuf> =
+        fs::read_dir(dir).map_err(io)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -89,11 +78,7 @@ fn classify_file(path: &Path) -> Item {
         .and_then(|mut f| f.read_exact(&mut head))
         .map(|_| &head == b"From ")
         .unwrap_or(false);
-    if is_mbox {
-        Item::Mbox(path.to_path_buf())
-    } else {
-        Item::File(path.to_path_buf())
-    }
+    if is_mbox { Item::Mbox(path.to_path_buf()) } else { Item::File(path.to_path_buf()) }
 }
 
 fn mtime(path: &Path) -> Option<i64> {
@@ -114,33 +99,23 @@ pub fn read_file(path: &Path, max_bytes: usize) -> RawMessage {
         let f = File::open(path).map_err(|e| e.to_string())?;
         let len = f.metadata().map_err(|e| e.to_string())?.len();
         if len > max_bytes as u64 {
-            return Err(format!(
-                "file of {len} bytes exceeds the limit of {max_bytes}"
-            ));
+            return Err(format!("file of {len} bytes exceeds the limit of {max_bytes}"));
         }
         let mut buf = Vec::with_capacity(len as usize);
-        f.take(max_bytes as u64 + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| e.to_string())?;
+        f.take(max_bytes as u64 + 1).read_to_end(&mut buf).map_err(|e| e.to_string())?;
         Ok(buf)
     })();
-    RawMessage {
-        source,
-        bytes,
-        seen_at,
-    }
+    RawMessage { source, bytes, seen_at }
 }
 
 /// Iterates all messages of all items in order, lazily.
 pub fn messages(items: Vec<Item>, max_bytes: usize) -> impl Iterator<Item = RawMessage> {
-    items
-        .into_iter()
-        .flat_map(move |item| -> Box<dyn Iterator<Item = RawMessage>> {
-            match item {
-                Item::File(p) => Box::new(std::iter::once(read_file(&p, max_bytes))),
-                Item::Mbox(p) => mbox_messages(p),
-            }
-        })
+    items.into_iter().flat_map(move |item| -> Box<dyn Iterator<Item = RawMessage>> {
+        match item {
+            Item::File(p) => Box::new(std::iter::once(read_file(&p, max_bytes))),
+            Item::Mbox(p) => mbox_messages(p),
+        }
+    })
 }
 
 fn mbox_messages(path: PathBuf) -> Box<dyn Iterator<Item = RawMessage>> {
@@ -153,17 +128,9 @@ fn mbox_messages(path: PathBuf) -> Box<dyn Iterator<Item = RawMessage>> {
                 match m {
                     Ok(m) => {
                         let seen_at = i64::try_from(m.internal_date()).ok().filter(|&t| t > 0);
-                        RawMessage {
-                            source,
-                            bytes: Ok(m.unwrap_contents()),
-                            seen_at,
-                        }
+                        RawMessage { source, bytes: Ok(m.unwrap_contents()), seen_at }
                     }
-                    Err(_) => RawMessage {
-                        source,
-                        bytes: Err("malformed mbox entry".into()),
-                        seen_at: None,
-                    },
+                    Err(_) => RawMessage { source, bytes: Err("malformed mbox entry".into()), seen_at: None },
                 }
             }))
         }

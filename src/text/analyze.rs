@@ -63,10 +63,7 @@ pub struct Analyzer {
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Analyzer")
-            .field("lang", &self.lang)
-            .field("cached", &self.cache.len())
-            .finish()
+        f.debug_struct("Analyzer").field("lang", &self.lang).field("cached", &self.cache.len()).finish()
     }
 }
 
@@ -77,12 +74,7 @@ impl Analyzer {
             Language::Italian => Algorithm::Italian,
             Language::English => Algorithm::English,
         };
-        Analyzer {
-            lang,
-            stemmer: Stemmer::create(algo),
-            cache: FxHashMap::default(),
-            word: String::new(),
-        }
+        Analyzer { lang, stemmer: Stemmer::create(algo), cache: FxHashMap::default(), word: String::new() }
     }
 
     /// The analyzer's language.
@@ -188,10 +180,7 @@ fn is_apostrophe(c: char) -> bool {
 
 fn accent_last_vowel(word: &mut String) {
     let Some(last) = word.pop() else { return };
-    let acute = matches!(
-        word.as_str(),
-        "perch" | "poich" | "affinch" | "bench" | "sicch" | "n" | "finch"
-    );
+    let acute = matches!(word.as_str(), "perch" | "poich" | "affinch" | "bench" | "sicch" | "n" | "finch");
     let accented = match last {
         'a' => 'à',
         'e' if acute => 'é',
@@ -245,19 +234,13 @@ mod tests {
         assert_eq!(t.len(), 2);
         // topic words the Snowball list drops are kept
         assert!(!a.terms("lavoro casa comune").is_empty());
-        assert_eq!(
-            a.terms("modello 730"),
-            vec!["modell".to_string(), "730".to_string()]
-        );
+        assert_eq!(a.terms("modello 730"), vec!["modell".to_string(), "730".to_string()]);
     }
 
     #[test]
     fn english_analyzer() {
         let mut a = Analyzer::new(Language::English);
-        assert_eq!(
-            a.terms("The engines are running; don't stop"),
-            vec!["engin", "run", "stop"]
-        );
+        assert_eq!(a.terms("The engines are running; don't stop"), vec!["engin", "run", "stop"]);
     }
 
     #[test]

@@ -69,9 +69,7 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
             .iter()
             .copied()
             .filter(|l| {
-                !p.outlook_field.is_match(l)
-                    && !p.original_sep.is_match(l)
-                    && !p.forward_sep.is_match(l)
+                !p.outlook_field.is_match(l) && !p.original_sep.is_match(l) && !p.forward_sep.is_match(l)
             })
             .filter(|l| !p.gmail_quote.is_match(l))
             .collect();
@@ -85,17 +83,11 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
     cut_signature(&mut out_lines, p);
     cut_disclaimer(&mut out_lines, p);
     let text = out_lines.join("\n");
-    p.protocol
-        .replace_all(&text, PROTOCOL_PLACEHOLDER)
-        .into_owned()
+    p.protocol.replace_all(&text, PROTOCOL_PLACEHOLDER).into_owned()
 }
 
 fn words(lines: &[&str]) -> usize {
-    lines
-        .iter()
-        .filter(|l| !l.trim_start().starts_with('>'))
-        .map(|l| l.split_whitespace().count())
-        .sum()
+    lines.iter().filter(|l| !l.trim_start().starts_with('>')).map(|l| l.split_whitespace().count()).sum()
 }
 
 /// Index of the first line of quoted material in a reply (or `lines.len()`).
@@ -120,21 +112,13 @@ fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
         // Outlook block: "Da:" followed within a few lines by another header field.
         let lower = line.trim_start().to_lowercase();
         if (lower.starts_with("da:") || lower.starts_with("from:") || lower.starts_with("*da:"))
-            && lines[i + 1..]
-                .iter()
-                .take(4)
-                .filter(|l| p.outlook_field.is_match(l))
-                .count()
-                >= 2
+            && lines[i + 1..].iter().take(4).filter(|l| p.outlook_field.is_match(l)).count() >= 2
         {
             return i;
         }
         // A run of "> " lines is a quote even without an attribution line.
         if line.trim_start().starts_with('>')
-            && lines[i..]
-                .iter()
-                .take(3)
-                .all(|l| l.trim_start().starts_with('>'))
+            && lines[i..].iter().take(3).all(|l| l.trim_start().starts_with('>'))
         {
             return i;
         }
@@ -154,10 +138,7 @@ fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
     // Search closings only in the last part of the message.
     let start = n / 3;
     if let Some(i) = (start..n).find(|&i| p.closing.is_match(&lines[i])) {
-        let tail_nonempty = lines[i + 1..]
-            .iter()
-            .filter(|l| !l.trim().is_empty())
-            .count();
+        let tail_nonempty = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
         if tail_nonempty <= 8 {
             lines.truncate(i);
         }
