@@ -146,6 +146,10 @@ pub enum Command {
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// K-fold cross-validation instead of a given model: trains on K-1 folds of DIR and
+        /// reports rules alone, model alone and combined (default training parameters).
+        #[arg(long, value_name = "K")]
+        cv: Option<usize>,
     },
 }
 

@@ -116,7 +116,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = commands::rules_check(&choice)?;
             std::io::stdout().write_all(summary.as_bytes()).context("writing output")?;
         }
-        Command::Eval { data, model, rules, format, threads } => {
+        Command::Eval { data, model, rules, format, threads, cv: Some(folds) } => {
+            let args = commands::eval::CvArgs {
+                data,
+                rules: RulesChoice::parse(&rules),
+                params: TrainParams { language: "it".into(), ..TrainParams::default() },
+                folds,
+                threads,
+            };
+            let _ = model;
+            let report = commands::eval::run_cv(&args)?;
+            let text = match format {
+                ReportFormat::Json => {
+                    serde_json::to_string_pretty(&report).context("serialising report")? + "\n"
+                }
+                ReportFormat::Table => commands::eval::cv_table(&report),
+            };
+            std::io::stdout().write_all(text.as_bytes()).context("writing report")?;
+        }
+        Command::Eval { data, model, rules, format, threads, cv: None } => {
             let args = commands::eval::Args {
                 data,
                 model: ModelChoice::parse(&model),

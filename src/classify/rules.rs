@@ -263,7 +263,7 @@ impl RuleEvidence {
 }
 
 /// A loaded, validated rules file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RuleSet {
     pub rules_version: String,
     /// Short content hash of the file.

@@ -85,3 +85,175 @@ pub fn run(args: &Args) -> Result<Report, Error> {
     report.notes.insert("taxonomy".into(), taxonomy.id.clone());
     Ok(report)
 }
+
+/// Arguments of `eval --cv`.
+#[derive(Debug, Clone)]
+pub struct CvArgs {
+    pub data: PathBuf,
+    pub rules: RulesChoice,
+    pub params: crate::classify::bayes::TrainParams,
+    pub folds: usize,
+    pub threads: usize,
+}
+
+/// Cross-validated reports: rules alone, model alone, and rules + model (the shipped decision).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CvReport {
+    pub schema_version: u32,
+    pub folds: usize,
+    pub rules_only: Option<Report>,
+    pub model_only: Report,
+    pub combined: Option<Report>,
+}
+
+/// k-fold cross-validation on a labelled corpus: each fold is classified by a model trained on
+/// the other folds (stratified: files are sorted by label, fold = index mod k).
+pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
+    use crate::classify::Classifier;
+    use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc};
+    use crate::classify::features::{AnalyzedText, FeatureConfig};
+
+    if args.folds < 2 {
+        return Err(Error::Input("--cv needs at least 2 folds".into()));
+    }
+    args.params.check().map_err(|e| Error::Input(e.to_string()))?;
+    let rules = args.rules.load()?;
+    let corpus = read_corpus(&args.data)?;
+    let lang = crate::text::Language::parse(&args.params.language).unwrap_or(crate::text::Language::Italian);
+    let cfg = FeatureConfig {
+        subject_weight: args.params.subject_weight,
+        bigrams: args.params.bigrams,
+        fold: rules.is_some(),
+        ..FeatureConfig::default()
+    };
+    let limits = Limits::default();
+    let pool = thread_pool(args.threads)?;
+    let analyzed: Vec<Option<(usize, AnalyzedText)>> = pool.install(|| {
+        corpus
+            .files
+            .par_iter()
+            .map_init(
+                || Analyzer::new(lang),
+                |a, (label, path)| {
+                    let (parsed, _) = parse_file(path, &limits)?;
+                    Some((*label, analyze_message(&cfg, a, &parsed)))
+                },
+            )
+            .collect()
+    });
+    let docs: Vec<(usize, AnalyzedText)> = analyzed.into_iter().flatten().collect();
+    let taxonomy_labels: Vec<String> = match &rules {
+        Some(r) => r.taxonomy.topics().iter().map(|t| t.id.clone()).collect(),
+        None => corpus.labels.clone(),
+    };
+    let truth_index = |label: usize| -> Result<usize, Error> {
+        taxonomy_labels.iter().position(|l| *l == corpus.labels[label]).ok_or_else(|| {
+            Error::Input(format!(
+                "label folder {:?} is not a topic of the rules' taxonomy",
+                corpus.labels[label]
+            ))
+        })
+    };
+    let label_topics: Vec<usize> = (0..corpus.labels.len()).map(truth_index).collect::<Result<_, _>>()?;
+    let mut rules_items = Vec::new();
+    let mut model_items = Vec::new();
+    let mut combined_items = Vec::new();
+    for k in 0..args.folds {
+        let train_docs: Vec<TrainDoc> = docs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % args.folds != k)
+            .map(|(_, (label, a))| TrainDoc {
+                label: *label,
+                subject: a.subject.clone(),
+                body: a.body.clone(),
+                rule_evidence: match &rules {
+                    Some(r) => {
+                        let ev = r.evaluate(a);
+                        label_topics.iter().map(|t| ev.scores[*t].ln_1p()).collect()
+                    }
+                    None => Vec::new(),
+                },
+            })
+            .collect();
+        let taxonomy =
+            rules.as_ref().map(|r| TaxonomyRef { id: r.taxonomy.id.clone(), hash: r.taxonomy.hash() });
+        let rules_ref =
+            rules.as_ref().map(|r| RulesRef { version: r.rules_version.clone(), hash: r.hash.clone() });
+        let model = Model::train(
+            corpus.labels.clone(),
+            &train_docs,
+            args.params.clone(),
+            taxonomy,
+            rules_ref,
+            String::new(),
+        )
+        .map_err(Error::Train)?;
+        let model_only = Classifier::model_only(model.clone());
+        let with_rules = match &rules {
+            Some(r) => Some((
+                Classifier::with_rules(r.clone(), None)?,
+                Classifier::with_rules(r.clone(), Some(model))?,
+            )),
+            None => None,
+        };
+        for (label, a) in docs.iter().enumerate().filter(|(i, _)| i % args.folds == k).map(|(_, d)| d) {
+            let truth = vec![label_topics[*label]];
+            let d = model_only.decide(a);
+            // Model-only topics are the model's labels: map back to the taxonomy index.
+            let predicted = truth_index(d.topic.index())?;
+            model_items.push(Item { truth: truth.clone(), predicted, review: d.review });
+            if let Some((rules_only, combined)) = &with_rules {
+                let d = rules_only.decide(a);
+                rules_items.push(Item { truth: truth.clone(), predicted: d.topic.index(), review: d.review });
+                let d = combined.decide(a);
+                combined_items.push(Item { truth, predicted: d.topic.index(), review: d.review });
+            }
+        }
+    }
+    let with_rules = rules.is_some();
+    Ok(CvReport {
+        schema_version: 1,
+        folds: args.folds,
+        rules_only: with_rules.then(|| evaluate(&taxonomy_labels, &rules_items)),
+        model_only: evaluate(&taxonomy_labels, &model_items),
+        combined: with_rules.then(|| evaluate(&taxonomy_labels, &combined_items)),
+    })
+}
+
+/// The cross-validation report as a table: per label, precision/recall of each mode.
+pub fn cv_table(r: &CvReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let modes: Vec<(&str, &Report)> =
+        [("rules", r.rules_only.as_ref()), ("model", Some(&r.model_only)), ("combined", r.combined.as_ref())]
+            .into_iter()
+            .filter_map(|(n, rep)| rep.map(|rep| (n, rep)))
+            .collect();
+    let _ = writeln!(s, "{}-fold cross-validation, {} items", r.folds, r.model_only.items);
+    for (name, rep) in &modes {
+        let _ = writeln!(
+            s,
+            "{name:<9} accuracy {:.4}  macro-F1 {:.4}  review {:.1}%  unflagged accuracy {}",
+            rep.accuracy,
+            rep.macro_f1,
+            rep.review_share * 100.0,
+            rep.unflagged_accuracy.map_or("-".into(), |a| format!("{a:.4}"))
+        );
+    }
+    let w = r.model_only.per_label.iter().map(|m| m.label.len()).max().unwrap_or(5).max(5);
+    let _ = write!(s, "\n{:<w$} {:>7}", "label", "support");
+    for (name, _) in &modes {
+        let _ = write!(s, "  {:>8} P  {:>8} R", name, name);
+    }
+    let _ = writeln!(s);
+    for (i, m) in r.model_only.per_label.iter().enumerate() {
+        let _ = write!(s, "{:<w$} {:>7}", m.label, m.support);
+        for (_, rep) in &modes {
+            let l = &rep.per_label[i];
+            let _ = write!(s, "  {:>10.3}  {:>10.3}", l.precision, l.recall);
+        }
+        let _ = writeln!(s);
+    }
+    s
+}

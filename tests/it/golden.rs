@@ -21,13 +21,7 @@ fn cases() -> Vec<Case> {
     let text = std::fs::read_to_string(fixture("eml/CASES.md")).expect("CASES.md");
     let cell = |s: &str| s.trim().trim_matches('`').to_string();
     // Phrases are back-quoted and separated by <br>; a phrase may itself be "<br>".
-    let phrases = |s: &str| -> Vec<String> {
-        s.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    };
+    let phrases = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_string).collect() };
     text.lines()
         .filter(|l| l.starts_with("| `"))
         .map(|l| {
@@ -86,21 +80,13 @@ fn every_fixture_matches_its_case() {
         } else if m.subject != c.subject {
             fail(format!("subject {:?} != {:?}", m.subject, c.subject));
         }
-        if !m
-            .from
-            .as_deref()
-            .is_some_and(|f| f.eq_ignore_ascii_case(&c.sender))
-        {
+        if !m.from.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(&c.sender)) {
             fail(format!("sender {:?} != {:?}", m.from, c.sender));
         }
         // Same instant and same offset as written in the source.
         let want = time::OffsetDateTime::parse(&c.date, &Rfc3339).expect("date in CASES.md");
         if m.date != Some(want) || m.date.map(|d| d.offset()) != Some(want.offset()) {
-            fail(format!(
-                "date {:?} != {}",
-                m.date.and_then(|d| d.format(&Rfc3339).ok()),
-                c.date
-            ));
+            fail(format!("date {:?} != {}", m.date.and_then(|d| d.format(&Rfc3339).ok()), c.date));
         }
         let text = squash(&parsed.clean_text);
         for p in &c.must {
@@ -114,12 +100,7 @@ fn every_fixture_matches_its_case() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -144,30 +125,17 @@ fn pec_details_are_kept() {
     assert_eq!(kinds, ["anomaly", "transport"]);
     let p = parse_file(&fixture("eml/pec-transport.eml"), &cfg).expect("parses");
     let d = p.mail.pec.and_then(|p| p.daticert).expect("daticert");
-    assert_eq!(
-        d.msgid.as_deref(),
-        Some("5e1c7a09b3f24d8e9a6b2c1d0f4e3a21@pec.it")
-    );
-    assert_eq!(
-        p.mail.message_id.as_deref(),
-        Some("5e1c7a09b3f24d8e9a6b2c1d0f4e3a21@pec.it")
-    );
+    assert_eq!(d.msgid.as_deref(), Some("5e1c7a09b3f24d8e9a6b2c1d0f4e3a21@pec.it"));
+    assert_eq!(p.mail.message_id.as_deref(), Some("5e1c7a09b3f24d8e9a6b2c1d0f4e3a21@pec.it"));
     let p = parse_file(&fixture("eml/pec-consegna-completa.eml"), &cfg).expect("parses");
-    assert_eq!(
-        p.mail.pec.and_then(|p| p.receipt).as_deref(),
-        Some("avvenuta-consegna")
-    );
+    assert_eq!(p.mail.pec.and_then(|p| p.receipt).as_deref(), Some("avvenuta-consegna"));
 }
 
 #[test]
 fn attachments_are_listed_by_name_and_type() {
     let p = parse_file(&fixture("eml/attachments.eml"), &comune_exclusions()).expect("parses");
-    let names: Vec<(Option<&str>, &str)> = p
-        .mail
-        .attachments
-        .iter()
-        .map(|a| (a.name.as_deref(), a.mime.as_str()))
-        .collect();
+    let names: Vec<(Option<&str>, &str)> =
+        p.mail.attachments.iter().map(|a| (a.name.as_deref(), a.mime.as_str())).collect();
     assert_eq!(
         names,
         [

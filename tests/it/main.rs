@@ -2,6 +2,8 @@
 
 //! Integration tests, one module per area (one test binary keeps linking fast).
 
+mod cli;
+mod decisions;
 mod golden;
 mod robustness;
 mod support;

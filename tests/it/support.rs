@@ -19,10 +19,7 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// The internal domain of the fictional comune all fixtures use.
 pub fn comune_exclusions() -> ExclusionConfig {
-    ExclusionConfig {
-        internal_domains: vec!["comune.borgoesempio.it".into()],
-        internal_addresses: vec![],
-    }
+    ExclusionConfig { internal_domains: vec!["comune.borgoesempio.it".into()], internal_addresses: vec![] }
 }
 
 /// Parse + exclusion + cleaned text of a file, as the pipeline sees it.
@@ -36,18 +33,11 @@ pub struct Parsed {
 pub fn parse_file(path: &Path, cfg: &ExclusionConfig) -> Result<Parsed, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     // A fixed "now" keeps date plausibility checks reproducible.
-    let meta = SourceMeta {
-        seen_at: None,
-        now: 1_767_225_600,
-    };
+    let meta = SourceMeta { seen_at: None, now: 1_767_225_600 };
     let mail = parse::parse(&bytes, meta, &Limits::default()).map_err(|e| e.to_string())?;
     let exclusion = exclusion(&mail, cfg);
     let clean_text = clean_body(&mail.body, is_forward(&mail.subject_raw));
-    Ok(Parsed {
-        mail,
-        exclusion,
-        clean_text,
-    })
+    Ok(Parsed { mail, exclusion, clean_text })
 }
 
 /// Collapses every run of white space (U+00A0 included) to one space.
@@ -85,12 +75,7 @@ pub fn corpus_model() -> PathBuf {
 }
 
 /// Runs `classify` in-process and returns the JSON records.
-pub fn classify(
-    paths: &[PathBuf],
-    model: &Path,
-    threads: usize,
-    explain: bool,
-) -> Vec<serde_json::Value> {
+pub fn classify(paths: &[PathBuf], model: &Path, threads: usize, explain: bool) -> Vec<serde_json::Value> {
     let args = commands::classify::Args {
         paths: paths.to_vec(),
         model: ModelChoice::File(model.to_path_buf()),
@@ -115,9 +100,7 @@ pub fn mail_parser_resources() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
     let src = std::fs::read_dir(home.join("registry/src")).ok()?;
-    src.filter_map(|e| e.ok())
-        .map(|e| e.path().join("mail-parser-0.11.9/resources"))
-        .find(|p| p.is_dir())
+    src.filter_map(|e| e.ok()).map(|e| e.path().join("mail-parser-0.11.9/resources")).find(|p| p.is_dir())
 }
 
 /// `../shared/data`, if present (it is for developers and CI, not for users).

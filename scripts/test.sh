@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole urpmail test suite, as the README gives it: installs what the tests need, then runs
+# formatting, lints, the tests and the docs build. CI (.ci/run) calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# Debian packages the tests need. apt runs only when something is missing.
+packages=(tar)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -d ../shared/data ]; then
+  say "../shared/data is present: the tests that read it run"
+else
+  say "../shared/data is absent: the tests that read it print SKIP and pass (it is developer/CI data, not shipped)"
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+say "cargo test"
+cargo test --all-targets
+
+say "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+
+say "all checks passed"

@@ -1,0 +1,111 @@
+//! The binary as a user runs it: exit codes, errors that name the file, stable output order.
+
+use std::process::Command;
+
+use crate::support::{classify, corpus_model, fixture, repo};
+
+fn urpmail() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_urpmail"))
+}
+
+#[test]
+fn output_order_does_not_depend_on_threads() {
+    let dir = [fixture("eml")];
+    let one = classify(&dir, &corpus_model(), 1, true);
+    let two = classify(&dir, &corpus_model(), 2, true);
+    assert_eq!(one, two);
+    let sources: Vec<&str> = one.iter().map(|r| r["source"].as_str().expect("source")).collect();
+    let mut sorted = sources.clone();
+    sorted.sort();
+    assert_eq!(sources, sorted, "directory entries come in name order");
+}
+
+#[test]
+fn bad_model_file_is_refused_with_its_name_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("broken.model");
+    let mut bytes = std::fs::read(corpus_model()).expect("model");
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x55;
+    std::fs::write(&bad, bytes).expect("write");
+    let out = urpmail()
+        .args(["classify", "--rules", "none", "--model"])
+        .arg(&bad)
+        .arg(fixture("eml/html-only.eml"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.model") && err.contains("corrupted"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_rules_file_names_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("mine.toml");
+    let text = std::fs::read_to_string(repo().join("rules/urp-it.toml")).expect("rules");
+    // A typo in a key, on a known line.
+    let broken = text.replacen("keywords = [", "keywordz = [", 1);
+    let line = broken.lines().position(|l| l.contains("keywordz")).expect("line") + 1;
+    std::fs::write(&rules, broken).expect("write");
+    let out = urpmail().args(["rules", "check"]).arg(&rules).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("mine.toml:{line}:")), "{err}");
+    assert!(err.contains("keywordz"), "{err}");
+}
+
+#[test]
+fn the_built_in_rules_check_ok() {
+    let out = urpmail().args(["rules", "check"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.starts_with("ok: rules ") && s.contains("urp-it-1 (18 topics"), "{s}");
+}
+
+#[test]
+fn missing_input_path_is_an_input_error() {
+    let out = urpmail().args(["classify", "/nonexistent/urpmail-test"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/urpmail-test"));
+}
+
+#[test]
+fn train_and_eval_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.model");
+    let status = urpmail()
+        .args(["-q", "train", "--rules", "none", "--data"])
+        .arg(repo().join("models/corpus"))
+        .arg("--out")
+        .arg(&model)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let first = std::fs::read(&model).expect("model written");
+    let status = urpmail()
+        .args(["-q", "train", "--rules", "none", "--threads", "1", "--data"])
+        .arg(repo().join("models/corpus"))
+        .arg("--out")
+        .arg(&model)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    assert_eq!(std::fs::read(&model).expect("model"), first, "same input, same bytes, whatever the threads");
+    let out = urpmail()
+        .args(["eval", "--rules", "none", "--format", "json", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(repo().join("models/corpus"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(r["items"], 1080);
+    // Scored on its own training data the model must fit it well; this guards the plumbing.
+    assert!(r["accuracy"].as_f64().expect("accuracy") > 0.95, "{}", r["accuracy"]);
+    assert_eq!(r["confusion"].as_array().expect("confusion").len(), 18);
+}
