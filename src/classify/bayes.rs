@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use super::features::AnalyzedText;
 use super::taxonomy::hex;
 use super::vocab::Vocab;
+use crate::text::Term;
 
 /// Current model file format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -214,9 +215,9 @@ pub struct Model {
 pub struct TrainDoc {
     pub label: usize,
     /// Analysed subject terms, in order.
-    pub subject: Vec<String>,
+    pub subject: Vec<Term>,
     /// Analysed body terms, in order.
-    pub body: Vec<String>,
+    pub body: Vec<Term>,
     /// Rule evidence per label (`ln(1 + rule score)`), empty when training without rules.
     pub rule_evidence: Vec<f64>,
 }
@@ -318,8 +319,8 @@ impl Model {
                 field_ids.clear();
                 for t in terms {
                     let next = feats.len() as u32;
-                    let id = *uni.entry(t.as_str()).or_insert_with(|| {
-                        feats.push(Feat::Uni(t.as_str()));
+                    let id = *uni.entry(&**t).or_insert_with(|| {
+                        feats.push(Feat::Uni(&**t));
                         next
                     });
                     field_ids.push(id);
@@ -1133,25 +1134,45 @@ fn fit_rows(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64>
 
 /// Feature log-probabilities fitted by linfa's multinomial NB on aggregated rows (class-major).
 fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<Vec<f64>, ModelError> {
-    let rows = fit_rows(params, dense, c, v);
-    let records = Array2::from_shape_vec((c, v), rows).map_err(|e| ModelError::Linfa(e.to_string()))?;
-    let targets = Array1::from_iter(0..c);
-    let ds = DatasetBase::new(records, targets);
-    let nb =
-        MultinomialNb::params().alpha(params.alpha).fit(&ds).map_err(|e| ModelError::Linfa(e.to_string()))?;
-    // linfa keeps its fitted parameters private but serialisable: read them back through a
-    // compact binary encoding into a mirror struct (JSON would cost seconds on large vocabularies).
-    let encoded = postcard::to_allocvec(&nb)
-        .map_err(|e| ModelError::Linfa(format!("encoding fitted parameters: {e}")))?;
-    drop(nb);
-    let mirror: LinfaMirror = postcard::from_bytes(&encoded)
-        .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
+    // A class's multinomial log-probabilities depend only on its own row, so linfa is fitted one
+    // row at a time: the same parameters as a fit on all rows, with O(V) memory instead of
+    // several C x V copies inside linfa and in the read-back.
+    let complement = params.variant == Variant::Complement;
+    let mut total = vec![0f64; v];
+    if complement {
+        for ci in 0..c {
+            for (t, x) in dense[ci * v..(ci + 1) * v].iter().enumerate() {
+                total[t] += x;
+            }
+        }
+    }
     let mut out = vec![0f64; c * v];
-    for (label, info) in mirror.class_info {
-        if label >= c || info.feature_log_prob.len() != v {
+    for ci in 0..c {
+        let class_row = &dense[ci * v..(ci + 1) * v];
+        let row: Vec<f64> = if complement {
+            total.iter().zip(class_row).map(|(t, x)| (t - x).max(0.0)).collect()
+        } else {
+            class_row.to_vec()
+        };
+        let records = Array2::from_shape_vec((1, v), row).map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let ds = DatasetBase::new(records, Array1::from_elem(1, ci));
+        let nb = MultinomialNb::params()
+            .alpha(params.alpha)
+            .fit(&ds)
+            .map_err(|e| ModelError::Linfa(e.to_string()))?;
+        // linfa keeps its fitted parameters private but serialisable: read them back through a
+        // compact binary encoding into a mirror struct.
+        let encoded = postcard::to_allocvec(&nb)
+            .map_err(|e| ModelError::Linfa(format!("encoding fitted parameters: {e}")))?;
+        drop(nb);
+        let mirror: LinfaMirror = postcard::from_bytes(&encoded)
+            .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
+        let info =
+            mirror.class_info.get(&ci).ok_or_else(|| ModelError::Linfa("class missing from fit".into()))?;
+        if info.feature_log_prob.len() != v {
             return Err(ModelError::Linfa("unexpected shape of fitted parameters".into()));
         }
-        out[label * v..(label + 1) * v].copy_from_slice(
+        out[ci * v..(ci + 1) * v].copy_from_slice(
             info.feature_log_prob.as_slice().ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
         );
     }
@@ -1302,7 +1323,7 @@ mod tests {
         TrainDoc {
             label,
             subject: Vec::new(),
-            body: words.split_whitespace().map(str::to_string).collect(),
+            body: words.split_whitespace().map(Term::from).collect(),
             rule_evidence: Vec::new(),
         }
     }
@@ -1352,8 +1373,10 @@ mod tests {
     fn our_sparse_scorer_agrees_with_linfa_predict() {
         let params = TrainParams { variant: Variant::Multinomial, ..TrainParams::default() };
         let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
-        let rows: Vec<Vec<(String, f32)>> =
-            corpus().into_iter().map(|d| d.body.into_iter().map(|t| (t, 1.0)).collect()).collect();
+        let rows: Vec<Vec<(String, f32)>> = corpus()
+            .into_iter()
+            .map(|d| d.body.into_iter().map(|t| (t.to_string(), 1.0)).collect())
+            .collect();
         let (ours, theirs) = m.linfa_check(&rows).expect("linfa");
         assert_eq!(ours, theirs);
     }

@@ -3,8 +3,8 @@
 //! terms count `subject_weight` times body terms; optional bigrams of adjacent stems within one
 //! field.
 
-use crate::text::Analyzer;
 use crate::text::analyze::fold_accents;
+use crate::text::{Analyzer, Term};
 
 /// How terms are drawn from a message.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,9 +27,9 @@ impl Default for FeatureConfig {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyzedText {
     /// Normalised terms of the subject, in order.
-    pub subject: Vec<String>,
+    pub subject: Vec<Term>,
     /// Normalised terms of the cleaned body, in order.
-    pub body: Vec<String>,
+    pub body: Vec<Term>,
     /// Subject and body lower-cased, accents folded, apostrophes as spaces, words separated by
     /// single spaces, with a leading and trailing space (so `" cue "` finds whole words).
     pub folded: String,
@@ -82,12 +82,12 @@ pub fn weighted(a: &AnalyzedText, cfg: &FeatureConfig) -> Vec<(String, f32)> {
     out
 }
 
-fn push_field(out: &mut Vec<(String, f32)>, terms: &[String], weight: f32, bigrams: bool) {
+fn push_field(out: &mut Vec<(String, f32)>, terms: &[Term], weight: f32, bigrams: bool) {
     if weight <= 0.0 {
         return;
     }
     for t in terms {
-        out.push((t.clone(), weight));
+        out.push((t.to_string(), weight));
     }
     if bigrams {
         for w in terms.windows(2) {

@@ -391,7 +391,7 @@ impl RuleSet {
                        analyzer: &mut Analyzer|
          -> Result<(), RulesError> {
             let source = spanned.get_ref().trim().to_string();
-            let seq = analyzer.terms(&source);
+            let seq: Vec<String> = analyzer.terms(&source).iter().map(|t| t.to_string()).collect();
             if seq.is_empty() {
                 return ctx.err(spanned.span(), format!("term {source:?} has no content words after normalisation (only stop words or too short): use a more specific phrase"));
             }
@@ -555,7 +555,7 @@ impl RuleSet {
         let mut fired = vec![false; self.terms.len()];
         for (field, seq) in [(Field::Subject, &a.subject), (Field::Body, &a.body)] {
             for i in 0..seq.len() {
-                let Some(candidates) = self.first.get(&seq[i]) else {
+                let Some(candidates) = self.first.get(&*seq[i]) else {
                     continue;
                 };
                 for &ri in candidates {
@@ -563,7 +563,9 @@ impl RuleSet {
                         continue;
                     }
                     let r = &self.terms[ri];
-                    if seq.len() - i >= r.seq.len() && seq[i..i + r.seq.len()] == r.seq[..] {
+                    if seq.len() - i >= r.seq.len()
+                        && seq[i..i + r.seq.len()].iter().zip(&r.seq).all(|(a, b)| **a == **b)
+                    {
                         fired[ri] = true;
                         let boost = if field == Field::Subject { self.decision.subject_boost } else { 1.0 };
                         let w = r.weight * boost;

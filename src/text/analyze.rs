@@ -15,6 +15,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::stopwords;
 
+/// A normalised term. Shared (`Arc<str>`): a message's terms are clones of the analyzer's
+/// cached stems, not new strings.
+pub type Term = std::sync::Arc<str>;
+
 /// Language of the stop list and stemmer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
@@ -57,7 +61,7 @@ const CACHE_LIMIT: usize = 200_000;
 pub struct Analyzer {
     lang: Language,
     stemmer: Stemmer,
-    cache: FxHashMap<String, Option<String>>,
+    cache: FxHashMap<String, Option<Term>>,
     word: String,
 }
 
@@ -83,7 +87,7 @@ impl Analyzer {
     }
 
     /// Appends the terms of `text` to `out`, stopping after `max_terms` terms in `out`.
-    pub fn terms_into(&mut self, text: &str, out: &mut Vec<String>, max_terms: usize) {
+    pub fn terms_into(&mut self, text: &str, out: &mut Vec<Term>, max_terms: usize) {
         let mut chars = text.chars().peekable();
         let mut word = std::mem::take(&mut self.word);
         word.clear();
@@ -125,7 +129,7 @@ impl Analyzer {
     }
 
     /// Terms of `text` as a new vector.
-    pub fn terms(&mut self, text: &str) -> Vec<String> {
+    pub fn terms(&mut self, text: &str) -> Vec<Term> {
         let mut out = Vec::new();
         self.terms_into(text, &mut out, usize::MAX);
         out
@@ -135,17 +139,17 @@ impl Analyzer {
     pub fn normalize_word(&mut self, word: &str) -> Option<String> {
         let mut out = Vec::with_capacity(1);
         self.terms_into(word, &mut out, 1);
-        out.pop()
+        out.pop().map(|t| t.to_string())
     }
 
-    fn emit(&mut self, word: &str, out: &mut Vec<String>) {
+    fn emit(&mut self, word: &str, out: &mut Vec<Term>) {
         if let Some(cached) = self.cache.get(word) {
             if let Some(t) = cached {
                 out.push(t.clone());
             }
             return;
         }
-        let term = self.analyze_word(word);
+        let term: Option<Term> = self.analyze_word(word).map(Term::from);
         if self.cache.len() < CACHE_LIMIT {
             self.cache.insert(word.to_string(), term.clone());
         }
@@ -216,13 +220,17 @@ pub fn fold_accents(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn strs(v: Vec<Term>) -> Vec<String> {
+        v.iter().map(|t| t.to_string()).collect()
+    }
+
     #[test]
     fn elisions_and_accents_meet_the_same_term() {
         let mut a = Analyzer::new(Language::Italian);
         assert_eq!(a.terms("dell'anagrafe"), a.terms("anagrafe"));
         assert_eq!(a.terms("dell’anagrafe"), a.terms("Anagrafe"));
         assert_eq!(a.terms("citta'"), a.terms("città"));
-        assert_eq!(a.terms("perche'"), Vec::<String>::new());
+        assert!(a.terms("perche'").is_empty());
         assert_eq!(a.terms("PIU' e' l'IMU"), a.terms("imu"));
     }
 
@@ -234,13 +242,13 @@ mod tests {
         assert_eq!(t.len(), 2);
         // topic words the Snowball list drops are kept
         assert!(!a.terms("lavoro casa comune").is_empty());
-        assert_eq!(a.terms("modello 730"), vec!["modell".to_string(), "730".to_string()]);
+        assert_eq!(strs(a.terms("modello 730")), ["modell", "730"]);
     }
 
     #[test]
     fn english_analyzer() {
         let mut a = Analyzer::new(Language::English);
-        assert_eq!(a.terms("The engines are running; don't stop"), vec!["engin", "run", "stop"]);
+        assert_eq!(strs(a.terms("The engines are running; don't stop")), ["engin", "run", "stop"]);
     }
 
     #[test]

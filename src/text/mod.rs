@@ -5,4 +5,4 @@ pub mod analyze;
 pub mod clean;
 pub mod stopwords;
 
-pub use analyze::{Analyzer, Language};
+pub use analyze::{Analyzer, Language, Term};
