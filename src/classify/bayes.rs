@@ -320,7 +320,7 @@ impl Model {
                 for t in terms {
                     let next = feats.len() as u32;
                     let id = *uni.entry(&**t).or_insert_with(|| {
-                        feats.push(Feat::Uni(&**t));
+                        feats.push(Feat::Uni(t));
                         next
                     });
                     field_ids.push(id);
