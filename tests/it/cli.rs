@@ -109,3 +109,26 @@ fn train_and_eval_from_the_command_line() {
     assert!(r["accuracy"].as_f64().expect("accuracy") > 0.95, "{}", r["accuracy"]);
     assert_eq!(r["confusion"].as_array().expect("confusion").len(), 18);
 }
+
+#[test]
+fn the_shipped_model_is_reproduced_byte_for_byte_by_the_documented_command() {
+    // README: SOURCE_DATE_EPOCH=1767225600 urpmail train --data models/corpus --rules rules/urp-it.toml --out models/urp-it.model
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("urp-it.model");
+    let status = urpmail()
+        .args(["-q", "train", "--data"])
+        .arg(repo().join("models/corpus"))
+        .arg("--rules")
+        .arg(repo().join("rules/urp-it.toml"))
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let shipped = std::fs::read(repo().join("models/urp-it.model")).expect("shipped model");
+    assert!(
+        std::fs::read(&out).expect("trained") == shipped,
+        "models/urp-it.model is stale: retrain it with the README command and commit it"
+    );
+}
