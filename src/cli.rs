@@ -58,6 +58,47 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Poll the configured IMAP mailboxes (read-only) into the store.
+    Poll {
+        /// Configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// Process what is new and exit (for systemd timers and cron).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Record local archives (.eml, directories, Maildir, mbox) in the store; idempotent.
+    Ingest {
+        /// Configuration file (store, rules, model).
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file (with the built-in rules and model), instead of --config.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Archives to record.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Show checkpoints, backlog, the last run and counts; safe while the daemon runs.
+    Status {
+        /// Configuration file.
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file, instead of --config.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// Classify messages: one JSON object per message on stdout (JSON Lines).
     Classify {
         /// .eml files, directories (recursive), Maildirs or mbox files.
@@ -160,5 +201,16 @@ pub enum RulesCommand {
     Check {
         /// Rules file.
         file: Option<PathBuf>,
+    },
+}
+
+/// `urpmail config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (passwords are read, never printed).
+    Check {
+        /// Configuration file.
+        #[arg(long)]
+        config: PathBuf,
     },
 }

@@ -19,6 +19,8 @@
 
 pub mod classify;
 pub mod commands;
+pub mod config;
+pub mod daemon;
 pub mod defaults;
 pub mod domain;
 pub mod eval;
@@ -26,5 +28,7 @@ pub mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
+pub mod service;
 pub mod source;
+pub mod store;
 pub mod text;

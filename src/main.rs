@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, LogFormat, ReportFormat, RulesCommand, VariantArg};
+use cli::{Cli, Command, ConfigCommand, LogFormat, ReportFormat, RulesCommand, VariantArg};
 use urpmail::classify::bayes::{TrainParams, Variant};
 use urpmail::commands::{self, ModelChoice, RulesChoice};
 use urpmail::parse::Limits;
@@ -110,6 +110,65 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { threads } => {
             let table = commands::demo::run(threads)?;
             std::io::stdout().write_all(table.as_bytes()).context("writing output")?;
+        }
+        Command::Config { command: ConfigCommand::Check { config } } => {
+            let config = urpmail::config::Config::load(&config).map_err(commands::Error::from)?;
+            let summary = commands::config_check(&config)?;
+            std::io::stdout().write_all(summary.as_bytes()).context("writing output")?;
+        }
+        Command::Poll { config, once } => {
+            let config = urpmail::config::Config::load(&config).map_err(commands::Error::from)?;
+            if let Some(s) = commands::poll::run(&config, once)? {
+                tracing::info!(
+                    fetched = s.totals.fetched,
+                    classified = s.totals.classified,
+                    duplicates = s.totals.duplicates,
+                    "poll finished"
+                );
+            }
+        }
+        Command::Ingest { config, store, threads, paths } => {
+            let (engine, store_path) = match (config, store) {
+                (Some(c), _) => {
+                    let config =
+                        urpmail::config::Config::load_without_secrets(&c).map_err(commands::Error::from)?;
+                    (commands::engine_for(&config)?, config.store_path)
+                }
+                (None, Some(s)) => {
+                    let classifier =
+                        commands::build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
+                    let engine = urpmail::pipeline::Engine {
+                        exclusions: commands::exclusions_of(&classifier),
+                        classifier,
+                        limits: Limits::default(),
+                        snippets: false,
+                    };
+                    (engine, s)
+                }
+                (None, None) => {
+                    return Err(commands::Error::Input("give --config FILE or --store FILE".into()).into());
+                }
+            };
+            commands::ingest::run(&engine, &store_path, &paths, threads)?;
+        }
+        Command::Status { config, store, format } => {
+            let path = match (config, store) {
+                (Some(c), _) => {
+                    urpmail::config::Config::load_without_secrets(&c)
+                        .map_err(commands::Error::from)?
+                        .store_path
+                }
+                (None, Some(s)) => s,
+                (None, None) => {
+                    return Err(commands::Error::Input("give --config FILE or --store FILE".into()).into());
+                }
+            };
+            let st = commands::status::read(&path)?;
+            let text = match format {
+                ReportFormat::Json => serde_json::to_string_pretty(&st).context("serialising status")? + "\n",
+                ReportFormat::Table => commands::status::to_text(&st),
+            };
+            std::io::stdout().write_all(text.as_bytes()).context("writing output")?;
         }
         Command::Rules { command: RulesCommand::Check { file } } => {
             let choice = file.map_or(RulesChoice::Default, RulesChoice::File);

@@ -11,7 +11,7 @@ use crate::parse::exclude::{Exclusion, ExclusionConfig, exclusion};
 use crate::parse::pec::Envelope;
 use crate::parse::{self, DateSource, Limits, ParsedMail, SourceMeta};
 use crate::source::RawMessage;
-use crate::text::{Analyzer, clean};
+use crate::text::{Analyzer, clean, redact};
 
 /// Everything a run needs besides the messages: loaded once, shared by all threads.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct Engine {
     pub classifier: Classifier,
     pub exclusions: ExclusionConfig,
     pub limits: Limits,
+    /// Keep a short redacted snippet of each message (`store_snippets`).
+    pub snippets: bool,
 }
 
 /// What happened to one message.
@@ -37,6 +39,8 @@ pub struct Outcome {
     pub pec_envelopes: Vec<Envelope>,
     pub pec_receipt: Option<String>,
     pub text_truncated: bool,
+    /// Redacted start of the cleaned body, when the engine keeps snippets.
+    pub snippet: Option<String>,
 }
 
 /// Processes one raw message. Never panics on input: unreadable bytes become a skip.
@@ -58,8 +62,11 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
     };
     let excluded = exclusion(&parsed, &engine.exclusions);
-    let analyzed = analyze_message(engine.classifier.features(), analyzer, &parsed);
+    let body = clean_text(&parsed);
+    let cfg = engine.classifier.features();
+    let analyzed = features::analyze(analyzer, &parsed.subject, &body, cfg);
     let decision = engine.classifier.decide(&analyzed);
+    let snippet = engine.snippets.then(|| redact::snippet(&format!("{} - {}", parsed.subject, body), 200));
     Outcome {
         source: raw.source.clone(),
         content_key: content_key(&parsed, bytes),
@@ -73,6 +80,7 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         pec_envelopes: parsed.pec.as_ref().map(|p| p.envelopes.clone()).unwrap_or_default(),
         pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
         text_truncated: parsed.text_truncated,
+        snippet,
     }
 }
 
@@ -91,8 +99,12 @@ pub fn analyze_message(
     analyzer: &mut Analyzer,
     parsed: &ParsedMail,
 ) -> features::AnalyzedText {
-    let body = clean::clean_body(&parsed.body, is_forward(&parsed.subject_raw));
-    features::analyze(analyzer, &parsed.subject, &body, cfg)
+    features::analyze(analyzer, &parsed.subject, &clean_text(parsed), cfg)
+}
+
+/// The cleaned body of a parsed message (quotes, signatures, disclaimers out).
+pub fn clean_text(parsed: &ParsedMail) -> String {
+    clean::clean_body(&parsed.body, is_forward(&parsed.subject_raw))
 }
 
 /// True when the subject's first prefix is a forward (`I:`, `Fw:`, `Inoltra:`), looking
@@ -115,12 +127,44 @@ pub fn is_forward(subject_raw: &str) -> bool {
 }
 
 fn skipped(engine: &Engine, raw: &RawMessage, reason: SkipReason, key: String) -> Outcome {
+    skipped_outcome(engine, &raw.source, reason, key, None, DateSource::None)
+}
+
+/// A skip for a message whose body was never fetched (over the size limit): the key and date
+/// come from its header block when it parses, so the same message seen twice is one skip.
+pub fn skip_from_headers(engine: &Engine, source: &str, reason: SkipReason, header: &[u8]) -> Outcome {
+    let (mid, date) = parse::header_facts(header);
+    let key = match &mid {
+        Some(id) => {
+            let mut h = Sha256::new();
+            h.update(b"mid\0");
+            h.update(id.trim_matches(['<', '>']).as_bytes());
+            hex(&h.finalize()[..16])
+        }
+        None => content_hash(header),
+    };
+    let mut o = skipped_outcome(engine, source, reason, key, date, DateSource::Header);
+    o.message_id = mid;
+    if o.date.is_none() {
+        o.date_source = DateSource::None;
+    }
+    o
+}
+
+fn skipped_outcome(
+    engine: &Engine,
+    source: &str,
+    reason: SkipReason,
+    key: String,
+    date: Option<OffsetDateTime>,
+    date_source: DateSource,
+) -> Outcome {
     Outcome {
-        source: raw.source.clone(),
+        source: source.to_string(),
         content_key: key,
         message_id: None,
-        date: None,
-        date_source: DateSource::None,
+        date,
+        date_source,
         channel: Channel::Email,
         decision: engine.classifier.decide(&features::AnalyzedText::default()),
         exclusion: None,
@@ -128,6 +172,7 @@ fn skipped(engine: &Engine, raw: &RawMessage, reason: SkipReason, key: String) -
         pec_envelopes: Vec::new(),
         pec_receipt: None,
         text_truncated: false,
+        snippet: None,
     }
 }
 

@@ -40,7 +40,12 @@ const BATCH: usize = 512;
 /// Runs the command, writing JSON Lines to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
     let classifier = build_classifier(&args.model, &args.rules)?;
-    let engine = Engine { exclusions: exclusions_of(&classifier), classifier, limits: args.limits.clone() };
+    let engine = Engine {
+        exclusions: exclusions_of(&classifier),
+        classifier,
+        limits: args.limits.clone(),
+        snippets: false,
+    };
     let items = local::expand(&args.paths)?;
     let pool = thread_pool(args.threads)?;
     let lang = engine.classifier.language();

@@ -14,7 +14,12 @@ use crate::text::Analyzer;
 /// Runs the demo and returns the table text.
 pub fn run(threads: usize) -> Result<String, Error> {
     let classifier = build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
-    let engine = Engine { exclusions: exclusions_of(&classifier), classifier, limits: Limits::default() };
+    let engine = Engine {
+        exclusions: exclusions_of(&classifier),
+        classifier,
+        limits: Limits::default(),
+        snippets: false,
+    };
     let mailbox = defaults::sample_mailbox();
     if mailbox.is_empty() {
         return Err(Error::Input(

@@ -4,6 +4,9 @@
 pub mod classify;
 pub mod demo;
 pub mod eval;
+pub mod ingest;
+pub mod poll;
+pub mod status;
 pub mod train;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +40,15 @@ pub enum Error {
     /// A rules file that cannot be used.
     #[error("{0}")]
     Rules(RulesError),
+    /// A configuration file that cannot be used.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// The store failed.
+    #[error("{0}")]
+    Store(crate::store::StoreError),
+    /// The mail server could not be reached or dropped the connection (retry later).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -44,7 +56,13 @@ impl Error {
     /// running.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Model { .. } | Error::Input(_) | Error::Classifier(_) | Error::Rules(_) => 2,
+            Error::Model { .. }
+            | Error::Input(_)
+            | Error::Classifier(_)
+            | Error::Rules(_)
+            | Error::Config(_) => 2,
+            Error::Unavailable(_) => 75,
+            Error::Store(_) => 1,
             Error::Io { .. } | Error::Train(_) => 1,
         }
     }
@@ -264,5 +282,63 @@ pub fn rules_check(choice: &RulesChoice) -> Result<String, Error> {
         rules.tipologie().len(),
         rules.exclusions.internal_domains.len()
     );
+    Ok(s)
+}
+
+/// Store errors are failures while running, except a store that cannot be opened at all.
+pub fn store_error(e: crate::store::StoreError) -> Error {
+    Error::Store(e)
+}
+
+/// The engine a configuration describes (rules, model, exclusions, limits, snippets).
+pub fn engine_for(config: &crate::config::Config) -> Result<crate::pipeline::Engine, Error> {
+    let classifier =
+        build_classifier(&ModelChoice::parse(&config.model), &RulesChoice::parse(&config.rules))?;
+    Ok(crate::pipeline::Engine {
+        exclusions: exclusions_of(&classifier),
+        classifier,
+        limits: crate::parse::Limits {
+            max_message_bytes: config.max_message_bytes,
+            ..crate::parse::Limits::default()
+        },
+        snippets: config.store_snippets,
+    })
+}
+
+/// `urpmail config check`: validates a configuration and summarises it (never the password).
+pub fn config_check(config: &crate::config::Config) -> Result<String, Error> {
+    use std::fmt::Write;
+    let engine = engine_for(config)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "ok: {}", config.file.display());
+    let _ = writeln!(
+        s,
+        "store: {} (snippets {})",
+        config.store_path.display(),
+        if config.store_snippets { "on, redacted" } else { "off" }
+    );
+    let _ = writeln!(
+        s,
+        "classification: taxonomy {}, rules {}, model {}",
+        engine.classifier.taxonomy().id,
+        engine.classifier.rules().map_or("none".to_string(), |r| r.rules_version.clone()),
+        engine.classifier.model().map_or("none".to_string(), |m| m.header().version.clone())
+    );
+    for a in &config.accounts {
+        let _ = writeln!(
+            s,
+            "account {}: {}@{}:{} tls {:?}{}, mailboxes {}, {} every {}s, batch {}",
+            a.name,
+            a.username,
+            a.host,
+            a.port,
+            a.tls,
+            a.ca_file.as_ref().map(|c| format!(" (CA {})", c.display())).unwrap_or_default(),
+            a.mailboxes.join(", "),
+            if a.idle { "IDLE, re-check" } else { "poll" },
+            a.poll_interval.as_secs(),
+            a.batch_size
+        );
+    }
     Ok(s)
 }

@@ -216,6 +216,13 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     })
 }
 
+/// Message-ID and Date of a header block alone (for messages whose body is never fetched).
+pub fn header_facts(header: &[u8]) -> (Option<String>, Option<OffsetDateTime>) {
+    let Some(m) = MessageParser::default().parse_headers(header) else { return (None, None) };
+    let mid = m.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    (mid, m.date().and_then(to_offset))
+}
+
 fn pick_date(
     pec: Option<&pec::PecInfo>,
     inner: &Message<'_>,

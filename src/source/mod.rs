@@ -1,6 +1,7 @@
 //! Where raw messages come from. [`local`] reads `.eml` files, directories, Maildirs and mbox
 //! files; the IMAP source arrives with the daemon.
 
+pub mod imap;
 pub mod local;
 
 /// One raw message as a source found it. Reading errors are carried, not thrown: they become

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod clean;
+pub mod redact;
 pub mod stopwords;
 
 pub use analyze::{Analyzer, Language, Term};

@@ -1,0 +1,45 @@
+//! `urpmail poll`: the service. `--once` processes what is new in every account and exits (for
+//! systemd timers and cron); without it, it runs until SIGTERM/SIGINT.
+
+use std::sync::{Arc, Mutex};
+
+use super::{Error, engine_for, store_error};
+use crate::config::Config;
+use crate::daemon::{self, PollSummary, Shared, SyncError};
+use crate::source::imap::ImapError;
+
+fn map_sync(e: SyncError) -> Error {
+    match e {
+        SyncError::Imap(e @ ImapError::Network { .. }) => Error::Unavailable(e.to_string()),
+        SyncError::Imap(e) => Error::Input(e.to_string()),
+        SyncError::Store(e) => Error::Store(e),
+        SyncError::Stopped => Error::Unavailable("stopped by signal before the run finished".into()),
+        SyncError::Join(m) => Error::Input(m),
+    }
+}
+
+/// Runs the service; `once` = one pass over all accounts.
+pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
+    if config.accounts.is_empty() {
+        return Err(Error::Input(format!("{}: no [[account]] to poll", config.file.display())));
+    }
+    let engine = engine_for(config)?;
+    let store = daemon::open_store(config).map_err(store_error)?;
+    let shared = Shared {
+        engine: Arc::new(engine),
+        store: Arc::new(Mutex::new(store)),
+        max_message_bytes: config.max_message_bytes,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    runtime.block_on(async {
+        if once {
+            daemon::poll_once(config, shared).await.map(Some).map_err(map_sync)
+        } else {
+            daemon::run_daemon(config, shared).await.map(|()| None).map_err(map_sync)
+        }
+    })
+}

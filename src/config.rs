@@ -1,0 +1,428 @@
+//! The service configuration (`urpmail.toml`): `RawConfig` as written (serde, unknown keys are
+//! errors) → [`Config`], validated, with secrets resolved. Errors name the file, the line where
+//! the TOML parser knows it, and the fix.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Configuration format this build reads.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// A configuration error.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    version: u32,
+    store: RawStore,
+    #[serde(default)]
+    classification: RawClassification,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    account: Vec<RawAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: PathBuf,
+    #[serde(default)]
+    store_snippets: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClassification {
+    #[serde(default = "default_str")]
+    rules: String,
+    #[serde(default = "default_str")]
+    model: String,
+}
+
+impl Default for RawClassification {
+    fn default() -> Self {
+        RawClassification { rules: default_str(), model: default_str() }
+    }
+}
+
+fn default_str() -> String {
+    "default".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    #[serde(default = "default_max_bytes")]
+    max_message_bytes: usize,
+}
+
+impl Default for RawLimits {
+    fn default() -> Self {
+        RawLimits { max_message_bytes: default_max_bytes() }
+    }
+}
+
+fn default_max_bytes() -> usize {
+    25 * 1024 * 1024
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    name: String,
+    host: String,
+    #[serde(default)]
+    port: Option<u16>,
+    tls: Tls,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    username: String,
+    #[serde(default)]
+    password_file: Option<PathBuf>,
+    #[serde(default)]
+    password_env: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    mailboxes: Vec<String>,
+    #[serde(default = "default_poll")]
+    poll_interval_secs: u64,
+    #[serde(default = "default_true")]
+    idle: bool,
+    #[serde(default = "default_batch")]
+    batch_size: u32,
+    #[serde(default = "default_timeout")]
+    timeout_secs: u64,
+}
+
+fn default_poll() -> u64 {
+    300
+}
+fn default_true() -> bool {
+    true
+}
+fn default_batch() -> u32 {
+    200
+}
+fn default_timeout() -> u64 {
+    60
+}
+
+/// How the IMAP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// TLS from the first byte (IMAPS, port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (port 143).
+    Starttls,
+    /// No TLS: refused unless the host is a loopback address.
+    None,
+}
+
+/// A secret that never appears in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A validated IMAP account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub ca_file: Option<PathBuf>,
+    pub username: String,
+    pub password: Secret,
+    pub mailboxes: Vec<String>,
+    pub poll_interval: std::time::Duration,
+    pub idle: bool,
+    pub batch_size: u32,
+    pub timeout: std::time::Duration,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub file: PathBuf,
+    pub store_path: PathBuf,
+    pub store_snippets: bool,
+    pub rules: String,
+    pub model: String,
+    pub max_message_bytes: usize,
+    pub accounts: Vec<Account>,
+}
+
+impl Config {
+    /// Reads and validates a configuration file, resolving passwords.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = read(path)?;
+        Config::parse(&text, path, &|name| std::env::var(name).ok())
+    }
+
+    /// Reads a configuration for commands that only use the store (status, ingest, reports):
+    /// everything is validated except that passwords are not read.
+    pub fn load_without_secrets(path: &Path) -> Result<Config, ConfigError> {
+        let text = read(path)?;
+        Config::parse_inner(&text, path, &|_| Some(String::new()), false)
+    }
+
+    /// Validates configuration text; `env` looks environment variables up (injected for tests).
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        Config::parse_inner(text, path, env, true)
+    }
+
+    fn parse_inner(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        secrets: bool,
+    ) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let err = |line: Option<usize>, message: String| ConfigError { file: file.clone(), line, message };
+        let line_of = |needle: &str| -> Option<usize> {
+            text.lines().position(|l| l.trim_start().starts_with(needle)).map(|i| i + 1)
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            err(line, e.message().trim().to_string())
+        })?;
+        if raw.version != CONFIG_VERSION {
+            return Err(err(
+                line_of("version"),
+                format!(
+                    "version {} is not supported: this urpmail reads version = {CONFIG_VERSION}",
+                    raw.version
+                ),
+            ));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        if raw.limits.max_message_bytes < 1024 {
+            return Err(err(
+                line_of("max_message_bytes"),
+                "limits.max_message_bytes must be at least 1024".into(),
+            ));
+        }
+        let mut accounts = Vec::new();
+        for a in raw.account {
+            let at = line_of(&format!("name = \"{}\"", a.name)).or_else(|| line_of("[[account]]"));
+            let aerr = |m: String| err(at, format!("account {:?}: {m}", a.name));
+            if a.name.trim().is_empty() || accounts.iter().any(|x: &Account| x.name == a.name) {
+                return Err(aerr("account names must be non-empty and unique".into()));
+            }
+            if a.mailboxes.is_empty() {
+                return Err(aerr("mailboxes must list at least one mailbox, e.g. [\"INBOX\"]".into()));
+            }
+            if a.tls == Tls::None && !is_loopback(&a.host) {
+                return Err(aerr(format!(
+                    "tls = \"none\" is refused for {:?}: passwords and citizens' mail would travel in clear text; use tls = \"implicit\" or \"starttls\" (plain connections are allowed only to a loopback address)",
+                    a.host
+                )));
+            }
+            if a.password.is_some() {
+                return Err(aerr(
+                    "passwords are never written in the configuration: use password_file or password_env"
+                        .into(),
+                ));
+            }
+            let password =
+                match (&a.password_file, &a.password_env) {
+                    (Some(_), Some(_)) => {
+                        return Err(aerr("give either password_file or password_env, not both".into()));
+                    }
+                    (None, None) => return Err(aerr("missing password_file or password_env".into())),
+                    _ if !secrets => Secret(String::new()),
+                    (Some(p), None) => Secret(read_password_file(&resolve(p)).map_err(aerr)?),
+                    (None, Some(var)) => Secret(env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
+                        aerr(format!("environment variable {var} (password_env) is not set"))
+                    })?),
+                };
+            let ca_file = a.ca_file.as_deref().map(resolve);
+            if let Some(ca) = &ca_file
+                && !ca.is_file()
+            {
+                return Err(aerr(format!("ca_file {} does not exist", ca.display())));
+            }
+            if !(1..=10_000).contains(&a.batch_size) {
+                return Err(aerr("batch_size must be between 1 and 10000".into()));
+            }
+            if a.timeout_secs == 0 || a.poll_interval_secs == 0 {
+                return Err(aerr("timeout_secs and poll_interval_secs must be positive".into()));
+            }
+            let port = a.port.unwrap_or(match a.tls {
+                Tls::Implicit => 993,
+                Tls::Starttls | Tls::None => 143,
+            });
+            accounts.push(Account {
+                name: a.name,
+                host: a.host,
+                port,
+                tls: a.tls,
+                ca_file,
+                username: a.username,
+                password,
+                mailboxes: a.mailboxes,
+                poll_interval: std::time::Duration::from_secs(a.poll_interval_secs),
+                idle: a.idle,
+                batch_size: a.batch_size,
+                timeout: std::time::Duration::from_secs(a.timeout_secs),
+            });
+        }
+        let rules = if raw.classification.rules == "default" || raw.classification.rules == "none" {
+            raw.classification.rules
+        } else {
+            resolve(Path::new(&raw.classification.rules)).display().to_string()
+        };
+        let model = if raw.classification.model == "default" || raw.classification.model == "none" {
+            raw.classification.model
+        } else {
+            resolve(Path::new(&raw.classification.model)).display().to_string()
+        };
+        Ok(Config {
+            file: path.to_path_buf(),
+            store_path: resolve(&raw.store.path),
+            store_snippets: raw.store.store_snippets,
+            rules,
+            model,
+            max_message_bytes: raw.limits.max_message_bytes,
+            accounts,
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.display().to_string(),
+        line: None,
+        message: format!("cannot read configuration: {e}"),
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn read_password_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("password_file {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "password_file {} is readable by group or others (mode {:o}): run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("password_file {}: {e}", path.display()))?;
+    let pw = text.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        return Err(format!("password_file {} is empty", path.display()));
+    }
+    let _ = meta;
+    Ok(pw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/urpmail/urpmail.toml"), &|v| {
+            (v == "PW").then(|| "s3cret".to_string())
+        })
+    }
+
+    const OK: &str = r#"version = 1
+[store]
+path = "/var/lib/urpmail/urpmail.db"
+[[account]]
+name = "urp"
+host = "imap.comune.example"
+tls = "implicit"
+username = "urp"
+password_env = "PW"
+mailboxes = ["INBOX", "PEC"]
+"#;
+
+    #[test]
+    fn valid_config_with_defaults() {
+        let c = parse(OK).expect("valid");
+        let a = &c.accounts[0];
+        assert_eq!(a.port, 993);
+        assert!(a.idle);
+        assert_eq!(a.batch_size, 200);
+        assert_eq!(a.password.expose(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"), "the password never shows in Debug");
+        assert_eq!(c.rules, "default");
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e =
+            parse(&OK.replace("tls = \"implicit\"", "tls = \"implicit\"\ntsl = 1")).expect_err("unknown key");
+        assert_eq!(e.line, Some(8));
+        assert!(e.message.contains("unknown field"), "{e}");
+        let e = parse(&OK.replace("tls = \"implicit\"", "tls = \"none\"")).expect_err("plaintext");
+        assert!(e.message.contains("refused"), "{e}");
+        assert!(
+            parse(
+                &OK.replace("tls = \"implicit\"", "tls = \"none\"")
+                    .replace("imap.comune.example", "127.0.0.1")
+            )
+            .is_ok()
+        );
+        let e = parse(&OK.replace("password_env = \"PW\"", "password_env = \"NOPE\"")).expect_err("env");
+        assert!(e.message.contains("NOPE"), "{e}");
+        let e = parse(&OK.replace("password_env = \"PW\"", "password = \"x\"")).expect_err("inline password");
+        assert!(e.message.contains("never written"), "{e}");
+        let e = parse(&OK.replace("version = 1", "version = 2")).expect_err("version");
+        assert_eq!(e.line, Some(1));
+        assert_eq!(e.file, "/etc/urpmail/urpmail.toml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn world_readable_password_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "secret\n").expect("write");
+        std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let text =
+            OK.replace("password_env = \"PW\"", &format!("password_file = {:?}", pw.display().to_string()));
+        let e = parse(&text).expect_err("mode");
+        assert!(e.message.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert_eq!(parse(&text).expect("ok").accounts[0].password.expose(), "secret");
+    }
+}

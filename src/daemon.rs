@@ -1,0 +1,328 @@
+//! The service: tokio orchestration of the IMAP source, the pipeline and the store. One
+//! long-lived session per account; for each watched mailbox, new UIDs since the checkpoint are
+//! fetched in batches, processed off the async threads (`spawn_blocking`) and written with the
+//! checkpoint in one transaction. Then it waits with IDLE (re-issued every 29 minutes, RFC 2177)
+//! or polls, reconnecting with exponential backoff and jitter on network errors. SIGTERM/SIGINT
+//! stop it between batches: a batch is either written whole or not at all.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::{Account, Config};
+use crate::domain::SkipReason;
+use crate::pipeline::{Engine, skip_from_headers};
+use crate::service;
+use crate::source::RawMessage;
+use crate::source::imap::{Client, ImapError};
+use crate::store::{Checkpoint, Location, RunTotals, Store, StoreError};
+
+/// RFC 2177: re-issue IDLE at least every 29 minutes.
+const IDLE_MAX: Duration = Duration::from_secs(29 * 60);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stopped by signal")]
+    Stopped,
+    #[error("internal error: {0}")]
+    Join(String),
+}
+
+/// Shared state of a run.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub engine: Arc<Engine>,
+    pub store: Arc<Mutex<Store>>,
+    pub max_message_bytes: usize,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    // A panic while holding the lock cannot leave a half-written batch (SQLite transaction), so
+    // the store stays usable.
+    store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SyncError::Join(e.to_string()))?
+        .map_err(SyncError::Store)
+}
+
+/// Fetches and records everything new in the account's mailboxes. Returns messages fetched.
+pub async fn sync_account(
+    client: &mut Client,
+    shared: &Shared,
+    run: i64,
+    totals: &Arc<Mutex<RunTotals>>,
+    stop: &watch::Receiver<bool>,
+) -> Result<u64, SyncError> {
+    client.ensure_connected().await?;
+    let account: Account = client.account().clone();
+    let mut fetched = 0u64;
+    for mailbox in &account.mailboxes {
+        let info = client.examine(mailbox).await?;
+        let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.clone());
+        let exists = u64::from(info.exists);
+        let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
+        if info.uid_next.is_some_and(|next| next <= cp.last_uid.saturating_add(1)) {
+            continue; // nothing new
+        }
+        let new = client.new_uids(cp.last_uid).await?;
+        if new.is_empty() {
+            continue;
+        }
+        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
+        for chunk in new.chunks(account.batch_size as usize) {
+            if *stop.borrow() {
+                return Err(SyncError::Stopped);
+            }
+            let got = client.fetch(chunk, shared.max_message_bytes).await?;
+            let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
+            fetched += got.len() as u64;
+            let (engine, store, totals) = (shared.engine.clone(), shared.store.clone(), totals.clone());
+            let (name, mb, uidvalidity, limit) =
+                (account.name.clone(), mailbox.clone(), info.uidvalidity, shared.max_message_bytes);
+            blocking(move || {
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
+                let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
+                let raws: Vec<RawMessage> = full
+                    .iter()
+                    .map(|f| RawMessage {
+                        source: source(f.uid),
+                        bytes: Ok(f.bytes.clone()),
+                        seen_at: f.internal_date,
+                    })
+                    .collect();
+                let mut outcomes: Vec<(u32, crate::pipeline::Outcome)> =
+                    full.iter().map(|f| f.uid).zip(service::process_all(&engine, &raws, now)).collect();
+                for f in &large {
+                    let reason = SkipReason::TooLarge { size: f.size as usize, limit };
+                    outcomes.push((f.uid, skip_from_headers(&engine, &source(f.uid), reason, &f.bytes)));
+                }
+                outcomes.sort_by_key(|o| o.0);
+                let stored = outcomes
+                    .iter()
+                    .map(|(uid, o)| {
+                        service::stored(
+                            &engine,
+                            o,
+                            Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid: *uid },
+                        )
+                    })
+                    .collect();
+                let mut t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut st = lock(&store);
+                service::write(
+                    &mut st,
+                    run,
+                    stored,
+                    Some((&name, &mb, Checkpoint { uidvalidity, last_uid })),
+                    &mut t,
+                )
+            })
+            .await?;
+        }
+    }
+    Ok(fetched)
+}
+
+/// Summary of a `poll --once`.
+#[derive(Debug, Clone, Default)]
+pub struct PollSummary {
+    pub totals: RunTotals,
+    pub accounts_failed: usize,
+}
+
+fn stop_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
+    watch::channel(false)
+}
+
+/// Sets `tx` on SIGTERM or SIGINT.
+fn watch_signals(tx: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stop requested: finishing the current batch");
+        let _ = tx.send(true);
+    });
+}
+
+/// Opens the store and marks runs a crash left open.
+pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let mut store = Store::open(&config.store_path)?;
+    let stale = store.close_stale_runs()?;
+    if stale > 0 {
+        tracing::warn!(
+            runs = stale,
+            "previous runs ended without closing (crash or kill): marked interrupted; their uncommitted batches will be fetched again"
+        );
+    }
+    Ok(store)
+}
+
+/// `poll --once`: every account once, then exit. Returns the first error after trying all.
+pub async fn poll_once(config: &Config, shared: Shared) -> Result<PollSummary, SyncError> {
+    let (tx, rx) = stop_signal();
+    watch_signals(tx);
+    let store = shared.store.clone();
+    let run = blocking(move || lock(&store).begin_run("poll")).await?;
+    let totals = Arc::new(Mutex::new(RunTotals::default()));
+    let mut first_err = None;
+    let mut failed = 0;
+    for account in &config.accounts {
+        let mut client = Client::new(account.clone());
+        let r = sync_account(&mut client, &shared, run, &totals, &rx).await;
+        client.logout().await;
+        if let Err(e) = r {
+            tracing::error!(account = %account.name, error = %e, "sync failed");
+            failed += 1;
+            first_err.get_or_insert(e);
+        }
+    }
+    let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let status = match &first_err {
+        None => "ok",
+        Some(SyncError::Stopped) => "interrupted",
+        Some(_) => "failed",
+    };
+    let (store, t2, err) = (shared.store.clone(), t.clone(), first_err.as_ref().map(ToString::to_string));
+    blocking(move || lock(&store).finish_run(run, &t2, status, err.as_deref())).await?;
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(PollSummary { totals: t, accounts_failed: failed }),
+    }
+}
+
+fn jitter(base: Duration) -> Duration {
+    // Up to +25 % without a random-number crate: the clock's sub-second nanoseconds are enough
+    // to keep several daemons from reconnecting in lock-step.
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+}
+
+/// The long-running daemon: all accounts concurrently until SIGTERM/SIGINT.
+pub async fn run_daemon(config: &Config, shared: Shared) -> Result<(), SyncError> {
+    let (tx, rx) = stop_signal();
+    watch_signals(tx);
+    let mut tasks = tokio::task::JoinSet::new();
+    for account in config.accounts.clone() {
+        let (shared, rx) = (shared.clone(), rx.clone());
+        tasks.spawn(async move { account_loop(account, shared, rx).await });
+    }
+    let mut result = Ok(());
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                if result.is_ok() {
+                    result = Err(e);
+                }
+            }
+            Err(e) => result = Err(SyncError::Join(e.to_string())),
+        }
+    }
+    result
+}
+
+async fn account_loop(
+    account: Account,
+    shared: Shared,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), SyncError> {
+    let mut client = Client::new(account.clone());
+    let mut backoff = Duration::from_secs(1);
+    let mut ever_connected = false;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let store = shared.store.clone();
+        let run = blocking(move || lock(&store).begin_run("poll")).await?;
+        let totals = Arc::new(Mutex::new(RunTotals::default()));
+        let r = sync_account(&mut client, &shared, run, &totals, &stop).await;
+        let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let (status, err) = match &r {
+            Ok(_) => ("ok", None),
+            Err(SyncError::Stopped) => ("interrupted", None),
+            Err(e) => ("failed", Some(e.to_string())),
+        };
+        let store = shared.store.clone();
+        blocking(move || lock(&store).finish_run(run, &t, status, err.as_deref())).await?;
+        match r {
+            Ok(_) => {
+                ever_connected = true;
+                backoff = Duration::from_secs(1);
+            }
+            Err(SyncError::Stopped) => break,
+            Err(SyncError::Imap(e)) if !e.is_transient() && !ever_connected => {
+                // Wrong password, CA or mailbox at start-up: a restart will not fix it.
+                return Err(SyncError::Imap(e));
+            }
+            Err(e) => {
+                client.disconnect();
+                let wait = jitter(backoff);
+                tracing::warn!(account = %account.name, error = %e, retry_in_secs = wait.as_secs(), "sync failed, will retry");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
+            }
+        }
+        // Wait for new mail.
+        let wait = account.poll_interval.min(IDLE_MAX);
+        let idle_ok = account.idle && client.idle_capable();
+        if idle_ok {
+            let first = account.mailboxes[0].clone();
+            let mut stop2 = stop.clone();
+            let waited = async {
+                client.examine(&first).await?;
+                client
+                    .idle(IDLE_MAX.min(wait.max(Duration::from_secs(60))), async move {
+                        let _ = stop2.changed().await;
+                    })
+                    .await
+            }
+            .await;
+            if let Err(e) = waited {
+                tracing::warn!(account = %account.name, error = %e, "IDLE failed, reconnecting");
+                client.disconnect();
+            }
+        } else {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+    client.logout().await;
+    Ok(())
+}

@@ -1,0 +1,570 @@
+//! The SQLite store: one row per distinct message (decision, versions, no bodies), where each was
+//! seen, a checkpoint per watched mailbox and a ledger of runs. `rusqlite` stays behind this
+//! module. WAL mode, so a report or `status` can read while the daemon writes.
+//!
+//! Idempotence: messages are keyed by their content key; writing a batch inserts new messages,
+//! records new locations of known ones (duplicates) and advances the checkpoint, all in one
+//! transaction. A crash before commit loses nothing (the batch is fetched again); a re-run never
+//! counts twice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+
+/// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "{path}: database schema version {found} is newer than this urpmail knows ({known}); upgrade urpmail"
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+}
+
+/// Where a message was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub account: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub uid: u32,
+}
+
+/// One message's decision, as stored.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub content_key: String,
+    pub message_date: Option<String>,
+    pub date_source: &'static str,
+    pub year: Option<i32>,
+    pub month: Option<u8>,
+    pub channel: &'static str,
+    /// `classified`, `excluded` or `skipped`.
+    pub status: &'static str,
+    pub topic: String,
+    pub confidence: f64,
+    pub decided_by: &'static str,
+    pub review: bool,
+    pub review_reasons: String,
+    pub tipologia: Option<String>,
+    pub exclusion: Option<&'static str>,
+    pub exclusion_strong: Option<bool>,
+    pub skip_reason: Option<String>,
+    pub taxonomy: String,
+    pub rules_version: Option<String>,
+    pub model_version: Option<String>,
+    pub snippet: Option<String>,
+    pub location: Location,
+}
+
+/// A checkpoint of a watched mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+}
+
+/// What writing a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchResult {
+    /// New messages.
+    pub inserted: u64,
+    /// Messages already stored (seen in another mailbox, re-delivered or re-ingested).
+    pub duplicates: u64,
+}
+
+/// Totals of a run for the ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunTotals {
+    pub fetched: u64,
+    pub classified: u64,
+    pub excluded: BTreeMap<String, u64>,
+    pub skipped: BTreeMap<String, u64>,
+    pub duplicates: u64,
+    pub errors: u64,
+}
+
+impl RunTotals {
+    /// Adds one stored message to the totals.
+    pub fn count(&mut self, m: &StoredMessage) {
+        self.fetched += 1;
+        match m.status {
+            "excluded" => *self.excluded.entry(m.exclusion.unwrap_or("?").to_string()).or_insert(0) += 1,
+            "skipped" => {
+                let reason = m.skip_reason.as_deref().unwrap_or("?");
+                // Group by kind ("message too large: 123 bytes" -> "message too large").
+                let kind = reason.split(':').next().unwrap_or(reason).to_string();
+                *self.skipped.entry(kind).or_insert(0) += 1;
+            }
+            _ => self.classified += 1,
+        }
+    }
+}
+
+/// A run as stored in the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub fetched: u64,
+    pub classified: u64,
+    pub excluded: serde_json::Value,
+    pub skipped: serde_json::Value,
+    pub duplicates: u64,
+    pub errors: u64,
+    pub error: Option<String>,
+}
+
+/// Per-mailbox state for `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailboxState {
+    pub account: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+    pub exists: Option<u64>,
+    pub updated_at: String,
+}
+
+/// One cell of the counts: topic (or exclusion reason) per period and channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountRow {
+    pub year: Option<i32>,
+    pub month: Option<u8>,
+    pub channel: String,
+    pub status: String,
+    /// Topic id for classified mail, exclusion reason for excluded, skip kind for skipped.
+    pub key: String,
+    pub count: u64,
+    pub review: u64,
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (creating if needed) a store for writing, migrates it, sets WAL mode.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let existed = path.exists();
+        let conn =
+            Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        if !existed {
+            restrict_permissions(path)?;
+        }
+        let mut store = Store { conn, path: path.to_path_buf() };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing store read-only (status, reports): safe while the daemon writes.
+    pub fn open_readonly(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let store = Store { conn, path: path.to_path_buf() };
+        let v = store.user_version()?;
+        if v > MIGRATIONS.len() as i64 {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: v,
+                known: MIGRATIONS.len() as i64,
+            });
+        }
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn user_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let v = self.user_version()?;
+        let known = MIGRATIONS.len() as i64;
+        if v > known {
+            return Err(StoreError::TooNew { path: self.path.clone(), found: v, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(v as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+            tracing::info!(version = i + 1, "store schema migrated");
+        }
+        Ok(())
+    }
+
+    /// Starts a run in the ledger.
+    pub fn begin_run(&mut self, kind: &str) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO runs (kind, started_at, status) VALUES (?1, ?2, 'running')",
+            params![kind, now_rfc3339()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Closes a run in the ledger.
+    pub fn finish_run(
+        &mut self,
+        run: i64,
+        totals: &RunTotals,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE runs SET finished_at = ?2, status = ?3, fetched = ?4, classified = ?5, excluded = ?6,
+             skipped = ?7, duplicates = ?8, errors = ?9, error = ?10 WHERE id = ?1",
+            params![
+                run,
+                now_rfc3339(),
+                status,
+                totals.fetched as i64,
+                totals.classified as i64,
+                serde_json::to_string(&totals.excluded).unwrap_or_default(),
+                serde_json::to_string(&totals.skipped).unwrap_or_default(),
+                totals.duplicates as i64,
+                totals.errors as i64,
+                error
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The checkpoint of a mailbox.
+    pub fn checkpoint(&self, account: &str, mailbox: &str) -> Result<Option<Checkpoint>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uidvalidity, last_uid FROM checkpoints WHERE account = ?1 AND mailbox = ?2",
+                params![account, mailbox],
+                |r| {
+                    Ok(Checkpoint {
+                        uidvalidity: r.get::<_, i64>(0)? as u32,
+                        last_uid: r.get::<_, i64>(1)? as u32,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records what the server says a mailbox holds (for the backlog), without moving the
+    /// checkpoint. A new UIDVALIDITY restarts the checkpoint at UID 0: the mailbox is scanned
+    /// again and content keys keep the counts exact.
+    pub fn visit_mailbox(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        uidvalidity: u32,
+        exists: u64,
+    ) -> Result<Checkpoint, StoreError> {
+        let current = self.checkpoint(account, mailbox)?;
+        let cp = match current {
+            Some(c) if c.uidvalidity == uidvalidity => c,
+            Some(c) => {
+                tracing::warn!(
+                    account,
+                    mailbox,
+                    old = c.uidvalidity,
+                    new = uidvalidity,
+                    "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
+                );
+                Checkpoint { uidvalidity, last_uid: 0 }
+            }
+            None => Checkpoint { uidvalidity, last_uid: 0 },
+        };
+        self.conn.execute(
+            "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, exists_count, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = ?3, last_uid = ?4, exists_count = ?5, updated_at = ?6",
+            params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, exists as i64, now_rfc3339()],
+        )?;
+        Ok(cp)
+    }
+
+    /// Writes a batch of decisions and, in the same transaction, advances the checkpoint.
+    pub fn write_batch(
+        &mut self,
+        run: i64,
+        messages: &[StoredMessage],
+        advance: Option<(&str, &str, Checkpoint)>,
+    ) -> Result<BatchResult, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut result = BatchResult::default();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
+                   confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong, skip_reason,
+                   taxonomy, rules_version, model_version, snippet, run_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+                 ON CONFLICT (content_key) DO NOTHING",
+            )?;
+            let mut find = tx.prepare_cached("SELECT id FROM messages WHERE content_key = ?1")?;
+            let mut locate = tx.prepare_cached(
+                "INSERT INTO locations (message_id, account, mailbox, uidvalidity, uid) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO NOTHING",
+            )?;
+            let now = now_rfc3339();
+            for m in messages {
+                let n = insert.execute(params![
+                    m.content_key,
+                    m.message_date,
+                    m.date_source,
+                    m.year,
+                    m.month,
+                    m.channel,
+                    m.status,
+                    m.topic,
+                    m.confidence,
+                    m.decided_by,
+                    m.review,
+                    m.review_reasons,
+                    m.tipologia,
+                    m.exclusion,
+                    m.exclusion_strong,
+                    m.skip_reason,
+                    m.taxonomy,
+                    m.rules_version,
+                    m.model_version,
+                    m.snippet,
+                    run,
+                    now
+                ])?;
+                if n == 1 {
+                    result.inserted += 1;
+                } else {
+                    result.duplicates += 1;
+                }
+                let id: i64 = find.query_row(params![m.content_key], |r| r.get(0))?;
+                let l = &m.location;
+                locate.execute(params![id, l.account, l.mailbox, l.uidvalidity as i64, l.uid as i64])?;
+            }
+        }
+        if let Some((account, mailbox, cp)) = advance {
+            tx.execute(
+                "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = ?3,
+                   last_uid = MAX(CASE WHEN checkpoints.uidvalidity = ?3 THEN checkpoints.last_uid ELSE 0 END, ?4),
+                   updated_at = ?5",
+                params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, now_rfc3339()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// Counts grouped by year, month, channel, status and topic (or reason).
+    pub fn counts(&self) -> Result<Vec<CountRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT year, month, channel, status,
+                    CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
+                      CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END,
+                    COUNT(*), SUM(review)
+             FROM messages GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CountRow {
+                year: r.get(0)?,
+                month: r.get(1)?,
+                channel: r.get(2)?,
+                status: r.get(3)?,
+                key: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                count: r.get::<_, i64>(5)? as u64,
+                review: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Checkpoints of all mailboxes.
+    pub fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT account, mailbox, uidvalidity, last_uid, exists_count, updated_at FROM checkpoints ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(MailboxState {
+                account: r.get(0)?,
+                mailbox: r.get(1)?,
+                uidvalidity: r.get::<_, i64>(2)? as u32,
+                last_uid: r.get::<_, i64>(3)? as u32,
+                exists: r.get::<_, Option<i64>>(4)?.map(|x| x as u64),
+                updated_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The most recent run, if any.
+    pub fn last_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, kind, started_at, finished_at, status, fetched, classified, excluded, skipped, duplicates, errors, error
+                 FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(RunRecord {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        started_at: r.get(2)?,
+                        finished_at: r.get(3)?,
+                        status: r.get(4)?,
+                        fetched: r.get::<_, i64>(5)? as u64,
+                        classified: r.get::<_, i64>(6)? as u64,
+                        excluded: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                        skipped: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                        duplicates: r.get::<_, i64>(9)? as u64,
+                        errors: r.get::<_, i64>(10)? as u64,
+                        error: r.get(11)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Number of messages recorded at a mailbox under a UIDVALIDITY (for the backlog).
+    pub fn located(&self, account: &str, mailbox: &str, uidvalidity: u32) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM locations WHERE account = ?1 AND mailbox = ?2 AND uidvalidity = ?3",
+            params![account, mailbox, uidvalidity as i64],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Number of distinct messages stored.
+    pub fn message_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Marks runs left `running` by a crash as `interrupted`.
+    pub fn close_stale_runs(&mut self) -> Result<u64, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",
+            params![now_rfc3339()],
+        )? as u64)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        message: format!("cannot restrict permissions: {e}"),
+    })
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) -> Result<(), StoreError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(key: &str, uid: u32, mailbox: &str) -> StoredMessage {
+        StoredMessage {
+            content_key: key.into(),
+            message_date: Some("2025-03-01T10:00:00+01:00".into()),
+            date_source: "header",
+            year: Some(2025),
+            month: Some(3),
+            channel: "email",
+            status: "classified",
+            topic: "tributi".into(),
+            confidence: 0.9,
+            decided_by: "both",
+            review: false,
+            review_reasons: String::new(),
+            tipologia: Some("informazione".into()),
+            exclusion: None,
+            exclusion_strong: None,
+            skip_reason: None,
+            taxonomy: "urp-it-1".into(),
+            rules_version: Some("1.0.0".into()),
+            model_version: Some("abc".into()),
+            snippet: None,
+            location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
+        }
+    }
+
+    #[test]
+    fn batches_are_idempotent_and_advance_the_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.db");
+        let mut s = Store::open(&path).expect("open");
+        let run = s.begin_run("poll").expect("run");
+        let cp = s.visit_mailbox("urp", "INBOX", 7, 2).expect("visit");
+        assert_eq!(cp, Checkpoint { uidvalidity: 7, last_uid: 0 });
+        let r = s
+            .write_batch(
+                run,
+                &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")],
+                Some(("urp", "INBOX", Checkpoint { uidvalidity: 7, last_uid: 2 })),
+            )
+            .expect("write");
+        assert_eq!(r, BatchResult { inserted: 2, duplicates: 0 });
+        // The same message in a second mailbox, and a re-run: counted once.
+        let r = s.write_batch(run, &[msg("a", 9, "PEC"), msg("a", 1, "INBOX")], None).expect("write");
+        assert_eq!(r, BatchResult { inserted: 0, duplicates: 2 });
+        assert_eq!(s.message_count().expect("count"), 2);
+        assert_eq!(
+            s.checkpoint("urp", "INBOX").expect("cp"),
+            Some(Checkpoint { uidvalidity: 7, last_uid: 2 })
+        );
+        // UIDVALIDITY change restarts the checkpoint.
+        assert_eq!(
+            s.visit_mailbox("urp", "INBOX", 8, 2).expect("visit"),
+            Checkpoint { uidvalidity: 8, last_uid: 0 }
+        );
+        let counts = s.counts().expect("counts");
+        assert_eq!(counts.len(), 1);
+        assert_eq!(counts[0].count, 2);
+        drop(s);
+        let ro = Store::open_readonly(&path).expect("read-only");
+        assert_eq!(ro.message_count().expect("count"), 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
