@@ -21,6 +21,29 @@ use crate::store::{Checkpoint, Location, RunTotals, Store, StoreError};
 /// RFC 2177: re-issue IDLE at least every 29 minutes.
 const IDLE_MAX: Duration = Duration::from_secs(29 * 60);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// Bytes fetched per batch at most (besides `batch_size` messages), so memory stays bounded.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Splits (uid, size) pairs into batches of at most `count` messages and `bytes` bytes (a single
+/// larger message is a batch of its own).
+fn batches(list: &[(u32, u32)], count: usize, bytes: u64) -> Vec<&[(u32, u32)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut sum = 0u64;
+    for (i, (_, size)) in list.iter().enumerate() {
+        let n = i - start;
+        if n > 0 && (n >= count || sum + u64::from(*size) > bytes) {
+            out.push(&list[start..i]);
+            start = i;
+            sum = 0;
+        }
+        sum += u64::from(*size);
+    }
+    if start < list.len() {
+        out.push(&list[start..]);
+    }
+    out
+}
 
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +105,7 @@ pub async fn sync_account(
             continue;
         }
         tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
-        for chunk in new.chunks(account.batch_size as usize) {
+        for chunk in batches(&new, account.batch_size as usize, BATCH_BYTES) {
             if *stop.borrow() {
                 return Err(SyncError::Stopped);
             }
@@ -281,8 +304,13 @@ async fn account_loop(
                 backoff = Duration::from_secs(1);
             }
             Err(SyncError::Stopped) => break,
+            Err(SyncError::Imap(e @ (ImapError::Auth { .. } | ImapError::Tls { .. }))) => {
+                // Wrong password or certificate: retrying would not fix it and repeated failed
+                // logins can lock the mailbox account. Exit so the operator is told.
+                return Err(SyncError::Imap(e));
+            }
             Err(SyncError::Imap(e)) if !e.is_transient() && !ever_connected => {
-                // Wrong password, CA or mailbox at start-up: a restart will not fix it.
+                // A missing mailbox at start-up: a restart will not fix it.
                 return Err(SyncError::Imap(e));
             }
             Err(e) => {
@@ -325,4 +353,21 @@ async fn account_loop(
     }
     client.logout().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches;
+
+    #[test]
+    fn batches_respect_count_and_bytes() {
+        let list: Vec<(u32, u32)> = (1..=7).map(|u| (u, 10)).collect();
+        let b = batches(&list, 3, 1000);
+        assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [3, 3, 1]);
+        let b = batches(&list, 100, 25);
+        assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [2, 2, 2, 1]);
+        let big = [(1, 10), (2, 5000), (3, 10)];
+        assert_eq!(batches(&big, 100, 100).iter().map(|x| x.len()).collect::<Vec<_>>(), [1, 1, 1]);
+        assert!(batches(&[], 10, 10).is_empty());
+    }
 }

@@ -318,7 +318,8 @@ impl Client {
         max_bytes: usize,
     ) -> Result<Vec<Fetched>, ImapError> {
         type UidSizes = Vec<(u32, u32)>;
-        let (small, large): (UidSizes, UidSizes) = wanted.iter().partition(|(_, size)| (*size as usize) <= max_bytes);
+        let (small, large): (UidSizes, UidSizes) =
+            wanted.iter().partition(|(_, size)| (*size as usize) <= max_bytes);
         let mut out = Vec::with_capacity(wanted.len());
         for (set, query, header_only) in [
             (small, "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[])", false),

@@ -4,6 +4,8 @@
 
 mod cli;
 mod decisions;
+mod dovecot;
 mod golden;
+mod imap;
 mod robustness;
 mod support;

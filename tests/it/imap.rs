@@ -1,0 +1,297 @@
+//! The service against a real Dovecot on 127.0.0.1 (tests/it/dovecot.rs): TLS modes and CA
+//! verification, first and incremental sync, \Seen untouched, UIDVALIDITY reset, duplicate
+//! delivery, size limit, server killed mid-fetch, daemon killed mid-batch, IDLE wake-up and
+//! graceful SIGTERM. Counts must be exact after every fault.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::dovecot::Dovecot;
+use crate::support::repo;
+
+fn urpmail() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_urpmail"))
+}
+
+/// The first `n` messages of the sample mailbox (real citizen mail, PEC, receipts...).
+fn sample(n: usize) -> Vec<Vec<u8>> {
+    let dir = repo().join("samples/mailbox/cur");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("sample").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files
+        .iter()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, p)| unique(std::fs::read(p).expect("read"), i))
+        .collect()
+}
+
+/// Gives a message a distinct Message-ID so repeated samples are distinct messages.
+fn unique(bytes: Vec<u8>, i: usize) -> Vec<u8> {
+    let mut out = format!("Message-ID: <copy-{i}@test.example>\n").into_bytes();
+    let text = String::from_utf8_lossy(&bytes);
+    for line in text.split_inclusive('\n') {
+        if !line.to_ascii_lowercase().starts_with("message-id:") {
+            out.extend_from_slice(line.as_bytes());
+        }
+    }
+    out
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    store: PathBuf,
+}
+
+fn config(d: &Dovecot, tls: &str, port: u16, extra: &str, mailboxes: &str) -> Setup {
+    config_with_ca(d, tls, port, extra, mailboxes, &d.ca_pem())
+}
+
+fn config_with_ca(d: &Dovecot, tls: &str, port: u16, extra: &str, mailboxes: &str, ca: &Path) -> Setup {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pw = dir.path().join("pass");
+    std::fs::write(&pw, format!("{}\n", d.password())).expect("write");
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let store = dir.path().join("urpmail.db");
+    let config = dir.path().join("urpmail.toml");
+    let text = format!(
+        "version = 1\n{extra}\n[store]\npath = {:?}\n[[account]]\nname = \"urp\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\nca_file = {:?}\nusername = \"{}\"\npassword_file = {:?}\nmailboxes = {mailboxes}\nbatch_size = 20\ntimeout_secs = 10\npoll_interval_secs = 2\n",
+        store.display().to_string(),
+        ca.display().to_string(),
+        d.user(),
+        pw.display().to_string()
+    );
+    std::fs::write(&config, text).expect("write config");
+    Setup { dir, config, store }
+}
+
+fn poll_once(s: &Setup) -> Output {
+    urpmail().args(["-q", "poll", "--once", "--config"]).arg(&s.config).output().expect("runs")
+}
+
+fn status(s: &Setup) -> Value {
+    let out = urpmail().args(["status", "--format", "json", "--store"]).arg(&s.store).output().expect("runs");
+    assert!(out.status.success(), "status: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn messages(s: &Setup) -> u64 {
+    if !s.store.exists() {
+        return 0;
+    }
+    status(s)["messages"].as_u64().expect("messages")
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Waits for a condition, polling, up to `limit`.
+fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    f()
+}
+
+#[test]
+fn imaps_first_and_incremental_sync_leave_seen_untouched() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(40));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], 40, "{st}");
+    assert_eq!(st["mailboxes"][0]["last_uid"], 40);
+    assert_eq!(st["mailboxes"][0]["backlog"], 0);
+    assert_eq!(st["last_run"]["status"], "ok");
+    let total: u64 = st["classified"].as_u64().expect("n")
+        + st["excluded"].as_object().expect("obj").values().map(|v| v.as_u64().expect("n")).sum::<u64>()
+        + st["skipped"].as_u64().expect("n");
+    assert_eq!(total, 40, "every message accounted for");
+    // Incremental: only the new ones are fetched.
+    let more: Vec<Vec<u8>> = sample(45).into_iter().skip(40).collect();
+    d.deliver_many("INBOX", &more);
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], 45);
+    assert_eq!(st["last_run"]["fetched"], 5);
+    // Nothing new: nothing fetched, nothing counted twice.
+    ok(&poll_once(&s));
+    assert_eq!(status(&s)["messages"], 45);
+    assert_eq!(d.seen_count("INBOX"), 0, "the staff's \\Seen flags are never changed");
+}
+
+#[test]
+fn starttls_verifies_the_ca_and_a_wrong_ca_is_refused() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(3));
+    let s = config(&d, "starttls", d.imap_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    assert_eq!(messages(&s), 3);
+    for (tls, port) in [("starttls", d.imap_port()), ("implicit", d.imaps_port())] {
+        let bad = config_with_ca(&d, tls, port, "", "[\"INBOX\"]", &d.other_ca_pem());
+        let out = poll_once(&bad);
+        assert_eq!(out.status.code(), Some(2), "{tls}: {}", String::from_utf8_lossy(&out.stderr));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("TLS") && err.to_lowercase().contains("certificate"), "{err}");
+        assert_eq!(messages(&bad), 0);
+    }
+}
+
+#[test]
+fn plaintext_only_to_loopback() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(2));
+    let s = config(&d, "none", d.imap_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    assert_eq!(messages(&s), 2);
+    let text =
+        std::fs::read_to_string(&s.config).expect("config").replace("127.0.0.1", "imap.comune.example");
+    std::fs::write(&s.config, text).expect("write");
+    let out = urpmail().args(["config", "check", "--config"]).arg(&s.config).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+}
+
+#[test]
+fn uidvalidity_reset_rescans_without_double_counting() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(15));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    let before = status(&s);
+    d.reset_uidvalidity("INBOX");
+    ok(&poll_once(&s));
+    let after = status(&s);
+    assert_eq!(after["messages"], 15);
+    assert_ne!(after["mailboxes"][0]["uidvalidity"], before["mailboxes"][0]["uidvalidity"]);
+    assert_eq!(after["last_run"]["duplicates"], 15, "{after}");
+}
+
+#[test]
+fn a_message_in_two_watched_mailboxes_counts_once() {
+    let Some(d) = Dovecot::start() else { return };
+    d.create_mailbox("PEC");
+    let msgs = sample(4);
+    d.deliver_many("INBOX", &msgs);
+    d.deliver("PEC", &msgs[0]);
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"PEC\"]");
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], 4);
+    assert_eq!(st["last_run"]["duplicates"], 1);
+    assert_eq!(st["mailboxes"].as_array().expect("mailboxes").len(), 2);
+}
+
+#[test]
+fn a_message_over_the_size_limit_is_a_recorded_skip() {
+    let Some(d) = Dovecot::start() else { return };
+    let mut big = b"From: a@example.org\nSubject: allegati enormi\nMessage-ID: <big@test>\nDate: Mon, 3 Mar 2025 10:00:00 +0100\n\n".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 20_000));
+    big.push(b'\n');
+    d.deliver("INBOX", &big);
+    d.deliver_many("INBOX", &sample(2));
+    let s = config(&d, "implicit", d.imaps_port(), "[limits]\nmax_message_bytes = 8192", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], 3);
+    assert_eq!(st["skipped"], 1);
+    assert_eq!(st["mailboxes"][0]["last_uid"], 3, "the checkpoint moves past the skipped message");
+    ok(&poll_once(&s));
+    assert_eq!(status(&s)["messages"], 3);
+}
+
+fn spawn_poll(s: &Setup, once: bool) -> Child {
+    let mut c = urpmail();
+    c.args(["-q", "poll", "--config"]).arg(&s.config);
+    if once {
+        c.arg("--once");
+    }
+    c.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn")
+}
+
+#[test]
+fn server_killed_mid_fetch_then_the_next_run_completes_exactly() {
+    let Some(mut d) = Dovecot::start() else { return };
+    let n = 1500;
+    d.deliver_many("INBOX", &sample(n));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let mut child = spawn_poll(&s, true);
+    assert!(wait_for(Duration::from_secs(60), || messages(&s) > 0), "first batch stored");
+    d.kill();
+    let out = child.wait_with_output().expect("wait");
+    let stored = messages(&s);
+    assert!(stored < n as u64, "the server died before the end ({stored})");
+    assert_eq!(
+        out.status.code(),
+        Some(75),
+        "unreachable server = EX_TEMPFAIL: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    d.restart();
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], n as u64, "no loss, no double count: {st}");
+    assert_eq!(st["mailboxes"][0]["last_uid"], n as u64);
+}
+
+#[test]
+fn daemon_killed_mid_batch_then_restarted_loses_nothing() {
+    let Some(d) = Dovecot::start() else { return };
+    let n = 1500;
+    d.deliver_many("INBOX", &sample(n));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let mut child = spawn_poll(&s, false);
+    assert!(wait_for(Duration::from_secs(60), || messages(&s) > 0), "first batch stored");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let stored = messages(&s);
+    assert!(stored < n as u64, "killed before the end ({stored})");
+    ok(&poll_once(&s));
+    let st = status(&s);
+    assert_eq!(st["messages"], n as u64, "{st}");
+    assert_eq!(d.seen_count("INBOX"), 0);
+}
+
+#[test]
+fn idle_wakes_the_daemon_and_sigterm_stops_it_cleanly() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(2));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    // A long poll interval: only IDLE can bring the new message in quickly.
+    let text = std::fs::read_to_string(&s.config)
+        .expect("config")
+        .replace("poll_interval_secs = 2", "poll_interval_secs = 600");
+    std::fs::write(&s.config, text).expect("write");
+    let mut child = spawn_poll(&s, false);
+    assert!(wait_for(Duration::from_secs(30), || messages(&s) == 2), "initial sync");
+    std::thread::sleep(Duration::from_millis(300)); // let it enter IDLE
+    let t0 = Instant::now();
+    d.deliver("INBOX", &sample(3)[2]);
+    assert!(wait_for(Duration::from_secs(15), || messages(&s) == 3), "IDLE wake-up");
+    let latency = t0.elapsed();
+    assert!(latency < Duration::from_secs(15));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "graceful stop: {:?} {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(messages(&s), 3);
+    assert_eq!(d.seen_count("INBOX"), 0);
+}
