@@ -2,10 +2,10 @@
 //!
 //! Each [`Dovecot`] is a private instance: its own temp dir (under /dev/shm when writable),
 //! its own free loopback ports, its own CA + server certificate, user `test` / `secret`.
-//! The server runs in its own process group; a tiny `sh` watchdog, fed by a pipe that only
-//! this test process holds, SIGKILLs that group (and removes the temp dir) if the test
-//! process dies without running `Drop` (Ctrl-C, SIGKILL, abort), so no Dovecot outlives
-//! `cargo test`.
+//! The server runs in its own process group, led by a tiny `sh` watchdog that is spawned
+//! first and reads a pipe only this test process holds: `Drop`/`kill()` make it SIGKILL the
+//! group; if the test process dies without `Drop` (Ctrl-C, SIGKILL, abort) the pipe's EOF
+//! makes it SIGKILL the group and remove the temp dir, so no Dovecot outlives `cargo test`.
 //!
 //! Messages are loaded by writing Maildir files (tmp/ → new/, owned by `mail`), which is
 //! fast (10,000 messages in well under a second on tmpfs) and gives UIDs in delivery order.
@@ -50,14 +50,31 @@ pub struct Dovecot {
     server: Option<Server>,
 }
 
-/// One run of the master process and its watchdog.
+/// One run: a watchdog `sh` leading its own process group, and the Dovecot master (with all
+/// its children) inside that group. The watchdog is spawned first, so no Dovecot process can
+/// exist outside a watched group.
 #[derive(Debug)]
 struct Server {
-    master: Child,
     watchdog: Child,
-    /// Write `k\n` to make the watchdog kill the group; EOF (we died) also cleans the dir.
+    /// Writing `k\n` makes the watchdog SIGKILL the group (itself included). EOF (this test
+    /// process died without `Drop`) makes it SIGKILL the group and remove the temp dir.
     watchdog_pipe: Option<ChildStdin>,
+    /// `None` until the master is spawned.
+    master: Option<Child>,
 }
+
+/// The watchdog, for `sh -c SCRIPT watchdog DIR`. On EOF it re-executes itself through
+/// `setsid` (a group leader's setsid forks, so the cleaner runs in a new session, outside
+/// the group it kills), kills the group, waits for it to be gone, then removes DIR.
+const WATCHDOG_SCRIPT: &str = r#"
+if read -r cmd; then kill -s KILL 0; exit 0; fi
+if command -v setsid >/dev/null 2>&1; then
+  exec setsid sh -c 'kill -s KILL -- -"$1"
+    i=0; while [ $i -lt 100 ] && kill -0 -- -"$1" 2>/dev/null; do i=$((i+1)); sleep 0.05; done
+    rm -rf -- "$2"' cleaner "$$" "$1" </dev/null >/dev/null 2>&1
+fi
+kill -s KILL 0
+"#;
 
 enum SpawnError {
     AddrInUse,
@@ -75,6 +92,8 @@ impl Dovecot {
             return None;
         };
         let dir = make_temp_dir();
+        // Armed right away: if this process dies from here on, the dir goes too.
+        let watchdog = Server::watch(dir.path());
         let (mail_uid, mail_gid) = mail_ids();
         let name_base = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1_700_000_000, |d| d.as_secs());
         let mut d = Dovecot {
@@ -88,7 +107,7 @@ impl Dovecot {
             seq: AtomicU64::new(0),
             name_base,
             generation: 0,
-            server: None,
+            server: Some(watchdog),
         };
         d.prepare_dirs();
         d.make_certs();
@@ -283,7 +302,7 @@ impl Dovecot {
 
     /// Whether the server is running (not killed).
     pub fn is_running(&self) -> bool {
-        self.server.is_some()
+        self.server.as_ref().is_some_and(|s| s.master.is_some())
     }
 
     /// The number of messages the server reports (`doveadm mailbox status messages`).
@@ -449,9 +468,14 @@ service imap-login {{
         write_file(&self.conf(), conf.as_bytes());
     }
 
-    /// Spawns the master (own process group) plus its watchdog, and waits for the greeting.
+    /// Spawns the master inside the watchdog's process group (a new watchdog unless one is
+    /// armed already) and waits for the greeting on the plain port and a TCP accept on IMAPS.
     fn spawn(&mut self) -> Result<(), SpawnError> {
-        assert!(self.server.is_none(), "dovecot: already running");
+        let mut server = match self.server.take() {
+            Some(s) => s,
+            None => Server::watch(self.dir()),
+        };
+        assert!(server.master.is_none(), "dovecot: already running");
         self.generation += 1;
         self.write_conf();
         let stderr_path = self.dir().join(format!("log/stderr-{}.log", self.generation));
@@ -465,36 +489,20 @@ service imap-login {{
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("dovecot: cannot spawn {}: {e}", self.dovecot_bin.display()));
-        let pgid = master.id();
-        // `read` returns 0 on our "k" line (a normal kill: the TempDir stays ours), non-zero
-        // on EOF (this process died): then also remove the temp dir.
-        let script = "if read -r cmd; then kill -s KILL -- -\"$1\"; else kill -s KILL -- -\"$1\"; rm -rf -- \"$2\"; fi";
-        let watchdog = Command::new("sh")
-            .args(["-c", script, "dovecot-watchdog"])
-            .arg(pgid.to_string())
-            .arg(self.dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
+            .process_group(i32::try_from(server.pgid()).expect("pid fits in i32"))
             .spawn();
-        let mut watchdog = match watchdog {
-            Ok(w) => w,
+        match master {
+            Ok(m) => server.master = Some(m),
             Err(e) => {
-                kill_group(pgid);
-                panic!("dovecot: cannot spawn the watchdog sh: {e}");
+                server.kill();
+                panic!("dovecot: cannot spawn {}: {e}", self.dovecot_bin.display());
             }
-        };
-        let pipe = watchdog.stdin.take();
-        let mut server = Server { master, watchdog, watchdog_pipe: pipe };
+        }
 
         let deadline = Instant::now() + READY_TIMEOUT;
         let mut pause = Duration::from_millis(2);
         loop {
-            if let Ok(Some(status)) = server.master.try_wait() {
+            if let Some(Ok(Some(status))) = server.master.as_mut().map(Child::try_wait) {
                 server.kill();
                 let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
                 if err.contains("Address already in use") {
@@ -546,7 +554,7 @@ service imap-login {{
     /// PIDs of the `imap` session processes of this instance (same process group as the master).
     fn session_pids(&self) -> Vec<u32> {
         let Some(server) = &self.server else { return Vec::new() };
-        let pgid = server.master.id();
+        let pgid = server.pgid();
         let mut pids = Vec::new();
         let Ok(entries) = std::fs::read_dir("/proc") else { return pids };
         for e in entries.flatten() {
@@ -569,20 +577,42 @@ service imap-login {{
 }
 
 impl Server {
+    /// Spawns the watchdog (own process group) guarding `dir`.
+    fn watch(dir: &Path) -> Server {
+        let mut watchdog = Command::new("sh")
+            .args(["-c", WATCHDOG_SCRIPT, "dovecot-watchdog"])
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("dovecot: cannot spawn the watchdog sh: {e}"));
+        let watchdog_pipe = watchdog.stdin.take();
+        Server { watchdog, watchdog_pipe, master: None }
+    }
+
+    fn pgid(&self) -> u32 {
+        self.watchdog.id()
+    }
+
+    /// SIGKILLs the whole group; returns once no process of it is left (no panic: runs in Drop).
     fn kill(mut self) {
-        let pgid = self.master.id();
-        let told = match self.watchdog_pipe.take() {
-            Some(mut p) => p.write_all(b"k\n").is_ok(),
-            None => false,
-        };
-        if !told || !matches!(self.watchdog.wait(), Ok(s) if s.success()) {
+        let pgid = self.pgid();
+        let told = self.watchdog_pipe.take().is_some_and(|mut p| p.write_all(b"k\n").is_ok());
+        if told {
+            let _ = self.watchdog.wait();
+        }
+        if group_alive(pgid) {
             kill_group(pgid);
         }
         let _ = self.watchdog.kill();
         let _ = self.watchdog.wait();
-        let _ = self.master.wait();
-        // SIGKILL is asynchronous: return once every process of the group is gone, so the
-        // ports are closed and sessions dropped when `kill()` returns. No panic (runs in Drop).
+        if let Some(mut m) = self.master.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+        // SIGKILL is asynchronous: wait until the ports are closed and sessions dropped.
         let deadline = Instant::now() + Duration::from_secs(10);
         while group_alive(pgid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));

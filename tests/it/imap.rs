@@ -44,7 +44,8 @@ fn unique(bytes: Vec<u8>, i: usize) -> Vec<u8> {
 }
 
 struct Setup {
-    dir: tempfile::TempDir,
+    /// Keeps the config, password file and store alive for the test.
+    _dir: tempfile::TempDir,
     config: PathBuf,
     store: PathBuf,
 }
@@ -69,7 +70,7 @@ fn config_with_ca(d: &Dovecot, tls: &str, port: u16, extra: &str, mailboxes: &st
         pw.display().to_string()
     );
     std::fs::write(&config, text).expect("write config");
-    Setup { dir, config, store }
+    Setup { _dir: dir, config, store }
 }
 
 fn poll_once(s: &Setup) -> Output {
@@ -228,7 +229,7 @@ fn server_killed_mid_fetch_then_the_next_run_completes_exactly() {
     let n = 1500;
     d.deliver_many("INBOX", &sample(n));
     let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
-    let mut child = spawn_poll(&s, true);
+    let child = spawn_poll(&s, true);
     assert!(wait_for(Duration::from_secs(60), || messages(&s) > 0), "first batch stored");
     d.kill();
     let out = child.wait_with_output().expect("wait");
@@ -275,7 +276,7 @@ fn idle_wakes_the_daemon_and_sigterm_stops_it_cleanly() {
         .expect("config")
         .replace("poll_interval_secs = 2", "poll_interval_secs = 600");
     std::fs::write(&s.config, text).expect("write");
-    let mut child = spawn_poll(&s, false);
+    let child = spawn_poll(&s, false);
     assert!(wait_for(Duration::from_secs(30), || messages(&s) == 2), "initial sync");
     std::thread::sleep(Duration::from_millis(300)); // let it enter IDLE
     let t0 = Instant::now();
