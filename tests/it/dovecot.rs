@@ -812,6 +812,31 @@ impl RawImap {
     }
 }
 
+impl RawImap {
+    /// IMAP APPEND of one message (a literal), as a mail client or MTA would deliver it.
+    pub fn append(&mut self, mailbox: &str, bytes: &[u8]) -> String {
+        self.tag += 1;
+        let tag = format!("t{}", self.tag);
+        self.writer
+            .write_all(format!("{tag} APPEND {mailbox} {{{}}}\r\n", bytes.len()).as_bytes())
+            .expect("write APPEND");
+        let cont = self.line().expect("continuation");
+        assert!(cont.starts_with('+'), "APPEND continuation: {cont}");
+        self.writer.write_all(bytes).expect("write literal");
+        self.writer.write_all(b"\r\n").expect("write CRLF");
+        let mut out = String::new();
+        loop {
+            let l = self.line().expect("APPEND response");
+            out.push_str(&l);
+            out.push('\n');
+            if l.starts_with(&format!("{tag} ")) {
+                assert!(l.contains(" OK"), "APPEND: {out}");
+                return out;
+            }
+        }
+    }
+}
+
 /// `[UIDVALIDITY n]` from an EXAMINE/SELECT response.
 pub fn uidvalidity(response: &str) -> u32 {
     let i = response.find("[UIDVALIDITY ").unwrap_or_else(|| panic!("no UIDVALIDITY in {response}"));

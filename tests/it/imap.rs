@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::dovecot::Dovecot;
+use crate::dovecot::{Dovecot, RawImap};
 use crate::support::repo;
 
 fn urpmail() -> Command {
@@ -121,9 +121,11 @@ fn imaps_first_and_incremental_sync_leave_seen_untouched() {
         + st["excluded"].as_object().expect("obj").values().map(|v| v.as_u64().expect("n")).sum::<u64>()
         + st["skipped"].as_u64().expect("n");
     assert_eq!(total, 40, "every message accounted for");
-    // Incremental: only the new ones are fetched.
-    let more: Vec<Vec<u8>> = sample(45).into_iter().skip(40).collect();
-    d.deliver_many("INBOX", &more);
+    // Incremental: five messages APPENDed by another client; only they are fetched.
+    let mut other = RawImap::login(&d);
+    for m in sample(45).into_iter().skip(40) {
+        other.append("INBOX", &m);
+    }
     ok(&poll_once(&s));
     let st = status(&s);
     assert_eq!(st["messages"], 45);
@@ -132,6 +134,11 @@ fn imaps_first_and_incremental_sync_leave_seen_untouched() {
     ok(&poll_once(&s));
     assert_eq!(status(&s)["messages"], 45);
     assert_eq!(d.seen_count("INBOX"), 0, "the staff's \\Seen flags are never changed");
+    // The same, as a second IMAP client sees it.
+    other.cmd("EXAMINE INBOX");
+    let flags = other.cmd("FETCH 1:* (FLAGS)");
+    assert_eq!(flags.matches("FETCH (FLAGS").count(), 45, "{flags}");
+    assert!(!flags.contains("\\Seen"), "{flags}");
 }
 
 #[test]
