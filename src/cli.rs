@@ -49,6 +49,9 @@ pub enum VariantArg {
 pub enum Command {
     /// Classify the built-in sample mailbox and print the e-mail theme table.
     Demo {
+        /// Store file to record the sample mailbox in (default: a new one in a temporary folder).
+        #[arg(long)]
+        store: Option<PathBuf>,
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -57,6 +60,35 @@ pub enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// Staff outputs: theme tables.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Apply a filled-in review file: audit trail, corrected counts, updated model.
+    Learn {
+        /// Configuration file (store, rules, model; IMAP accounts to re-read reviewed messages).
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file, instead of --config (built-in rules and model unless given).
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Model to update (`default` or a path; with --config, the config's).
+        #[arg(long)]
+        model: Option<String>,
+        /// Where to write the updated model (default: beside the store, named by its version).
+        #[arg(long)]
+        model_out: Option<PathBuf>,
+        /// Who reviewed (default: the file's `reviewer`).
+        #[arg(long)]
+        reviewer: Option<String>,
+        /// Undo a correction batch instead (its number is printed when applied).
+        #[arg(long, value_name = "BATCH", conflicts_with = "file")]
+        undo: Option<i64>,
+        /// The filled-in review file.
+        #[arg(required_unless_present = "undo")]
+        file: Option<PathBuf>,
     },
     /// Configuration tools.
     Config {
@@ -212,5 +244,100 @@ pub enum ConfigCommand {
         /// Configuration file.
         #[arg(long)]
         config: PathBuf,
+    },
+}
+
+/// Breakdown of each topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    Month,
+    Channel,
+    Tipologia,
+}
+
+/// Format of the theme table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemesFormat {
+    Table,
+    Md,
+    Csv,
+    Json,
+    Xlsx,
+}
+
+/// `urpmail report ...`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The JSON review report: doubtful decisions first, then a sample of confident ones.
+    Review {
+        /// Configuration file (store and rules).
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file, instead of --config.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Messages dated on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Messages dated on or before this day (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// Items at most.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Confident decisions added for quality control.
+        #[arg(long, default_value_t = 20)]
+        sample: usize,
+        /// Stratified quality sample instead: up to N confident decisions per topic.
+        #[arg(long, value_name = "N")]
+        per_topic: Option<usize>,
+        /// Seed of the random sample (same seed, same sample).
+        #[arg(long, default_value = "urpmail")]
+        seed: String,
+        /// The review file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The e-mail theme table of a year, with year-on-year change.
+    Themes {
+        /// Configuration file (store and rules).
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file, instead of --config.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Rules whose taxonomy labels the table (`default`: built-in; with --config, the config's).
+        #[arg(long)]
+        rules: Option<String>,
+        /// Year (default: the latest year with data).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Years to compare with (default: the previous year with data).
+        #[arg(long, num_args = 1..)]
+        compare: Option<Vec<i32>>,
+        /// Break each topic down by month, channel or request type.
+        #[arg(long, value_enum)]
+        by: Option<ByArg>,
+        /// Output format (xlsx needs --out).
+        #[arg(long, value_enum, default_value_t = ThemesFormat::Table)]
+        format: ThemesFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also draw a bar chart with year-on-year (.svg or .png).
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        /// For publication: hide cells below --min-cell (default 5).
+        #[arg(long)]
+        publish: bool,
+        /// Small-cell threshold for --publish.
+        #[arg(long, default_value_t = 5)]
+        min_cell: u64,
+        /// Old topic id -> new topic id mapping (TOML `[mapping]`) for compared years.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Add each topic's precision measured on reviewed decisions (95% Wilson interval).
+        #[arg(long)]
+        with_accuracy: bool,
     },
 }

@@ -2,7 +2,7 @@
 //! [`urpmail::commands`] and maps errors to exit codes (0 ok, 1 failure while running, 2 bad
 //! arguments or input files). The only place that prints errors.
 
-#![allow(clippy::print_stderr)]
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod cli;
 
@@ -15,7 +15,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, LogFormat, ReportFormat, RulesCommand, VariantArg};
+use cli::{
+    ByArg, Cli, Command, ConfigCommand, LogFormat, ReportCommand, ReportFormat, RulesCommand, ThemesFormat,
+    VariantArg,
+};
 use urpmail::classify::bayes::{TrainParams, Variant};
 use urpmail::commands::{self, ModelChoice, RulesChoice};
 use urpmail::parse::Limits;
@@ -50,6 +53,21 @@ fn init_logging(cli: &Cli) {
     match cli.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.compact().init(),
+    }
+}
+
+/// The store and rules from `--config` or `--store`.
+fn store_and_rules(
+    config: Option<std::path::PathBuf>,
+    store: Option<std::path::PathBuf>,
+) -> anyhow::Result<(std::path::PathBuf, RulesChoice)> {
+    match (config, store) {
+        (Some(c), _) => {
+            let c = urpmail::config::Config::load_without_secrets(&c).map_err(commands::Error::from)?;
+            Ok((c.store_path, RulesChoice::parse(&c.rules)))
+        }
+        (None, Some(s)) => Ok((s, RulesChoice::Default)),
+        (None, None) => Err(commands::Error::Input("give --config FILE or --store FILE".into()).into()),
     }
 }
 
@@ -107,9 +125,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 commands::train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads };
             commands::train::run(&args)?;
         }
-        Command::Demo { threads } => {
-            let table = commands::demo::run(threads)?;
-            std::io::stdout().write_all(table.as_bytes()).context("writing output")?;
+        Command::Demo { store, threads } => {
+            let demo = commands::demo::run(store.as_deref(), threads)?;
+            std::io::stdout().write_all(demo.text.as_bytes()).context("writing output")?;
+            eprintln!("urpmail: the sample mailbox is recorded in {}", demo.store.display());
+            eprintln!(
+                "urpmail: messages to review: {} (fill in corrected_topic, then `urpmail learn --store {} {}`)",
+                demo.review.display(),
+                demo.store.display(),
+                demo.review.display()
+            );
+            eprintln!("urpmail: chart: {}", demo.chart.display());
         }
         Command::Config { command: ConfigCommand::Check { config } } => {
             let config = urpmail::config::Config::load(&config).map_err(commands::Error::from)?;
@@ -169,6 +195,128 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ReportFormat::Table => commands::status::to_text(&st),
             };
             std::io::stdout().write_all(text.as_bytes()).context("writing output")?;
+        }
+        Command::Report {
+            command:
+                ReportCommand::Themes {
+                    config,
+                    store,
+                    rules,
+                    year,
+                    compare,
+                    by,
+                    format,
+                    out,
+                    chart,
+                    publish,
+                    min_cell,
+                    mapping,
+                    with_accuracy,
+                },
+        } => {
+            let (store, config_rules) = match (config, store) {
+                (Some(c), _) => {
+                    let c =
+                        urpmail::config::Config::load_without_secrets(&c).map_err(commands::Error::from)?;
+                    (c.store_path, Some(c.rules))
+                }
+                (None, Some(s)) => (s, None),
+                (None, None) => {
+                    return Err(commands::Error::Input("give --config FILE or --store FILE".into()).into());
+                }
+            };
+            let rules = rules.or(config_rules).unwrap_or_else(|| "default".into());
+            let args = commands::report::ThemesArgs {
+                store,
+                rules: RulesChoice::parse(&rules),
+                year,
+                compare,
+                by: by.map(|b| match b {
+                    ByArg::Month => urpmail::report::themes::By::Month,
+                    ByArg::Channel => urpmail::report::themes::By::Channel,
+                    ByArg::Tipologia => urpmail::report::themes::By::Tipologia,
+                }),
+                format: match format {
+                    ThemesFormat::Table => commands::report::Format::Table,
+                    ThemesFormat::Md => commands::report::Format::Markdown,
+                    ThemesFormat::Csv => commands::report::Format::Csv,
+                    ThemesFormat::Json => commands::report::Format::Json,
+                    ThemesFormat::Xlsx => commands::report::Format::Xlsx,
+                },
+                out,
+                chart,
+                min_cell: publish.then_some(min_cell),
+                mapping,
+                with_accuracy,
+            };
+            let (_, text) = commands::report::themes(&args)?;
+            if let Some(t) = text {
+                std::io::stdout().write_all(t.as_bytes()).context("writing output")?;
+            }
+        }
+        Command::Report {
+            command:
+                ReportCommand::Review { config, store, since, until, limit, sample, per_topic, seed, out },
+        } => {
+            let (store, rules) = store_and_rules(config, store)?;
+            let args =
+                commands::report::ReviewArgs { store, rules, since, until, limit, sample, per_topic, seed };
+            let file = commands::report::review(&args)?;
+            let text = serde_json::to_string_pretty(&file).context("serialising review file")? + "\n";
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("urpmail: {} messages to review written to {}", file.items.len(), out.display());
+        }
+        Command::Learn { config, store, model, model_out, reviewer, undo, file } => {
+            let loaded = match &config {
+                Some(c) => {
+                    Some(urpmail::config::Config::load_without_secrets(c).map_err(commands::Error::from)?)
+                }
+                None => None,
+            };
+            let store_path = match (&loaded, store) {
+                (Some(c), _) => c.store_path.clone(),
+                (None, Some(s)) => s,
+                (None, None) => {
+                    return Err(commands::Error::Input("give --config FILE or --store FILE".into()).into());
+                }
+            };
+            if let Some(batch) = undo {
+                let n = commands::learn::undo(&store_path, batch)?;
+                eprintln!(
+                    "urpmail: correction batch {batch} undone: {n} decisions restored (the model file it produced is left as is)"
+                );
+                return Ok(());
+            }
+            let file = file.ok_or_else(|| commands::Error::Input("give the review file".into()))?;
+            // IMAP passwords are needed only to re-read reviewed messages from the mailbox.
+            let with_secrets = match &config {
+                Some(c) => urpmail::config::Config::load(c).ok(),
+                None => None,
+            };
+            let args = commands::learn::Args {
+                store: store_path,
+                rules: RulesChoice::parse(loaded.as_ref().map_or("default", |c| c.rules.as_str())),
+                model: ModelChoice::parse(
+                    &model.unwrap_or_else(|| loaded.as_ref().map_or("default".into(), |c| c.model.clone())),
+                ),
+                model_out,
+                reviewer,
+                file,
+                config: with_secrets,
+            };
+            let s = commands::learn::run(&args)?;
+            println!(
+                "correction batch {}: {} corrections, {} confirmations; model trained on {} reviewed messages ({} could not be re-read)",
+                s.batch, s.corrections, s.confirmations, s.trained, s.not_trained
+            );
+            if let (Some(p), Some(v)) = (&s.model_path, &s.model_version) {
+                println!(
+                    "new model {v} written to {}: set `model = \"{}\"` in the configuration to use it",
+                    p.display(),
+                    p.display()
+                );
+            }
+            println!("undo with: urpmail learn --undo {} ...", s.batch);
         }
         Command::Rules { command: RulesCommand::Check { file } } => {
             let choice = file.map_or(RulesChoice::Default, RulesChoice::File);

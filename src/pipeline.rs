@@ -41,6 +41,8 @@ pub struct Outcome {
     pub text_truncated: bool,
     /// Redacted start of the cleaned body, when the engine keeps snippets.
     pub snippet: Option<String>,
+    /// Domain of the sender (never the address).
+    pub sender_domain: Option<String>,
 }
 
 /// Processes one raw message. Never panics on input: unreadable bytes become a skip.
@@ -81,6 +83,7 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
         text_truncated: parsed.text_truncated,
         snippet,
+        sender_domain: parsed.sender_domain().map(str::to_string),
     }
 }
 
@@ -173,6 +176,7 @@ fn skipped_outcome(
         pec_receipt: None,
         text_truncated: false,
         snippet: None,
+        sender_domain: None,
     }
 }
 

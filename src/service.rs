@@ -42,8 +42,26 @@ pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage
         rules_version: c.rules().map(|r| r.rules_version.clone()),
         model_version: c.model().map(|m| m.header().version.clone()),
         snippet: o.snippet.clone(),
+        sender_domain: o.sender_domain.clone(),
+        explanation: (status != "skipped").then(|| explanation(engine, o)),
         location,
     }
+}
+
+/// The decision's explanation as stored: top topics with scores, rules that fired, model terms.
+fn explanation(engine: &Engine, o: &Outcome) -> String {
+    let t = engine.classifier.taxonomy();
+    let d = &o.decision;
+    serde_json::json!({
+        "top": d.top.iter().map(|(id, s)| serde_json::json!({"topic": t.topic(*id).id, "score": s})).collect::<Vec<_>>(),
+        "rules": d.rule_hits.iter().map(|h| serde_json::json!({
+            "topic": t.topic(h.topic).id, "rule": h.rule, "kind": h.kind.as_str(), "field": h.field.as_str(), "weight": h.weight
+        })).collect::<Vec<_>>(),
+        "terms": d.model_terms.iter().map(|(term, w)| serde_json::json!({"term": term, "weight": w})).collect::<Vec<_>>(),
+        "exclusion_signal": o.exclusion.map(|e| e.signal),
+        "review_reasons": d.review_reasons,
+    })
+    .to_string()
 }
 
 /// Processes raw messages in parallel (output in input order).

@@ -1,24 +1,39 @@
-//! `urpmail demo`: classifies the built-in sample mailbox with the built-in rules and model and
-//! prints the e-mail theme table of the latest year against the previous one.
+//! `urpmail demo`: the main job on the built-in sample mailbox. Records it in a store (a fresh
+//! one in a temporary folder, or `--store`), then prints the theme table of the latest year
+//! against the previous one. Uses the built-in rules and model.
 
-use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
-use super::{Error, ModelChoice, RulesChoice, build_classifier, exclusions_of, now, thread_pool};
+use super::{
+    Error, ModelChoice, RulesChoice, build_classifier, exclusions_of, now, store_error, thread_pool,
+};
 use crate::defaults;
 use crate::parse::Limits;
-use crate::pipeline::{Engine, Outcome, process};
-use crate::report::themes::{Provenance, Tally, render_text};
+use crate::pipeline::Engine;
+use crate::report::themes::{self, Provenance, Query, ThemeTable};
+use crate::service;
 use crate::source::RawMessage;
-use crate::text::Analyzer;
+use crate::store::{Location, RunTotals, Store};
 
-/// Runs the demo and returns the table text.
-pub fn run(threads: usize) -> Result<String, Error> {
+/// What the demo produced.
+#[derive(Debug)]
+pub struct Demo {
+    pub table: ThemeTable,
+    pub text: String,
+    pub store: PathBuf,
+    pub folder: PathBuf,
+    pub review: PathBuf,
+    pub chart: PathBuf,
+}
+
+/// Runs the demo. Without `store`, a new folder under the system temp dir holds the store.
+pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     let classifier = build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
     let engine = Engine {
         exclusions: exclusions_of(&classifier),
         classifier,
         limits: Limits::default(),
-        snippets: false,
+        snippets: true,
     };
     let mailbox = defaults::sample_mailbox();
     if mailbox.is_empty() {
@@ -26,55 +41,77 @@ pub fn run(threads: usize) -> Result<String, Error> {
             "this urpmail was built without the sample mailbox (samples/mailbox)".into(),
         ));
     }
+    let (store_path, folder) = match store {
+        Some(p) => (p.to_path_buf(), p.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
+        None => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir = std::env::temp_dir().join(format!("urpmail-demo-{}-{stamp}", std::process::id()));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::Io { context: format!("creating {}", dir.display()), source: e })?;
+            (dir.join("urpmail.db"), dir)
+        }
+    };
+    let mut st = Store::open(&store_path).map_err(store_error)?;
+    let run = st.begin_run("ingest").map_err(store_error)?;
+    let raws: Vec<RawMessage> = mailbox
+        .iter()
+        .map(|(name, bytes)| RawMessage {
+            source: format!("sample:{name}"),
+            bytes: Ok(bytes.to_vec()),
+            seen_at: None,
+        })
+        .collect();
     let pool = thread_pool(threads)?;
-    let lang = engine.classifier.language();
-    let now = now();
-    let outcomes: Vec<Outcome> = pool.install(|| {
-        mailbox
-            .par_iter()
-            .map_init(
-                || Analyzer::new(lang),
-                |a, (name, bytes)| {
-                    let raw =
-                        RawMessage { source: (*name).to_string(), bytes: Ok(bytes.to_vec()), seen_at: None };
-                    process(&engine, a, &raw, now)
-                },
-            )
-            .collect()
-    });
-    let tally = tally(&outcomes);
-    let Some(&year) = tally.years.keys().next_back() else {
+    let outcomes = pool.install(|| service::process_all(&engine, &raws, now()));
+    let stored = outcomes
+        .iter()
+        .map(|o| {
+            let loc = Location { account: String::new(), mailbox: o.source.clone(), uidvalidity: 0, uid: 0 };
+            service::stored(&engine, o, loc)
+        })
+        .collect();
+    let mut totals = RunTotals::default();
+    service::write(&mut st, run, stored, None, &mut totals).map_err(store_error)?;
+    st.finish_run(run, &totals, "ok", None).map_err(store_error)?;
+    let rows = st.counts().map_err(store_error)?;
+    let years = themes::years(&rows);
+    let Some(&year) = years.last() else {
         return Err(Error::Input("the sample mailbox has no dated messages".into()));
     };
-    let previous = tally.years.range(..year).next_back().map(|(y, _)| *y);
+    let compare: Vec<i32> = years.iter().rev().nth(1).copied().into_iter().collect();
+    let c = &engine.classifier;
     let prov = Provenance {
         source: format!("casella di esempio integrata ({} messaggi)", mailbox.len()),
-        taxonomy: engine.classifier.taxonomy().id.clone(),
-        rules_version: engine.classifier.rules().map(|r| r.rules_version.clone()),
-        model_version: engine.classifier.model().map(|m| m.header().version.clone()),
+        taxonomy: c.taxonomy().id.clone(),
+        rules_version: c.rules().map(|r| r.rules_version.clone()),
+        model_version: c.model().map(|m| m.header().version.clone()),
     };
-    Ok(render_text(engine.classifier.taxonomy(), &tally, year, previous, &prov))
-}
-
-/// Counts outcomes per year of the message date (local date in the message's own offset).
-pub fn tally(outcomes: &[Outcome]) -> Tally {
-    let mut t = Tally::default();
-    for o in outcomes {
-        let Some(date) = o.date else {
-            t.undated += 1;
-            continue;
-        };
-        let y = t.years.entry(date.year()).or_default();
-        y.saw_month(u8::from(date.month()));
-        if o.skipped.is_some() {
-            y.skipped += 1;
-        } else if let Some(e) = o.exclusion {
-            *y.excluded.entry(e.reason).or_insert(0) += 1;
-        } else {
-            *y.by_topic.entry(o.decision.topic).or_insert(0) += 1;
-            *y.by_channel.entry(o.channel).or_insert(0) += 1;
-            y.review += u64::from(o.decision.review);
-        }
-    }
-    t
+    let table = themes::build(
+        &rows,
+        c.taxonomy(),
+        &Query { year, compare, by: None, min_cell: None, mapping: None },
+        prov,
+    );
+    let text = themes::to_text(&table);
+    drop(st);
+    // The rest of the main job: the review file staff fill in, and the chart for reports.
+    let review_path = folder.join("review.json");
+    let file = super::report::review(&super::report::ReviewArgs {
+        store: store_path.clone(),
+        rules: RulesChoice::Default,
+        since: None,
+        until: None,
+        limit: 100,
+        sample: 20,
+        per_topic: None,
+        seed: "urpmail".into(),
+    })?;
+    let json = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
+    std::fs::write(&review_path, json)
+        .map_err(|e| Error::Io { context: format!("writing {}", review_path.display()), source: e })?;
+    let chart = folder.join(format!("temi-{year}.svg"));
+    crate::report::chart::write_chart(&table, &chart).map_err(|e| Error::Input(e.to_string()))?;
+    Ok(Demo { table, text, store: store_path, folder, review: review_path, chart })
 }

@@ -5,7 +5,9 @@ pub mod classify;
 pub mod demo;
 pub mod eval;
 pub mod ingest;
+pub mod learn;
 pub mod poll;
+pub mod report;
 pub mod status;
 pub mod train;
 

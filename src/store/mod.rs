@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("migration2.sql")];
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,9 @@ pub struct StoredMessage {
     pub rules_version: Option<String>,
     pub model_version: Option<String>,
     pub snippet: Option<String>,
+    pub sender_domain: Option<String>,
+    /// JSON explanation (top topics, rules fired, model terms).
+    pub explanation: Option<String>,
     pub location: Location,
 }
 
@@ -150,6 +153,8 @@ pub struct CountRow {
     pub key: String,
     pub count: u64,
     pub review: u64,
+    /// Request type of classified mail.
+    pub tipologia: Option<String>,
 }
 
 /// An open store.
@@ -226,7 +231,7 @@ impl Store {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
-            tracing::info!(version = i + 1, "store schema migrated");
+            tracing::debug!(version = i + 1, "store schema migrated");
         }
         Ok(())
     }
@@ -331,8 +336,8 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
                    confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong, skip_reason,
-                   taxonomy, rules_version, model_version, snippet, run_id, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+                   taxonomy, rules_version, model_version, snippet, run_id, recorded_at, sender_domain, explanation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
                  ON CONFLICT (content_key) DO NOTHING",
             )?;
             let mut find = tx.prepare_cached("SELECT id FROM messages WHERE content_key = ?1")?;
@@ -364,7 +369,9 @@ impl Store {
                     m.model_version,
                     m.snippet,
                     run,
-                    now
+                    now,
+                    m.sender_domain,
+                    m.explanation
                 ])?;
                 if n == 1 {
                     result.inserted += 1;
@@ -395,8 +402,8 @@ impl Store {
             "SELECT year, month, channel, status,
                     CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
                       CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END,
-                    COUNT(*), SUM(review)
-             FROM messages GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+                    COUNT(*), SUM(review), tipologia
+             FROM messages GROUP BY 1, 2, 3, 4, 5, 8 ORDER BY 1, 2, 3, 4, 5, 8",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(CountRow {
@@ -407,6 +414,7 @@ impl Store {
                 key: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 count: r.get::<_, i64>(5)? as u64,
                 review: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
+                tipologia: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -467,6 +475,23 @@ impl Store {
         )? as u64)
     }
 
+    /// Rules and model versions behind the stored decisions, as "v1" or "v1, v2 (n)" lists.
+    pub fn decision_versions(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        let list = |col: &str| -> Result<Option<String>, StoreError> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {col}, COUNT(*) FROM messages WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+            ))?;
+            let v: Vec<(String, i64)> =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            Ok(match v.len() {
+                0 => None,
+                1 => Some(v[0].0.clone()),
+                _ => Some(v.iter().map(|(s, n)| format!("{s} ({n})")).collect::<Vec<_>>().join(", ")),
+            })
+        };
+        Ok((list("rules_version")?, list("model_version")?))
+    }
+
     /// Number of distinct messages stored.
     pub fn message_count(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64)
@@ -521,6 +546,8 @@ mod tests {
             rules_version: Some("1.0.0".into()),
             model_version: Some("abc".into()),
             snippet: None,
+            sender_domain: Some("example.it".into()),
+            explanation: None,
             location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
         }
     }
@@ -566,5 +593,303 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+}
+
+/// A stored message as the review report shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub content_key: String,
+    pub message_date: Option<String>,
+    pub channel: String,
+    pub status: String,
+    pub topic: String,
+    pub confidence: f64,
+    pub decided_by: String,
+    pub review: bool,
+    pub review_reasons: String,
+    pub tipologia: Option<String>,
+    pub exclusion: Option<String>,
+    pub exclusion_strong: Option<bool>,
+    pub snippet: Option<String>,
+    pub sender_domain: Option<String>,
+    pub explanation: Option<String>,
+    pub location: Option<Location>,
+    pub model_version: Option<String>,
+}
+
+/// One correction to apply.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    pub content_key: String,
+    pub new_topic: String,
+    pub tipologia: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A correction as applied (for the model update and the summary).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub message_id: i64,
+    pub content_key: String,
+    pub kind: &'static str,
+    pub old_topic: String,
+    pub new_topic: String,
+    pub location: Option<Location>,
+}
+
+const REVIEW_COLUMNS: &str = "m.id, m.content_key, m.message_date, m.channel, m.status, m.topic, m.confidence, m.decided_by,
+    m.review, m.review_reasons, m.tipologia, m.exclusion, m.exclusion_strong, m.snippet, m.sender_domain, m.explanation,
+    l.account, l.mailbox, l.uidvalidity, l.uid, m.model_version";
+
+fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
+    let account: Option<String> = r.get(16)?;
+    Ok(ReviewRow {
+        id: r.get(0)?,
+        content_key: r.get(1)?,
+        message_date: r.get(2)?,
+        channel: r.get(3)?,
+        status: r.get(4)?,
+        topic: r.get(5)?,
+        confidence: r.get(6)?,
+        decided_by: r.get(7)?,
+        review: r.get(8)?,
+        review_reasons: r.get(9)?,
+        tipologia: r.get(10)?,
+        exclusion: r.get(11)?,
+        exclusion_strong: r.get(12)?,
+        snippet: r.get(13)?,
+        sender_domain: r.get(14)?,
+        explanation: r.get(15)?,
+        location: match account {
+            Some(account) => Some(Location {
+                account,
+                mailbox: r.get(17)?,
+                uidvalidity: r.get::<_, i64>(18)? as u32,
+                uid: r.get::<_, i64>(19)? as u32,
+            }),
+            None => None,
+        },
+        model_version: r.get(20)?,
+    })
+}
+
+impl Store {
+    /// Messages worth a human look, not yet reviewed: flagged decisions, the residual topic,
+    /// and exclusions decided by a heuristic only. Oldest first.
+    pub fn doubtful(&self, since: Option<&str>, until: Option<&str>) -> Result<Vec<ReviewRow>, StoreError> {
+        self.review_query(
+            "m.reviewed = 0 AND ((m.status = 'classified' AND (m.review = 1 OR m.decided_by = 'fallback'))
+               OR (m.status = 'excluded' AND m.exclusion_strong = 0))",
+            since,
+            until,
+        )
+    }
+
+    /// Confident, unreviewed decisions (for the quality-control sample).
+    pub fn confident(&self, since: Option<&str>, until: Option<&str>) -> Result<Vec<ReviewRow>, StoreError> {
+        self.review_query(
+            "m.reviewed = 0 AND m.status = 'classified' AND m.review = 0 AND m.decided_by != 'fallback'",
+            since,
+            until,
+        )
+    }
+
+    fn review_query(
+        &self,
+        cond: &str,
+        since: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Vec<ReviewRow>, StoreError> {
+        let sql = format!(
+            "SELECT {REVIEW_COLUMNS} FROM messages m
+             LEFT JOIN locations l ON l.rowid = (SELECT MIN(rowid) FROM locations WHERE message_id = m.id)
+             WHERE {cond} AND (?1 IS NULL OR substr(m.message_date, 1, 10) >= ?1)
+               AND (?2 IS NULL OR substr(m.message_date, 1, 10) <= ?2)
+             ORDER BY m.message_date, m.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![since, until], review_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Messages by content key (unknown keys are simply absent).
+    pub fn by_keys(&self, keys: &[String]) -> Result<Vec<ReviewRow>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        let sql = format!(
+            "SELECT {REVIEW_COLUMNS} FROM messages m
+             LEFT JOIN locations l ON l.rowid = (SELECT MIN(rowid) FROM locations WHERE message_id = m.id)
+             WHERE m.content_key = ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        for k in keys {
+            if let Some(r) = stmt.query_row(params![k], review_row).optional()? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies a review file's corrections in one transaction, with an audit row each.
+    /// Returns the batch id and what was applied.
+    pub fn apply_corrections(
+        &mut self,
+        reviewer: &str,
+        file: &str,
+        model_before: Option<&str>,
+        items: &[Correction],
+    ) -> Result<(i64, Vec<Applied>), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO correction_batches (applied_at, reviewer, file, model_before) VALUES (?1, ?2, ?3, ?4)",
+            params![now_rfc3339(), reviewer, file, model_before],
+        )?;
+        let batch = tx.last_insert_rowid();
+        let mut applied = Vec::with_capacity(items.len());
+        for c in items {
+            let (id, topic, status, decided_by, review, tipologia, year): (i64, String, String, String, bool, Option<String>, Option<i32>) =
+                tx.query_row(
+                    "SELECT id, topic, status, decided_by, review, tipologia, year FROM messages WHERE content_key = ?1",
+                    params![c.content_key],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                )?;
+            let kind =
+                if topic == c.new_topic && status == "classified" { "confirmation" } else { "correction" };
+            tx.execute(
+                "INSERT INTO corrections (batch_id, message_id, kind, old_topic, new_topic, old_status, old_decided_by, old_review,
+                   old_tipologia, new_tipologia, note, year) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![batch, id, kind, topic, c.new_topic, status, decided_by, review, tipologia, c.tipologia.clone().or(tipologia.clone()), c.note, year],
+            )?;
+            tx.execute(
+                "UPDATE messages SET topic = ?2, status = 'classified', decided_by = 'staff', review = 0, reviewed = 1,
+                   review_reasons = '', tipologia = COALESCE(?3, tipologia) WHERE id = ?1",
+                params![id, c.new_topic, c.tipologia],
+            )?;
+            let location = tx
+                .query_row(
+                    "SELECT account, mailbox, uidvalidity, uid FROM locations WHERE message_id = ?1 ORDER BY rowid LIMIT 1",
+                    params![id],
+                    |r| {
+                        Ok(Location {
+                            account: r.get(0)?,
+                            mailbox: r.get(1)?,
+                            uidvalidity: r.get::<_, i64>(2)? as u32,
+                            uid: r.get::<_, i64>(3)? as u32,
+                        })
+                    },
+                )
+                .optional()?;
+            applied.push(Applied {
+                message_id: id,
+                content_key: c.content_key.clone(),
+                kind,
+                old_topic: topic,
+                new_topic: c.new_topic.clone(),
+                location,
+            });
+        }
+        tx.commit()?;
+        Ok((batch, applied))
+    }
+
+    /// Records the model a batch produced and which corrections trained it.
+    pub fn finish_batch(
+        &mut self,
+        batch: i64,
+        model_after: Option<&str>,
+        trained: &[i64],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE correction_batches SET model_after = ?2 WHERE id = ?1",
+            params![batch, model_after],
+        )?;
+        for id in trained {
+            tx.execute(
+                "UPDATE corrections SET trained = 1 WHERE batch_id = ?1 AND message_id = ?2",
+                params![batch, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Undoes a correction batch: every message gets back its topic, status and flags.
+    pub fn undo_batch(&mut self, batch: i64) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let undone: Option<Option<String>> = tx
+            .query_row("SELECT undone_at FROM correction_batches WHERE id = ?1", params![batch], |r| r.get(0))
+            .optional()?;
+        match undone {
+            None => {
+                return Err(StoreError::Io {
+                    path: self.path.clone(),
+                    message: format!("no correction batch {batch}"),
+                });
+            }
+            Some(Some(at)) => {
+                return Err(StoreError::Io {
+                    path: self.path.clone(),
+                    message: format!("correction batch {batch} was already undone at {at}"),
+                });
+            }
+            Some(None) => {}
+        }
+        let n = tx.execute(
+            "UPDATE messages SET
+               topic = (SELECT old_topic FROM corrections c WHERE c.batch_id = ?1 AND c.message_id = messages.id),
+               status = (SELECT old_status FROM corrections c WHERE c.batch_id = ?1 AND c.message_id = messages.id),
+               decided_by = (SELECT old_decided_by FROM corrections c WHERE c.batch_id = ?1 AND c.message_id = messages.id),
+               review = (SELECT old_review FROM corrections c WHERE c.batch_id = ?1 AND c.message_id = messages.id),
+               tipologia = (SELECT old_tipologia FROM corrections c WHERE c.batch_id = ?1 AND c.message_id = messages.id),
+               reviewed = 0
+             WHERE id IN (SELECT message_id FROM corrections WHERE batch_id = ?1)",
+            params![batch],
+        )? as u64;
+        tx.execute(
+            "UPDATE correction_batches SET undone_at = ?2 WHERE id = ?1",
+            params![batch, now_rfc3339()],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Reviewed decisions per predicted topic for accuracy: (topic the system gave, was it right).
+    pub fn reviewed_outcomes(&self, year: Option<i32>) -> Result<Vec<(String, bool)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.old_topic, c.kind FROM corrections c JOIN correction_batches b ON b.id = c.batch_id
+             WHERE b.undone_at IS NULL AND c.old_status = 'classified' AND (?1 IS NULL OR c.year = ?1)",
+        )?;
+        let rows = stmt.query_map(params![year], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)? == "confirmation"))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records a theme table written to a file.
+    pub fn record_export(&mut self, year: i32, file: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO exports (year, exported_at, file) VALUES (?1, ?2, ?3)",
+            params![year, now_rfc3339(), file],
+        )?;
+        Ok(())
+    }
+
+    /// Corrections applied to a year's messages after its last export: (export time, corrections).
+    pub fn changes_since_export(&self, year: i32) -> Result<Option<(String, u64)>, StoreError> {
+        let last: Option<String> = self.conn.query_row(
+            "SELECT MAX(exported_at) FROM exports WHERE year = ?1",
+            params![year],
+            |r| r.get(0),
+        )?;
+        let Some(at) = last else { return Ok(None) };
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM corrections c JOIN correction_batches b ON b.id = c.batch_id
+             WHERE c.year = ?1 AND c.kind = 'correction' AND b.applied_at > ?2",
+            params![year, at],
+            |r| r.get(0),
+        )?;
+        Ok(Some((at, n as u64)))
     }
 }

@@ -170,7 +170,8 @@ fn golden_decisions_on_fixtures() {
 
 #[test]
 fn demo_prints_the_theme_table_with_year_on_year() {
-    let table = commands::demo::run(0).expect("demo runs");
+    let demo = commands::demo::run(None, 0).expect("demo runs");
+    let table = demo.text;
     assert!(table.contains("Temi trattati via e-mail - anno 2025 (confronto con il 2024)"), "{table}");
     // Totals equal the manifest: 153 citizen messages in 2025, 112 in 2024, 38 excluded in 2025.
     let total = table.lines().find(|l| l.starts_with("Totale messaggi classificati")).expect("total row");

@@ -8,4 +8,5 @@ mod dovecot;
 mod golden;
 mod imap;
 mod robustness;
+mod staff;
 mod support;

@@ -1,0 +1,496 @@
+//! The theme table as a horizontal bar chart (SVG or PNG, after the file's extension).
+//!
+//! One group per topic (largest first, as in the table), one bar per year. Suppressed rows are
+//! left out and named in the caption. The chart is laid out here rather than with plotters'
+//! `ChartBuilder`, whose captions and axis labels measure text with a registered font: the SVG
+//! only writes `<text>` elements and so needs no font file at all. The PNG rasterises text with
+//! DejaVu Sans, loaded at run time (see [`FONT_PATHS`]).
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::ExportError;
+use super::themes::{MESI, ThemeTable};
+
+/// Where the PNG's font is looked for, in order (Debian/Ubuntu, Arch, Fedora).
+pub const FONT_PATHS: [&str; 3] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+];
+
+/// Font family name used for every text; the PNG's font is registered under it.
+const FAMILY: &str = "sans-serif";
+/// Colour of the table's year.
+const MAIN_COLOUR: u32 = 0x1F4E79;
+/// Colours of the compared years, in turn.
+const OTHER_COLOURS: [u32; 5] = [0x9DC3E6, 0xF4B183, 0xA9D18E, 0xFFD966, 0xB4A7D6];
+
+/// The years drawn, oldest first, each with its colour (the table's year in dark blue).
+/// Shared with the workbook's chart so both look alike.
+pub(crate) fn years_with_colours(t: &ThemeTable) -> Vec<(i32, u32)> {
+    let mut others = OTHER_COLOURS.iter().cycle();
+    let mut years: Vec<(i32, u32)> = std::iter::once((t.year, MAIN_COLOUR))
+        .chain(
+            t.compare
+                .iter()
+                .filter(|y| **y != t.year)
+                .map(|y| (*y, *others.next().unwrap_or(&OTHER_COLOURS[0]))),
+        )
+        .collect();
+    years.sort_by_key(|(y, _)| *y);
+    years.dedup_by_key(|(y, _)| *y);
+    years
+}
+
+/// Writes the chart to `path`: `.svg` or `.png`.
+pub fn write_chart(t: &ThemeTable, path: &Path) -> Result<(), ExportError> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let layout = Layout::new(t);
+    let size = (layout.width, layout.height);
+    match ext.as_str() {
+        "svg" => {
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            draw(&root, &layout).map_err(|e| ExportError::write(path, e))?;
+            root.present().map_err(|e| ExportError::write(path, e))
+        }
+        "png" => {
+            ensure_font(&FONT_PATHS)?;
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            draw(&root, &layout).map_err(|e| ExportError::write(path, e))?;
+            root.present().map_err(|e| ExportError::write(path, e))
+        }
+        _ => Err(ExportError::Unsupported(format!(
+            "{}: unsupported chart format {:?}: use a .svg or .png file",
+            path.display(),
+            path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+        ))),
+    }
+}
+
+/// Whether the PNG font has been registered with plotters (once per process).
+static FONT_READY: Mutex<bool> = Mutex::new(false);
+
+/// The first existing font file among `candidates`.
+fn find_font<'a>(candidates: &[&'a str]) -> Result<&'a Path, ExportError> {
+    candidates.iter().map(|c| Path::new(*c)).find(|p| p.is_file()).ok_or_else(|| {
+        ExportError::Unsupported(format!(
+            "a PNG chart needs the DejaVu Sans font, not found in {}: install the fonts-dejavu-core \
+             package or write the chart to an .svg file",
+            candidates.join(", ")
+        ))
+    })
+}
+
+/// Registers DejaVu Sans (and its bold face, when beside it) for the bitmap backend.
+fn ensure_font(candidates: &[&str]) -> Result<(), ExportError> {
+    let mut ready = FONT_READY.lock().unwrap_or_else(PoisonError::into_inner);
+    if *ready {
+        return Ok(());
+    }
+    let path = find_font(candidates)?;
+    register(path, FontStyle::Normal)?;
+    let bold = path.with_file_name("DejaVuSans-Bold.ttf");
+    if bold.is_file() {
+        // Without it, bold text falls back to the regular face.
+        register(&bold, FontStyle::Bold)?;
+    }
+    *ready = true;
+    Ok(())
+}
+
+fn register(path: &Path, style: FontStyle) -> Result<(), ExportError> {
+    let bytes = std::fs::read(path).map_err(|e| ExportError::write(path, e))?;
+    // plotters keeps fonts for the whole process and wants 'static bytes: leaked once, guarded
+    // by FONT_READY.
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font(FAMILY, style, bytes)
+        .map_err(|_| ExportError::Unsupported(format!("{}: not a usable TrueType font", path.display())))
+}
+
+// Geometry, in pixels (font sizes are plotters' sizes: the SVG writes them divided by 1.24).
+const WIDTH: u32 = 1000;
+const MARGIN: i32 = 24;
+const TITLE_SIZE: f64 = 26.0;
+const SUBTITLE_SIZE: f64 = 17.0;
+const LABEL_SIZE: f64 = 16.0;
+const VALUE_SIZE: f64 = 14.0;
+const CAPTION_SIZE: f64 = 14.0;
+const BAR_H: i32 = 16;
+const BAR_GAP: i32 = 2;
+const GROUP_GAP: i32 = 14;
+const LINE_H: i32 = 20;
+/// Average character width, as a fraction of the font size.
+const CHAR_W: f64 = 0.47;
+
+/// Rough text width for layout: DejaVu Sans averages a little under half the plotters size per
+/// character (measured on Italian labels, with room for capitals and wide letters).
+fn text_width(s: &str, size: f64) -> i32 {
+    (s.chars().count() as f64 * size * CHAR_W).ceil() as i32
+}
+
+/// Shortens `s` with an ellipsis to fit `width` pixels.
+fn fit(s: &str, size: f64, width: i32) -> String {
+    if text_width(s, size) <= width {
+        return s.to_string();
+    }
+    let keep = ((f64::from(width) / (size * CHAR_W)) as usize).saturating_sub(1);
+    let mut out: String = s.chars().take(keep).collect();
+    out.push('…');
+    out
+}
+
+/// Breaks `s` into lines of at most `width` pixels, at spaces.
+fn wrap(s: &str, size: f64, width: i32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if text_width(&candidate, size) > width && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A "nice" tick step (1, 2 or 5 times a power of ten) giving about five ticks up to `max`.
+fn tick_step(max: u64) -> u64 {
+    let rough = (max as f64 / 5.0).max(1.0);
+    let pow = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * pow).find(|s| *s >= rough).unwrap_or(10.0 * pow);
+    (step as u64).max(1)
+}
+
+/// One topic group.
+struct Group {
+    label: String,
+    /// Value per year, in the order of [`Layout::years`].
+    values: Vec<u64>,
+}
+
+/// Everything to draw, measured.
+struct Layout {
+    width: u32,
+    height: u32,
+    title: String,
+    subtitle: String,
+    years: Vec<(i32, RGBColor)>,
+    groups: Vec<Group>,
+    caption: Vec<String>,
+    /// Left edge of the bars (right edge of the topic labels).
+    plot_left: i32,
+    plot_right: i32,
+    plot_top: i32,
+    axis_max: u64,
+    step: u64,
+}
+
+impl Layout {
+    fn new(t: &ThemeTable) -> Self {
+        let years: Vec<(i32, RGBColor)> = years_with_colours(t)
+            .into_iter()
+            .map(|(y, c)| (y, RGBColor((c >> 16) as u8, (c >> 8) as u8, c as u8)))
+            .collect();
+        let width = WIDTH as i32;
+        let label_max = width * 9 / 20;
+        let label_w = t
+            .rows
+            .iter()
+            .filter(|r| !r.suppressed)
+            .map(|r| text_width(&r.label, LABEL_SIZE))
+            .max()
+            .unwrap_or(0)
+            .min(label_max);
+        let groups: Vec<Group> = t
+            .rows
+            .iter()
+            .filter(|r| !r.suppressed)
+            .map(|r| Group {
+                label: fit(&r.label, LABEL_SIZE, label_max),
+                values: years
+                    .iter()
+                    .map(|(y, _)| {
+                        if *y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
+                            .unwrap_or(0)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let max = groups.iter().flat_map(|g| g.values.iter().copied()).max().unwrap_or(0).max(1);
+        let step = tick_step(max);
+        let axis_max = max.div_ceil(step) * step;
+
+        let others: Vec<String> = years
+            .iter()
+            .filter(|(y, _)| *y != t.year)
+            .map(|(y, _)| format!("{y}: {}", t.previous_totals.get(&y.to_string()).copied().unwrap_or(0)))
+            .collect();
+        let subtitle = if others.is_empty() {
+            format!("Totale messaggi classificati: {}", t.total)
+        } else {
+            format!("Totale messaggi classificati: {} (confronto {})", t.total, others.join(", "))
+        };
+
+        let mut notes = Vec::new();
+        let hidden: Vec<&str> = t.rows.iter().filter(|r| r.suppressed).map(|r| r.label.as_str()).collect();
+        if !hidden.is_empty() {
+            let m = t.min_cell.unwrap_or(5);
+            notes.push(format!(
+                "Non mostrati per la riservatezza (meno di {m} messaggi in almeno un anno): {}.",
+                hidden.join(", ")
+            ));
+        }
+        if let Some(m) = &t.mapping {
+            notes.push(format!("Anni di confronto riclassificati con la corrispondenza {m}."));
+        }
+        for p in &t.partial {
+            let mese = |m: u8| MESI[usize::from(m.clamp(1, 12) - 1)];
+            notes.push(format!(
+                "Il {} e' parziale (dati da {} a {}).",
+                p.year,
+                mese(p.first_month),
+                mese(p.last_month)
+            ));
+        }
+        notes.push(format!("Fonte: {} - tassonomia {}", t.provenance.source, t.provenance.taxonomy));
+        let caption: Vec<String> =
+            notes.iter().flat_map(|n| wrap(n, CAPTION_SIZE, width - 2 * MARGIN)).collect();
+
+        let plot_left = MARGIN + label_w + 12;
+        // Room at the right for the value after the longest bar.
+        let plot_right = width - MARGIN - text_width(&axis_max.to_string(), VALUE_SIZE) - 12;
+        // Title, subtitle, legend.
+        let plot_top = MARGIN + 34 + 26 + 30;
+        let n_years = years.len().max(1) as i32;
+        let group_h = n_years * BAR_H + (n_years - 1) * BAR_GAP + GROUP_GAP;
+        let plot_h = (groups.len().max(1) as i32) * group_h;
+        let height = plot_top + plot_h + 28 + 10 + caption.len() as i32 * LINE_H + MARGIN;
+        Layout {
+            width: WIDTH,
+            height: u32::try_from(height).unwrap_or(1).max(1),
+            title: format!("Temi trattati via e-mail - {}", t.year),
+            subtitle,
+            years,
+            groups,
+            caption,
+            plot_left,
+            plot_right,
+            plot_top,
+            axis_max,
+            step,
+        }
+    }
+
+    fn group_h(&self) -> i32 {
+        let n = self.years.len().max(1) as i32;
+        n * BAR_H + (n - 1) * BAR_GAP + GROUP_GAP
+    }
+
+    fn plot_bottom(&self) -> i32 {
+        self.plot_top + (self.groups.len().max(1) as i32) * self.group_h()
+    }
+
+    fn x(&self, v: u64) -> i32 {
+        let span = f64::from(self.plot_right - self.plot_left);
+        self.plot_left + (v as f64 / self.axis_max as f64 * span).round() as i32
+    }
+}
+
+fn text_style(size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&colour).pos(Pos::new(h, v))
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    l: &Layout,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let black = RGBColor(0x20, 0x20, 0x20);
+    let grey = RGBColor(0x60, 0x60, 0x60);
+    let grid = RGBColor(0xDD, 0xDD, 0xDD);
+    root.fill(&WHITE)?;
+
+    // Title and total.
+    let title =
+        (FAMILY, TITLE_SIZE, FontStyle::Bold).into_font().color(&black).pos(Pos::new(HPos::Left, VPos::Top));
+    root.draw(&Text::new(l.title.clone(), (MARGIN, MARGIN), title))?;
+    root.draw(&Text::new(
+        l.subtitle.clone(),
+        (MARGIN, MARGIN + 34),
+        text_style(SUBTITLE_SIZE, grey, HPos::Left, VPos::Top),
+    ))?;
+
+    // Legend: a swatch and the year for each bar colour.
+    let mut x = MARGIN;
+    let legend_y = MARGIN + 34 + 26 + 4;
+    for (y, c) in &l.years {
+        root.draw(&Rectangle::new([(x, legend_y), (x + 14, legend_y + 14)], c.filled()))?;
+        let s = y.to_string();
+        root.draw(&Text::new(
+            s.clone(),
+            (x + 20, legend_y + 7),
+            text_style(LABEL_SIZE, black, HPos::Left, VPos::Center),
+        ))?;
+        x += 20 + text_width(&s, LABEL_SIZE) + 24;
+    }
+
+    // Grid and axis values.
+    let bottom = l.plot_bottom();
+    let mut v = 0;
+    while v <= l.axis_max {
+        let gx = l.x(v);
+        root.draw(&PathElement::new(vec![(gx, l.plot_top - 4), (gx, bottom)], grid))?;
+        root.draw(&Text::new(
+            v.to_string(),
+            (gx, bottom + 6),
+            text_style(VALUE_SIZE, grey, HPos::Center, VPos::Top),
+        ))?;
+        v += l.step;
+    }
+    root.draw(&PathElement::new(vec![(l.plot_left, l.plot_top - 4), (l.plot_left, bottom)], black))?;
+
+    // Bars.
+    if l.groups.is_empty() {
+        root.draw(&Text::new(
+            "Nessun tema da mostrare".to_string(),
+            (l.plot_left + 10, l.plot_top + l.group_h() / 2),
+            text_style(LABEL_SIZE, grey, HPos::Left, VPos::Center),
+        ))?;
+    }
+    for (i, g) in l.groups.iter().enumerate() {
+        let top = l.plot_top + i as i32 * l.group_h();
+        let bars_h = l.group_h() - GROUP_GAP;
+        root.draw(&Text::new(
+            g.label.clone(),
+            (l.plot_left - 12, top + bars_h / 2),
+            text_style(LABEL_SIZE, black, HPos::Right, VPos::Center),
+        ))?;
+        for (j, ((_, c), v)) in l.years.iter().zip(&g.values).enumerate() {
+            let y0 = top + j as i32 * (BAR_H + BAR_GAP);
+            let x1 = l.x(*v);
+            root.draw(&Rectangle::new([(l.plot_left, y0), (x1, y0 + BAR_H)], c.filled()))?;
+            root.draw(&Text::new(
+                v.to_string(),
+                (x1 + 4, y0 + BAR_H / 2),
+                text_style(VALUE_SIZE, black, HPos::Left, VPos::Center),
+            ))?;
+        }
+    }
+
+    // Caption.
+    let mut cy = bottom + 28 + 10;
+    for line in &l.caption {
+        root.draw(&Text::new(
+            line.clone(),
+            (MARGIN, cy),
+            text_style(CAPTION_SIZE, grey, HPos::Left, VPos::Top),
+        ))?;
+        cy += LINE_H;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    /// `fill` attributes of the SVG's `<rect>` elements.
+    fn rect_fills(svg: &str) -> Vec<String> {
+        svg.split("<rect")
+            .skip(1)
+            .filter_map(|r| r.split("fill=\"").nth(1).and_then(|f| f.split('"').next()).map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn svg_has_a_bar_per_topic_and_year_and_needs_no_font() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.svg");
+        write_chart(&fixture::table(None), &path).expect("written");
+        let svg = std::fs::read_to_string(&path).expect("read back");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("Temi trattati via e-mail - 2025"), "{svg}");
+        assert!(svg.contains("Totale messaggi classificati: 75 (confronto 2024: 65)"), "{svg}");
+        for label in
+            ["Tributi e tasse locali", "Anagrafe e stato civile", "Strade e lavori pubblici", "Altro"]
+        {
+            assert!(svg.contains(label), "{label} in {svg}");
+        }
+        assert!(svg.contains(">\n2024\n<") || svg.contains(">2024<"), "legend year 2024");
+        // Largest first: the labels appear in the table's order.
+        let at = |s: &str| svg.find(s).unwrap_or(usize::MAX);
+        assert!(at("Tributi e tasse locali") < at("Anagrafe e stato civile"));
+        assert!(at("Anagrafe e stato civile") < at("Altro"));
+        // Four topics, one bar per year each, plus the legend's swatch.
+        let fills = rect_fills(&svg);
+        assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 4 + 1, "2025: {fills:?}");
+        assert_eq!(fills.iter().filter(|f| *f == "#9DC3E6").count(), 4 + 1, "2024: {fills:?}");
+        assert!(!svg.contains("Non mostrati"), "nothing suppressed");
+    }
+
+    #[test]
+    fn suppressed_topics_are_left_out_and_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.svg");
+        write_chart(&fixture::table(Some(5)), &path).expect("written");
+        let svg = std::fs::read_to_string(&path).expect("read back");
+        let fills = rect_fills(&svg);
+        assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 3 + 1, "{fills:?}");
+        assert!(
+            svg.contains("Non mostrati per la riservatezza (meno di 5 messaggi in almeno un anno): Strade e lavori pubblici."),
+            "{svg}"
+        );
+        assert!(!svg.contains(">\n3\n<") && !svg.contains(">\n9\n<"), "no small number leaks: {svg}");
+    }
+
+    #[test]
+    fn png_is_drawn_with_the_system_font() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.png");
+        let res = write_chart(&fixture::table(Some(5)), &path);
+        if find_font(&FONT_PATHS).is_err() {
+            let e = res.expect_err("no font, no PNG");
+            assert!(e.to_string().contains("fonts-dejavu-core") && e.to_string().contains(".svg"), "{e}");
+            return;
+        }
+        res.expect("written");
+        let bytes = std::fs::read(&path).expect("read back");
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG signature");
+        let img = image::load_from_memory(&bytes).expect("decodes").to_rgb8();
+        assert_eq!(img.width(), WIDTH);
+        let dark = img.pixels().filter(|p| p.0.iter().all(|c| *c < 0x40)).count();
+        let main = img.pixels().filter(|p| p.0 == [0x1F, 0x4E, 0x79]).count();
+        assert!(dark > 2000, "text is drawn: {dark} dark pixels");
+        assert!(main > 3 * 500, "the 2025 bars are drawn: {main} pixels");
+    }
+
+    #[test]
+    fn missing_font_and_unknown_extensions_are_explained() {
+        let e = find_font(&["/nonexistent/DejaVuSans.ttf"]).expect_err("no such font");
+        let msg = e.to_string();
+        assert!(msg.contains("install the fonts-dejavu-core package") && msg.contains(".svg file"), "{msg}");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = write_chart(&fixture::table(None), &dir.path().join("temi.pdf")).expect_err("pdf");
+        assert!(e.to_string().contains("\"pdf\""), "{e}");
+        let e = write_chart(&fixture::table(None), &dir.path().join("temi")).expect_err("no extension");
+        assert!(e.to_string().contains("unsupported chart format"), "{e}");
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(tick_step(1), 1);
+        assert_eq!(tick_step(7), 2);
+        assert_eq!(tick_step(40), 10);
+        assert_eq!(tick_step(1234), 500);
+    }
+}

@@ -1,0 +1,234 @@
+//! The review report: a JSON file staff read and fill in. Doubtful decisions first (low
+//! confidence, rules vs model disagreement, no evidence, exclusions decided by a heuristic), then
+//! a reproducible random sample of confident ones for quality control. Each item carries what a
+//! clerk needs to judge it (redacted text when the store keeps snippets, sender domain, where to
+//! find the message, the explanation) and empty `corrected_topic`, `tipologia`, `note` fields.
+//! The format is versioned; its JSON Schema is `schemas/review-v1.schema.json`.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::classify::taxonomy::Taxonomy;
+use crate::store::{Location, ReviewRow};
+
+/// Version of the review file.
+pub const REVIEW_SCHEMA_VERSION: u32 = 1;
+
+/// The review file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewFile {
+    pub schema_version: u32,
+    pub generated_at: String,
+    /// Istruzioni per chi compila il file.
+    pub istruzioni: String,
+    pub taxonomy: String,
+    /// Reviewer's name (filled by staff; `learn --reviewer` overrides).
+    #[serde(default)]
+    pub reviewer: Option<String>,
+    /// The topics staff may use in `corrected_topic`.
+    pub topics: Vec<TopicLabel>,
+    pub items: Vec<ReviewItem>,
+}
+
+/// A topic id with its label.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicLabel {
+    pub id: String,
+    pub label: String,
+}
+
+/// A scored topic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scored {
+    pub topic: String,
+    pub score: f64,
+}
+
+/// One message to review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewItem {
+    /// Stable id (the message's content key).
+    pub id: String,
+    pub date: Option<String>,
+    pub channel: String,
+    /// Subject and start of the text with personal data redacted (when the store keeps snippets).
+    pub testo: Option<String>,
+    pub sender_domain: Option<String>,
+    /// Where to find the message in the mailbox or archive.
+    pub dove: Option<String>,
+    /// `classified` or `excluded`.
+    pub status: String,
+    pub topic: String,
+    pub label: String,
+    pub confidence: f64,
+    pub exclusion: Option<String>,
+    /// Why the item is in the report (Italian).
+    pub motivo: String,
+    pub reasons: Vec<String>,
+    pub top_topics: Vec<Scored>,
+    pub rules: Vec<String>,
+    pub model_terms: Vec<String>,
+    /// Filled by staff: the right topic id (the same as `topic` confirms it); null = not reviewed.
+    pub corrected_topic: Option<String>,
+    /// Optional, filled by staff: request type.
+    pub tipologia: Option<String>,
+    /// Optional, filled by staff.
+    pub note: Option<String>,
+}
+
+const ISTRUZIONI: &str = "Per ogni messaggio scrivete in corrected_topic l'id del tema giusto (vedi l'elenco topics). \
+Se il tema assegnato e' giusto, ripetetelo: conta come conferma e serve a misurare l'accuratezza. Lasciate null i \
+messaggi che non avete controllato. tipologia e note sono facoltativi. Non modificate gli altri campi. Poi: urpmail \
+learn --config ... questo-file.json";
+
+fn motivo(r: &ReviewRow) -> (String, Vec<String>) {
+    let reasons: Vec<String> =
+        r.review_reasons.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let m = if r.status == "excluded" {
+        "escluso da una regola debole (solo il testo): e' davvero posta automatica?".to_string()
+    } else if r.decided_by == "fallback" {
+        "nessun indizio sufficiente: assegnato ad Altro".to_string()
+    } else if reasons.iter().any(|x| x == "rules-model-disagree") {
+        "parole chiave e modello indicano temi diversi".to_string()
+    } else if r.review {
+        "confidenza bassa".to_string()
+    } else {
+        "campione di controllo (decisione sicura)".to_string()
+    };
+    (m, reasons)
+}
+
+fn dove(l: &Location) -> String {
+    if l.account.is_empty() {
+        if l.uid > 0 { format!("{} (messaggio n. {})", l.mailbox, l.uid) } else { l.mailbox.clone() }
+    } else {
+        format!(
+            "account {}, cartella {}, UID {} (UIDVALIDITY {})",
+            l.account, l.mailbox, l.uid, l.uidvalidity
+        )
+    }
+}
+
+/// Builds an item.
+pub fn item(r: &ReviewRow, taxonomy: &Taxonomy) -> ReviewItem {
+    let (motivo, reasons) = motivo(r);
+    let ex: serde_json::Value =
+        r.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default();
+    let list = |key: &str, field: &str| -> Vec<String> {
+        ex[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x[field].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    ReviewItem {
+        id: r.content_key.clone(),
+        date: r.message_date.clone(),
+        channel: r.channel.clone(),
+        testo: r.snippet.clone(),
+        sender_domain: r.sender_domain.clone(),
+        dove: r.location.as_ref().map(dove),
+        status: r.status.clone(),
+        topic: r.topic.clone(),
+        label: taxonomy.find(&r.topic).map_or_else(|| r.topic.clone(), |t| taxonomy.topic(t).label.clone()),
+        confidence: r.confidence,
+        exclusion: r.exclusion.clone(),
+        motivo,
+        reasons,
+        top_topics: ex["top"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some(Scored { topic: x["topic"].as_str()?.to_string(), score: x["score"].as_f64()? })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rules: ex["rules"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| Some(format!("{} -> {}", x["rule"].as_str()?, x["topic"].as_str()?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        model_terms: list("terms", "term"),
+        corrected_topic: None,
+        tipologia: None,
+        note: None,
+    }
+}
+
+/// Picks `n` rows pseudo-randomly but reproducibly (the same seed gives the same sample).
+pub fn sample(rows: Vec<ReviewRow>, n: usize, seed: &str) -> Vec<ReviewRow> {
+    let mut keyed: Vec<([u8; 32], ReviewRow)> = rows
+        .into_iter()
+        .map(|r| {
+            let mut h = Sha256::new();
+            h.update(seed.as_bytes());
+            h.update(r.content_key.as_bytes());
+            (h.finalize().into(), r)
+        })
+        .collect();
+    keyed.sort_by_key(|a| a.0);
+    keyed.into_iter().take(n).map(|(_, r)| r).collect()
+}
+
+/// Stratified sample: up to `per_topic` rows of each topic.
+pub fn stratified(rows: Vec<ReviewRow>, per_topic: usize, seed: &str) -> Vec<ReviewRow> {
+    let mut by: std::collections::BTreeMap<String, Vec<ReviewRow>> = std::collections::BTreeMap::new();
+    for r in rows {
+        by.entry(r.topic.clone()).or_default().push(r);
+    }
+    by.into_values().flat_map(|v| sample(v, per_topic, seed)).collect()
+}
+
+/// The file around the items.
+pub fn file(items: Vec<ReviewItem>, taxonomy: &Taxonomy, generated_at: String) -> ReviewFile {
+    ReviewFile {
+        schema_version: REVIEW_SCHEMA_VERSION,
+        generated_at,
+        istruzioni: ISTRUZIONI.into(),
+        taxonomy: taxonomy.id.clone(),
+        reviewer: None,
+        topics: taxonomy
+            .topics()
+            .iter()
+            .map(|t| TopicLabel { id: t.id.clone(), label: t.label.clone() })
+            .collect(),
+        items,
+    }
+}
+
+/// 95% Wilson score interval for `k` successes in `n` trials.
+pub fn wilson(k: u64, n: u64) -> Option<(f64, f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let denom = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
+    Some((p, (centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wilson;
+
+    #[test]
+    fn wilson_interval_matches_known_values() {
+        let (p, lo, hi) = wilson(8, 10).expect("interval");
+        assert!((p - 0.8).abs() < 1e-12);
+        assert!((lo - 0.4902).abs() < 1e-3 && (hi - 0.9433).abs() < 1e-3, "{lo} {hi}");
+        let (_, lo, hi) = wilson(0, 5).expect("interval");
+        assert!(lo == 0.0 && (hi - 0.4345).abs() < 1e-3, "{hi}");
+        assert!(wilson(0, 0).is_none());
+    }
+}

@@ -1,0 +1,642 @@
+//! The theme table as an Excel workbook staff paste into reports.
+//!
+//! Sheet "Temi {year}": title, header, one row per topic with real numbers (counts, shares,
+//! changes), suppressed small cells as the text `<{min_cell}`, the total, the notes in italics and
+//! a clustered column chart of the topics per year. Sheet "Esclusi": excluded mail per reason.
+//! Sheet "Info": provenance and the parameters the table was built with.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, ColNum, Color, DocProperties,
+    ExcelDateTime, Format, FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
+};
+
+use super::ExportError;
+use super::chart::years_with_colours;
+use super::themes::{ThemeTable, grid, notes};
+use crate::domain::ExclusionReason;
+
+const FMT_SHARE: &str = "0.0%";
+const FMT_CHANGE: &str = "+0;-0;0";
+const FMT_CHANGE_PCT: &str = "+0.0%;-0.0%;0.0%";
+const FMT_COUNT: &str = "#,##0";
+/// Light blue fill of the header row.
+const HEADER_FILL: u32 = 0xDDEBF7;
+
+/// Writes the table to `path` as an `.xlsx` workbook.
+pub fn write_xlsx(t: &ThemeTable, path: &Path) -> Result<(), ExportError> {
+    let mut wb = build_workbook(t).map_err(|e| ExportError::write(path, e))?;
+    wb.save(path).map_err(|e| ExportError::write(path, e))
+}
+
+/// The sheet with the table; its name also appears in the chart's ranges.
+pub(crate) fn table_sheet_name(t: &ThemeTable) -> String {
+    format!("Temi {}", t.year)
+}
+
+/// The table's title (the same wording as the text and Markdown outputs).
+fn title(t: &ThemeTable) -> String {
+    let cmp = if t.compare.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (confronto con il {})",
+            t.compare.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )
+    };
+    format!("Temi trattati via e-mail - anno {}{cmp}", t.year)
+}
+
+/// Formats shared by the sheets.
+struct Formats {
+    title: Format,
+    header: Format,
+    header_left: Format,
+    label: Format,
+    count: Format,
+    share: Format,
+    change: Format,
+    change_pct: Format,
+    text_num: Format,
+    total_label: Format,
+    total_count: Format,
+    total_share: Format,
+    total_change: Format,
+    total_change_pct: Format,
+    total_text: Format,
+    note: Format,
+    note_indented: Format,
+    subtitle: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let header = Format::new()
+            .set_bold()
+            .set_border_bottom(FormatBorder::Thin)
+            .set_background_color(Color::RGB(HEADER_FILL))
+            .set_align(FormatAlign::Right)
+            .set_text_wrap();
+        let total = Format::new().set_bold().set_border_top(FormatBorder::Thin);
+        let right = Format::new().set_align(FormatAlign::Right);
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            header_left: header.clone().set_align(FormatAlign::Left),
+            header,
+            label: Format::new(),
+            count: Format::new().set_num_format(FMT_COUNT),
+            share: Format::new().set_num_format(FMT_SHARE),
+            change: Format::new().set_num_format(FMT_CHANGE),
+            change_pct: Format::new().set_num_format(FMT_CHANGE_PCT),
+            text_num: right.clone(),
+            total_label: total.clone(),
+            total_count: total.clone().set_num_format(FMT_COUNT),
+            total_share: total.clone().set_num_format(FMT_SHARE),
+            total_change: total.clone().set_num_format(FMT_CHANGE),
+            total_change_pct: total.clone().set_num_format(FMT_CHANGE_PCT),
+            total_text: total.set_align(FormatAlign::Right),
+            note: Format::new().set_italic(),
+            note_indented: Format::new().set_italic().set_indent(1),
+            subtitle: Format::new().set_bold(),
+        }
+    }
+}
+
+/// A cell of the table: a number with its format, or a text (suppressed or not applicable).
+enum Cell {
+    Count(u64),
+    Share(f64),
+    Change(i64),
+    ChangePct(f64),
+    Text(String),
+}
+
+fn write_cell(
+    ws: &mut Worksheet,
+    row: RowNum,
+    col: ColNum,
+    c: &Cell,
+    f: &Formats,
+    total: bool,
+) -> Result<(), XlsxError> {
+    // Counts fit an f64 exactly up to 2^53, far beyond any mailbox.
+    match c {
+        Cell::Count(n) => {
+            ws.write_number_with_format(row, col, *n as f64, if total { &f.total_count } else { &f.count })
+        }
+        Cell::Share(x) => {
+            ws.write_number_with_format(row, col, *x, if total { &f.total_share } else { &f.share })
+        }
+        Cell::Change(n) => {
+            ws.write_number_with_format(row, col, *n as f64, if total { &f.total_change } else { &f.change })
+        }
+        Cell::ChangePct(x) => {
+            ws.write_number_with_format(row, col, *x, if total { &f.total_change_pct } else { &f.change_pct })
+        }
+        Cell::Text(s) => {
+            ws.write_string_with_format(row, col, s, if total { &f.total_text } else { &f.text_num })
+        }
+    }?;
+    Ok(())
+}
+
+/// "nuovo" when a topic appears this year only, "-" when there is nothing to compare.
+fn pct_or_text(x: Option<f64>, count: u64) -> Cell {
+    match x {
+        Some(x) => Cell::ChangePct(x),
+        None if count > 0 => Cell::Text("nuovo".into()),
+        None => Cell::Text("-".into()),
+    }
+}
+
+/// Column width (in characters) fitting the longest text, within limits.
+fn width_for<'a>(texts: impl Iterator<Item = &'a str>, min: usize, max: usize) -> f64 {
+    let longest = texts.map(|s| s.chars().count()).max().unwrap_or(0);
+    (longest + 2).clamp(min, max) as f64
+}
+
+/// When the workbook is made: `SOURCE_DATE_EPOCH` when set (reproducible files), else now.
+fn generated_at() -> time::OffsetDateTime {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|ts| time::OffsetDateTime::from_unix_timestamp(ts).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
+}
+
+fn build_workbook(t: &ThemeTable) -> Result<Workbook, XlsxError> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let when = generated_at();
+    let mut props = DocProperties::new()
+        .set_title(title(t))
+        .set_subject("Temi trattati via e-mail dall'URP")
+        .set_comment(format!("Fonte: {} - tassonomia {}", t.provenance.source, t.provenance.taxonomy));
+    if let Ok(dt) = ExcelDateTime::from_timestamp(when.unix_timestamp()) {
+        props = props.set_creation_datetime(&dt);
+    }
+    wb.set_properties(&props);
+    let sheet = table_sheet_name(t);
+    let small = format!("<{}", t.min_cell.unwrap_or(5));
+    let g = grid(t);
+    let head = g.first().cloned().unwrap_or_default();
+    // The breakdown's keys, in the order `grid` lays out their columns.
+    let keys: Vec<String> = t
+        .rows
+        .iter()
+        .flat_map(|r| r.breakdown.keys().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    let ws = wb.add_worksheet();
+    ws.set_name(&sheet)?;
+    ws.write_string_with_format(0, 0, title(t), &f.title)?;
+    let header_row: RowNum = 2;
+    for (j, h) in head.iter().enumerate() {
+        let col = col_num(j)?;
+        ws.write_string_with_format(header_row, col, h, if j == 0 { &f.header_left } else { &f.header })?;
+    }
+    ws.set_freeze_panes(header_row + 1, 1)?;
+
+    // Topic rows.
+    let first_row = header_row + 1;
+    for (i, r) in t.rows.iter().enumerate() {
+        let row = first_row + row_num(i)?;
+        let mut cells = vec![
+            r.count.map_or_else(|| Cell::Text(small.clone()), Cell::Count),
+            r.share.map_or_else(|| Cell::Text("-".into()), Cell::Share),
+        ];
+        for y in &t.compare {
+            let ys = y.to_string();
+            if r.suppressed {
+                cells.push(Cell::Text(small.clone()));
+                cells.push(Cell::Text("-".into()));
+                cells.push(Cell::Text("-".into()));
+                continue;
+            }
+            cells.push(
+                r.previous.get(&ys).copied().flatten().map_or_else(|| Cell::Text(small.clone()), Cell::Count),
+            );
+            cells.push(
+                r.change.get(&ys).copied().flatten().map_or_else(|| Cell::Text("-".into()), Cell::Change),
+            );
+            cells.push(pct_or_text(r.change_pct.get(&ys).copied().flatten(), r.count.unwrap_or(0)));
+        }
+        for k in &keys {
+            cells.push(Cell::Count(r.breakdown.get(k).copied().unwrap_or(0)));
+        }
+        ws.write_string_with_format(row, 0, &r.label, &f.label)?;
+        for (j, c) in cells.iter().enumerate() {
+            write_cell(ws, row, col_num(j + 1)?, c, &f, false)?;
+        }
+    }
+
+    // Total row.
+    let total_row = first_row + row_num(t.rows.len())?;
+    let mut cells =
+        vec![Cell::Count(t.total), if t.total > 0 { Cell::Share(1.0) } else { Cell::Text("-".into()) }];
+    for y in &t.compare {
+        let p = t.previous_totals.get(&y.to_string()).copied().unwrap_or(0);
+        cells.push(Cell::Count(p));
+        cells.push(Cell::Change(t.total as i64 - p as i64));
+        cells.push(pct_or_text((p > 0).then(|| (t.total as f64 - p as f64) / p as f64), t.total));
+    }
+    for k in &keys {
+        cells.push(Cell::Count(t.rows.iter().filter_map(|r| r.breakdown.get(k)).sum()));
+    }
+    ws.write_string_with_format(total_row, 0, "Totale messaggi classificati", &f.total_label)?;
+    for (j, c) in cells.iter().enumerate() {
+        write_cell(ws, total_row, col_num(j + 1)?, c, &f, true)?;
+    }
+
+    // Column widths: the labels, then the numbers under their headings.
+    let labels = t.rows.iter().map(|r| r.label.as_str()).chain(["Totale messaggi classificati"]);
+    ws.set_column_width(0, width_for(labels, 20, 60))?;
+    for (j, h) in head.iter().enumerate().skip(1) {
+        ws.set_column_width(col_num(j)?, width_for(std::iter::once(h.as_str()), 9, 16))?;
+    }
+
+    // Notes under the table.
+    let mut row = total_row + 2;
+    for n in notes(t) {
+        match n.strip_prefix("  ") {
+            Some(rest) => ws.write_string_with_format(row, 0, rest, &f.note_indented)?,
+            None => ws.write_string_with_format(row, 0, &n, &f.note)?,
+        };
+        row += 1;
+    }
+
+    // The chart: straight from the table unless suppressed rows would be drawn as zeros, in
+    // which case it reads a small block of the rows it can show.
+    row += 1;
+    let years = years_with_colours(t);
+    let shown: Vec<usize> = (0..t.rows.len()).filter(|&i| !t.rows[i].suppressed).collect();
+    if !shown.is_empty() {
+        let source = if shown.len() == t.rows.len() {
+            // Column of each year in the table: the table's year, then the first column of each
+            // compared year.
+            let col_of = |y: i32| -> Option<ColNum> {
+                if y == t.year {
+                    Some(1)
+                } else {
+                    t.compare.iter().position(|c| *c == y).and_then(|p| ColNum::try_from(3 + 3 * p).ok())
+                }
+            };
+            ChartSource {
+                header_row,
+                first_row,
+                last_row: total_row - 1,
+                series: years.iter().filter_map(|(y, c)| col_of(*y).map(|col| (col, *c))).collect(),
+            }
+        } else {
+            ws.write_string_with_format(
+                row,
+                0,
+                "Dati del grafico (temi senza celle soppresse)",
+                &f.subtitle,
+            )?;
+            let block_header = row + 1;
+            ws.write_string_with_format(block_header, 0, "Tema", &f.header_left)?;
+            for (j, (y, _)) in years.iter().enumerate() {
+                ws.write_string_with_format(block_header, col_num(j + 1)?, y.to_string(), &f.header)?;
+            }
+            for (i, &ri) in shown.iter().enumerate() {
+                let r = &t.rows[ri];
+                let brow = block_header + 1 + row_num(i)?;
+                ws.write_string_with_format(brow, 0, &r.label, &f.label)?;
+                for (j, (y, _)) in years.iter().enumerate() {
+                    let v = if *y == t.year {
+                        r.count
+                    } else {
+                        r.previous.get(&y.to_string()).copied().flatten()
+                    };
+                    write_cell(ws, brow, col_num(j + 1)?, &Cell::Count(v.unwrap_or(0)), &f, false)?;
+                }
+            }
+            let last_row = block_header + row_num(shown.len())?;
+            row = last_row + 2;
+            ChartSource {
+                header_row: block_header,
+                first_row: block_header + 1,
+                last_row,
+                series: years
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, (_, c))| col_num(j + 1).ok().map(|col| (col, *c)))
+                    .collect(),
+            }
+        };
+        let chart = column_chart(t, &sheet, &source);
+        ws.insert_chart(row, 0, &chart)?;
+    }
+
+    excluded_sheet(&mut wb, t, &f)?;
+    info_sheet(&mut wb, t, &f, when)?;
+    Ok(wb)
+}
+
+/// Where the chart reads its data on the table sheet.
+struct ChartSource {
+    header_row: RowNum,
+    first_row: RowNum,
+    last_row: RowNum,
+    /// Value column of each year, with its colour.
+    series: Vec<(ColNum, u32)>,
+}
+
+fn column_chart(t: &ThemeTable, sheet: &str, s: &ChartSource) -> Chart {
+    let mut chart = Chart::new(ChartType::Column);
+    for (col, colour) in &s.series {
+        chart
+            .add_series()
+            .set_name((sheet, s.header_row, *col))
+            .set_categories((sheet, s.first_row, 0, s.last_row, 0))
+            .set_values((sheet, s.first_row, *col, s.last_row, *col))
+            .set_format(
+                ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(*colour))),
+            )
+            .set_gap(80);
+    }
+    chart.title().set_name(&format!("Temi trattati via e-mail - {}", t.year));
+    chart.y_axis().set_name("Messaggi").set_num_format("0");
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    // Wide enough for a dozen topic labels; taller when there are many topics.
+    let topics = s.last_row.saturating_sub(s.first_row) + 1;
+    chart.set_width(900).set_height(380 + 8 * topics.min(40));
+    chart
+}
+
+fn excluded_sheet(wb: &mut Workbook, t: &ThemeTable, f: &Formats) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Esclusi")?;
+    ws.write_string_with_format(0, 0, format!("Messaggi esclusi dal conteggio nel {}", t.year), &f.title)?;
+    ws.write_string_with_format(2, 0, "Motivo", &f.header_left)?;
+    ws.write_string_with_format(2, 1, "Messaggi", &f.header)?;
+    // Known reasons in the order reports list them, then keys this version does not know.
+    let mut keys: Vec<&String> = t.excluded.keys().collect();
+    keys.sort_by_key(|k| {
+        ExclusionReason::ALL.iter().position(|r| r.as_str() == k.as_str()).unwrap_or(usize::MAX)
+    });
+    let mut row: RowNum = 3;
+    let mut labels = vec!["Motivo".to_string(), "Totale esclusi".to_string()];
+    for k in keys {
+        let label = ExclusionReason::parse(k).map_or_else(|| k.clone(), |r| r.label_it().to_string());
+        ws.write_string_with_format(row, 0, &label, &f.label)?;
+        write_cell(ws, row, 1, &Cell::Count(t.excluded[k]), f, false)?;
+        labels.push(label);
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "Totale esclusi", &f.total_label)?;
+    write_cell(ws, row, 1, &Cell::Count(t.excluded.values().sum()), f, true)?;
+    row += 2;
+    if t.skipped > 0 {
+        let label = "Messaggi illeggibili (scartati)";
+        ws.write_string_with_format(row, 0, label, &f.label)?;
+        write_cell(ws, row, 1, &Cell::Count(t.skipped), f, false)?;
+        labels.push(label.to_string());
+    }
+    ws.set_column_width(0, width_for(labels.iter().map(String::as_str), 20, 60))?;
+    ws.set_column_width(1, 12)?;
+    ws.set_freeze_panes(3, 0)?;
+    Ok(())
+}
+
+fn info_sheet(
+    wb: &mut Workbook,
+    t: &ThemeTable,
+    f: &Formats,
+    when: time::OffsetDateTime,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Info")?;
+    let p = &t.provenance;
+    let generated = when
+        .format(time::macros::format_description!("[day]/[month]/[year] [hour]:[minute]:[second] UTC"))
+        .unwrap_or_else(|_| "-".into());
+    let compare = if t.compare.is_empty() {
+        "nessuno".to_string()
+    } else {
+        t.compare.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    };
+    let items: Vec<(&str, String)> = vec![
+        ("Anno", t.year.to_string()),
+        ("Anni di confronto", compare),
+        ("Fonte", p.source.clone()),
+        ("Tassonomia", p.taxonomy.clone()),
+        ("Versione delle regole", p.rules_version.clone().unwrap_or_else(|| "nessuna".into())),
+        ("Versione del modello", p.model_version.clone().unwrap_or_else(|| "nessuno".into())),
+        ("Generato il", generated),
+        (
+            "Soglia celle piccole",
+            t.min_cell.map_or_else(
+                || "nessuna (tutti i valori mostrati)".into(),
+                |m| format!("{m} (celle sotto la soglia mostrate come \"<{m}\")"),
+            ),
+        ),
+        ("Corrispondenza tra tassonomie", t.mapping.clone().unwrap_or_else(|| "nessuna".into())),
+        ("Versione dello schema", t.schema_version.to_string()),
+    ];
+    ws.write_string_with_format(0, 0, "Informazioni sulla tabella", &f.title)?;
+    ws.write_string_with_format(2, 0, "Voce", &f.header_left)?;
+    ws.write_string_with_format(2, 1, "Valore", &f.header_left)?;
+    for (i, (k, v)) in items.iter().enumerate() {
+        let row = 3 + row_num(i)?;
+        ws.write_string_with_format(row, 0, *k, &f.subtitle)?;
+        ws.write_string_with_format(row, 1, v, &f.label)?;
+    }
+    ws.set_column_width(0, width_for(items.iter().map(|(k, _)| *k), 20, 40))?;
+    ws.set_column_width(1, width_for(items.iter().map(|(_, v)| v.as_str()), 20, 80))?;
+    Ok(())
+}
+
+fn row_num(i: usize) -> Result<RowNum, XlsxError> {
+    RowNum::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+fn col_num(j: usize) -> Result<ColNum, XlsxError> {
+    ColNum::try_from(j).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+
+    use super::*;
+    use crate::report::fixture;
+
+    fn read(path: &Path) -> Xlsx<std::io::BufReader<std::fs::File>> {
+        open_workbook(path).expect("the workbook opens")
+    }
+
+    fn text(r: &calamine::Range<Data>, pos: (u32, u32)) -> String {
+        match r.get_value(pos) {
+            Some(Data::String(s)) => s.clone(),
+            other => panic!("{pos:?}: expected a text, found {other:?}"),
+        }
+    }
+
+    fn number(r: &calamine::Range<Data>, pos: (u32, u32)) -> f64 {
+        match r.get_value(pos) {
+            Some(Data::Float(x)) => *x,
+            Some(Data::Int(n)) => *n as f64,
+            other => panic!("{pos:?}: expected a number, found {other:?}"),
+        }
+    }
+
+    #[test]
+    fn workbook_has_the_table_with_real_numbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.xlsx");
+        let t = fixture::table(None);
+        write_xlsx(&t, &path).expect("written");
+
+        let mut wb = read(&path);
+        assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Esclusi", "Info"]);
+        let r = wb.worksheet_range("Temi 2025").expect("table sheet");
+        assert_eq!(text(&r, (0, 0)), "Temi trattati via e-mail - anno 2025 (confronto con il 2024)");
+        let head: Vec<String> = (0..6).map(|c| text(&r, (2, c))).collect();
+        assert_eq!(head, ["Tema", "2025", "Quota", "2024", "Var. 2024", "Var. % 2024"]);
+        // Largest first, the residual topic last.
+        assert_eq!(text(&r, (3, 0)), "Tributi e tasse locali");
+        assert_eq!(number(&r, (3, 1)), 40.0);
+        assert!((number(&r, (3, 2)) - 40.0 / 75.0).abs() < 1e-4, "share as a fraction");
+        assert_eq!(number(&r, (3, 3)), 30.0);
+        assert_eq!(number(&r, (3, 4)), 10.0);
+        assert!((number(&r, (3, 5)) - 1.0 / 3.0).abs() < 1e-4);
+        assert_eq!(text(&r, (5, 0)), "Strade e lavori pubblici");
+        assert_eq!(number(&r, (5, 1)), 3.0, "no suppression without min_cell");
+        assert_eq!(number(&r, (5, 4)), -6.0);
+        assert_eq!(text(&r, (6, 0)), "Altro");
+        assert_eq!(text(&r, (7, 0)), "Totale messaggi classificati");
+        assert_eq!(number(&r, (7, 1)), 75.0);
+        assert_eq!(number(&r, (7, 2)), 1.0);
+        assert_eq!(number(&r, (7, 3)), 65.0);
+        assert_eq!(number(&r, (7, 4)), 10.0);
+        // The notes follow in italics.
+        assert_eq!(text(&r, (9, 0)), "Esclusi dal conteggio nel 2025: 20");
+        let all: Vec<String> =
+            r.rows().flat_map(|row| row.iter().map(ToString::to_string).collect::<Vec<_>>()).collect();
+        assert!(
+            all.iter().any(|c| c.starts_with("Fonte: urp.sqlite - tassonomia urp-2025 - regole regole-3")),
+            "{all:?}"
+        );
+        assert!(!all.iter().any(|c| c.starts_with("Dati del grafico")), "no chart block without suppression");
+
+        let styles = wb.worksheet_style("Temi 2025").expect("styles");
+        let bold =
+            |pos: (u32, u32)| styles.get(pos).and_then(|s| s.font.as_ref()).is_some_and(|f| f.is_bold());
+        assert!(
+            bold((0, 0)) && bold((2, 1)) && bold((7, 0)) && bold((7, 1)),
+            "title, header and total are bold"
+        );
+        let fmt = |pos: (u32, u32)| {
+            styles
+                .get(pos)
+                .and_then(|s| s.number_format.as_ref())
+                .map(|n| n.format_code.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(fmt((3, 2)), "0.0%");
+        assert_eq!(fmt((3, 4)), "+0;-0;0");
+        assert_eq!(fmt((3, 5)), "+0.0%;-0.0%;0.0%");
+        let italic = styles.get((9, 0)).and_then(|s| s.font.as_ref()).is_some_and(|f| f.is_italic());
+        assert!(italic, "notes in italics");
+
+        let e = wb.worksheet_range("Esclusi").expect("exclusions sheet");
+        assert_eq!(text(&e, (3, 0)), "Ricevute e avvisi PEC");
+        assert_eq!(number(&e, (3, 1)), 8.0);
+        assert_eq!(text(&e, (4, 0)), "Newsletter e posta massiva");
+        assert_eq!(number(&e, (4, 1)), 11.0);
+        assert_eq!(text(&e, (5, 0)), "legacy-reason", "unknown reasons keep their key");
+        assert_eq!(text(&e, (6, 0)), "Totale esclusi");
+        assert_eq!(number(&e, (6, 1)), 20.0);
+        assert_eq!(text(&e, (8, 0)), "Messaggi illeggibili (scartati)");
+        assert_eq!(number(&e, (8, 1)), 2.0);
+
+        let i = wb.worksheet_range("Info").expect("info sheet");
+        let info: Vec<(String, String)> =
+            (3..13).map(|row| (text(&i, (row, 0)), text(&i, (row, 1)))).collect();
+        let get = |k: &str| info.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        assert_eq!(get("Fonte"), "urp.sqlite");
+        assert_eq!(get("Tassonomia"), "urp-2025");
+        assert_eq!(get("Versione delle regole"), "regole-3");
+        assert_eq!(get("Versione del modello"), "nessuno");
+        assert_eq!(get("Corrispondenza tra tassonomie"), "nessuna");
+        assert_eq!(get("Versione dello schema"), "1");
+        assert!(get("Generato il").ends_with(" UTC"), "{info:?}");
+
+        // The chart is in the package (file names are stored uncompressed in a zip).
+        let bytes = std::fs::read(&path).expect("read back");
+        assert!(bytes.windows(20).any(|w| w == b"xl/charts/chart1.xml"), "a chart is embedded");
+    }
+
+    #[test]
+    fn small_cells_are_written_as_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.xlsx");
+        let t = fixture::table(Some(5));
+        write_xlsx(&t, &path).expect("written");
+
+        let mut wb = read(&path);
+        let r = wb.worksheet_range("Temi 2025").expect("table sheet");
+        assert_eq!(text(&r, (5, 0)), "Strade e lavori pubblici");
+        assert_eq!(text(&r, (5, 1)), "<5");
+        assert_eq!(text(&r, (5, 2)), "-");
+        assert_eq!(text(&r, (5, 3)), "<5", "9 in 2024 is hidden too: the row is suppressed");
+        assert_eq!(text(&r, (5, 4)), "-");
+        assert_eq!(number(&r, (7, 1)), 75.0, "the total still counts every message");
+        let numbers: Vec<f64> = r
+            .used_cells()
+            .filter_map(|(_, _, d)| match d {
+                Data::Float(x) => Some(*x),
+                Data::Int(n) => Some(*n as f64),
+                _ => None,
+            })
+            .collect();
+        assert!(!numbers.contains(&3.0) && !numbers.contains(&9.0), "no small number leaks: {numbers:?}");
+        // The chart reads a block of the rows it can show, below the notes.
+        let block = r
+            .used_cells()
+            .find(|(_, _, d)| d.to_string().starts_with("Dati del grafico"))
+            .map(|(row, _, _)| row);
+        let block =
+            u32::try_from(block.expect("chart data block")).expect("row fits") + r.start().map_or(0, |s| s.0);
+        assert_eq!(text(&r, (block + 1, 1)), "2024");
+        assert_eq!(text(&r, (block + 1, 2)), "2025");
+        assert_eq!(text(&r, (block + 2, 0)), "Tributi e tasse locali");
+        assert_eq!(number(&r, (block + 2, 2)), 40.0);
+        assert_eq!(text(&r, (block + 4, 0)), "Altro");
+        assert!(matches!(r.get_value((block + 5, 0)), None | Some(Data::Empty)), "suppressed topic left out");
+
+        let i = wb.worksheet_range("Info").expect("info sheet");
+        assert_eq!(text(&i, (10, 1)), "5 (celle sotto la soglia mostrate come \"<5\")");
+    }
+
+    #[test]
+    fn breakdown_columns_follow_the_grid() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.xlsx");
+        let t = fixture::table_by(None, Some(crate::report::themes::By::Month));
+        write_xlsx(&t, &path).expect("written");
+        let mut wb = read(&path);
+        let r = wb.worksheet_range("Temi 2025").expect("table sheet");
+        let head: Vec<String> = (6..10).map(|c| text(&r, (2, c))).collect();
+        assert_eq!(head, ["gen", "apr", "lug", "dic"]);
+        assert_eq!(text(&r, (3, 0)), "Tributi e tasse locali");
+        assert_eq!(number(&r, (3, 6)), 40.0, "tributi in January");
+        assert_eq!(number(&r, (3, 9)), 0.0);
+        assert_eq!(number(&r, (4, 9)), 25.0, "anagrafe in December");
+        assert_eq!(number(&r, (7, 7)), 3.0, "April's total");
+    }
+
+    #[test]
+    fn an_unwritable_path_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("manca").join("temi.xlsx");
+        let e = write_xlsx(&fixture::table(None), &path).expect_err("no such directory");
+        assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
+    }
+}
