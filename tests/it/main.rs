@@ -6,6 +6,7 @@ mod cli;
 mod decisions;
 mod dovecot;
 mod golden;
+mod hostile;
 mod imap;
 mod robustness;
 mod staff;

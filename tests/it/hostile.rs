@@ -1,0 +1,116 @@
+//! Hostile and malformed mail: every message is classified or a recorded skip with a reason, the
+//! run goes on, nothing panics, and secrets, bodies and addresses never reach the logs.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{classify, corpus_model};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).expect("write");
+}
+
+#[test]
+fn hostile_messages_are_classified_or_skipped_with_a_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // 30 MB message: over the default 25 MiB limit.
+    let mut big = b"From: a@example.org\nSubject: allegato enorme\n\n".to_vec();
+    big.resize(30 * 1024 * 1024, b'a');
+    write(d, "01-big.eml", &big);
+    // 10,000 MIME parts.
+    let mut parts = String::from(
+        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
+    );
+    for i in 0..10_000 {
+        parts.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i} buca in via Roma\n"));
+    }
+    parts.push_str("--X--\n");
+    write(d, "02-parts.eml", parts.as_bytes());
+    // 1,000 nested message/rfc822 levels.
+    let mut nested = String::from("From: c@example.org\nSubject: livello 0\n\nil cimitero e il loculo\n");
+    for i in 1..1000 {
+        nested = format!(
+            "From: c@example.org\nSubject: livello {i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{nested}"
+        );
+    }
+    write(d, "03-nested.eml", nested.as_bytes());
+    // A 10 MB header line.
+    let mut long = b"From: d@example.org\nSubject: ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
+    long.extend_from_slice(b"\n\nTARI\n");
+    write(d, "04-long-header.eml", &long);
+    // base64 of garbage.
+    let mut garbage = b"From: e@example.org\nSubject: dati\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n".to_vec();
+    garbage.extend((0..200_000u32).map(|i| b"!@#$%^&*()_+{}|:<>?~`\x00\xff"[(i % 22) as usize]));
+    write(d, "05-base64-garbage.eml", &garbage);
+    // Invalid UTF-8 in every header.
+    let mut bad = Vec::new();
+    for h in ["From", "To", "Subject", "Date", "Message-ID", "Content-Type", "Reply-To", "X-Trasporto"] {
+        bad.extend_from_slice(h.as_bytes());
+        bad.extend_from_slice(b": \xff\xfe\xc3\x28 \xed\xa0\x80\n");
+    }
+    bad.extend_from_slice(b"\nla mensa scolastica\n");
+    write(d, "06-invalid-utf8.eml", &bad);
+    // NUL bytes and a lone CR soup.
+    write(d, "07-nul.eml", b"From: f@example.org\r\nSubject: \x00\x00\r\r\r\n\x00body\x00");
+    let records = classify(&[d.to_path_buf()], &corpus_model(), 0, false);
+    assert_eq!(records.len(), 7, "one record per file");
+    let big = &records[0];
+    assert!(big["skipped"].as_str().is_some_and(|s| s.contains("exceeds the limit")), "{big}");
+    for r in &records[1..] {
+        assert!(r["topic"].is_string());
+        assert!(r["skipped"].is_null() || r["skipped"].is_string());
+    }
+    assert!(records[1]["skipped"].is_null(), "10,000 parts parse: {}", records[1]);
+}
+
+#[test]
+fn logs_never_contain_bodies_addresses_or_passwords() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let planted_body = "PIANTATO-TESTO-segretissimo";
+    let planted_addr = "mario.piantato@example.org";
+    let msg = format!(
+        "From: Mario <{planted_addr}>\nTo: urp@comune.example.it\nSubject: buca {planted_body}\nMessage-ID: <p1@x>\n\nC'e' una buca: {planted_body}\n"
+    );
+    write(d, "m.eml", msg.as_bytes());
+    write(d, "broken.eml", b"\xff\xfe garbage without headers");
+    let store = d.join("s.db");
+    for args in [
+        vec!["-vv", "--log-format", "json", "classify", "--explain"],
+        vec!["-vv", "--log-format", "json", "ingest", "--store", store.to_str().expect("path")],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_urpmail")).args(&args).arg(d).output().expect("runs");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let logs = String::from_utf8_lossy(&out.stderr);
+        assert!(!logs.is_empty(), "verbose runs do log");
+        assert!(!logs.contains(planted_body) && !logs.contains(planted_addr), "{args:?} leaked: {logs}");
+    }
+    // The password of a configuration is never printed, even by `config check`.
+    let pw = d.join("pw");
+    std::fs::write(&pw, "S3greto-Piantato\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let conf = d.join("u.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "version = 1\n[store]\npath = {:?}\n[[account]]\nname = \"urp\"\nhost = \"127.0.0.1\"\nport = 1\ntls = \"none\"\nusername = \"u\"\npassword_file = {:?}\nmailboxes = [\"INBOX\"]\ntimeout_secs = 2\n",
+            store.display().to_string(),
+            pw.display().to_string()
+        ),
+    )
+    .expect("write");
+    for args in [
+        vec!["-vv", "config", "check", "--config"],
+        vec!["-vv", "--log-format", "json", "poll", "--once", "--config"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_urpmail")).args(&args).arg(&conf).output().expect("runs");
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains("S3greto-Piantato"), "{args:?} leaked the password: {all}");
+    }
+}
