@@ -90,6 +90,22 @@ pub enum Command {
         #[arg(required_unless_present = "undo")]
         file: Option<PathBuf>,
     },
+    /// Retention: drop snippets and per-message rows of messages older than a cutoff, keeping
+    /// the aggregate counts (and their content keys, so archives are not counted twice).
+    Prune {
+        /// Configuration file.
+        #[arg(long, conflicts_with = "store")]
+        config: Option<PathBuf>,
+        /// Store file, instead of --config.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Days (e.g. 730) or a date YYYY-MM-DD: messages dated before it are pruned.
+        #[arg(long)]
+        older_than: String,
+        /// Only remove the redacted snippets; keep the per-message rows.
+        #[arg(long)]
+        snippets_only: bool,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]

@@ -318,6 +318,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("undo with: urpmail learn --undo {} ...", s.batch);
         }
+        Command::Prune { config, store, older_than, snippets_only } => {
+            let (store, _) = store_and_rules(config, store)?;
+            let (cutoff, snippets, rows) = commands::prune(&store, &older_than, snippets_only)?;
+            println!(
+                "pruned messages dated before {cutoff}: {snippets} snippets removed, {rows} message rows folded into the aggregate counts"
+            );
+        }
         Command::Rules { command: RulesCommand::Check { file } } => {
             let choice = file.map_or(RulesChoice::Default, RulesChoice::File);
             let summary = commands::rules_check(&choice)?;

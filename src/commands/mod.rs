@@ -344,3 +344,28 @@ pub fn config_check(config: &crate::config::Config) -> Result<String, Error> {
     }
     Ok(s)
 }
+
+/// `urpmail prune`: retention. `older_than` is a number of days or a date (YYYY-MM-DD).
+pub fn prune(store: &Path, older_than: &str, snippets_only: bool) -> Result<(String, u64, u64), Error> {
+    let cutoff = match older_than.parse::<i64>() {
+        Ok(days) if days >= 0 => {
+            let d = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+            d.date().to_string()
+        }
+        _ => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(older_than, &fmt).map_err(|_| {
+                Error::Input(format!(
+                    "--older-than {older_than:?}: give a number of days or a date YYYY-MM-DD"
+                ))
+            })?;
+            older_than.to_string()
+        }
+    };
+    if !store.exists() {
+        return Err(Error::Input(format!("{}: no store", store.display())));
+    }
+    let mut s = crate::store::Store::open(store).map_err(store_error)?;
+    let (snippets, rows) = s.prune(&cutoff, snippets_only).map_err(store_error)?;
+    Ok((cutoff, snippets, rows))
+}

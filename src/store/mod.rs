@@ -14,7 +14,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("migration2.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("schema.sql"), include_str!("migration2.sql"), include_str!("migration3.sql")];
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
@@ -341,12 +342,17 @@ impl Store {
                  ON CONFLICT (content_key) DO NOTHING",
             )?;
             let mut find = tx.prepare_cached("SELECT id FROM messages WHERE content_key = ?1")?;
+            let mut was_pruned = tx.prepare_cached("SELECT 1 FROM pruned WHERE content_key = ?1")?;
             let mut locate = tx.prepare_cached(
                 "INSERT INTO locations (message_id, account, mailbox, uidvalidity, uid) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT DO NOTHING",
             )?;
             let now = now_rfc3339();
             for m in messages {
+                if was_pruned.exists(params![m.content_key])? {
+                    result.duplicates += 1; // counted before, in the aggregates
+                    continue;
+                }
                 let n = insert.execute(params![
                     m.content_key,
                     m.message_date,
@@ -398,12 +404,17 @@ impl Store {
 
     /// Counts grouped by year, month, channel, status and topic (or reason).
     pub fn counts(&self) -> Result<Vec<CountRow>, StoreError> {
+        // Live rows plus the aggregates of pruned ones (retention keeps the counts).
         let mut stmt = self.conn.prepare(
-            "SELECT year, month, channel, status,
+            "SELECT year, month, channel, status, key, SUM(n), SUM(rv), tipologia FROM (
+               SELECT year, month, channel, status,
                     CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
-                      CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END,
-                    COUNT(*), SUM(review), tipologia
-             FROM messages GROUP BY 1, 2, 3, 4, 5, 8 ORDER BY 1, 2, 3, 4, 5, 8",
+                      CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END AS key,
+                    COUNT(*) AS n, SUM(review) AS rv, tipologia
+               FROM messages GROUP BY 1, 2, 3, 4, 5, 8
+               UNION ALL
+               SELECT year, month, channel, status, key, count, review, tipologia FROM aggregates)
+             GROUP BY 1, 2, 3, 4, 5, 8 ORDER BY 1, 2, 3, 4, 5, 8",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(CountRow {
@@ -492,9 +503,51 @@ impl Store {
         Ok((list("rules_version")?, list("model_version")?))
     }
 
+    /// Retention: removes snippets of messages dated before `cutoff` (YYYY-MM-DD); unless
+    /// `snippets_only`, folds those messages into the aggregate counts and deletes their rows,
+    /// locations and audit rows, keeping only their content keys. Counts do not change.
+    pub fn prune(&mut self, cutoff: &str, snippets_only: bool) -> Result<(u64, u64), StoreError> {
+        let tx = self.conn.transaction()?;
+        let old = "message_date IS NOT NULL AND substr(message_date, 1, 10) < ?1";
+        let snippets = tx.execute(
+            &format!("UPDATE messages SET snippet = NULL WHERE snippet IS NOT NULL AND {old}"),
+            params![cutoff],
+        )? as u64;
+        let mut rows = 0;
+        if !snippets_only {
+            tx.execute(
+                &format!(
+                    "INSERT INTO aggregates (year, month, channel, status, key, tipologia, count, review)
+                     SELECT year, month, channel, status,
+                       CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
+                         CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END,
+                       tipologia, COUNT(*), SUM(review)
+                     FROM messages WHERE {old} GROUP BY 1, 2, 3, 4, 5, 6"
+                ),
+                params![cutoff],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO pruned (content_key) SELECT content_key FROM messages WHERE {old}"
+                ),
+                params![cutoff],
+            )?;
+            let ids = format!("SELECT id FROM messages WHERE {old}");
+            tx.execute(&format!("DELETE FROM corrections WHERE message_id IN ({ids})"), params![cutoff])?;
+            tx.execute(&format!("DELETE FROM locations WHERE message_id IN ({ids})"), params![cutoff])?;
+            rows = tx.execute(&format!("DELETE FROM messages WHERE {old}"), params![cutoff])? as u64;
+        }
+        tx.commit()?;
+        Ok((snippets, rows))
+    }
+
     /// Number of distinct messages stored.
     pub fn message_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COALESCE(SUM(count), 0) FROM aggregates)",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// Marks runs left `running` by a crash as `interrupted`.

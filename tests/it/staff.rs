@@ -256,3 +256,25 @@ fn bad_review_files_change_nothing() {
     assert!(commands::learn::undo(&store, 1).is_err(), "no correction batch was recorded");
     assert!(!dir.path().join("updated.model").exists());
 }
+
+#[test]
+fn prune_keeps_the_counts_and_the_idempotence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let before = commands::status::read(&store).expect("status");
+    let (t_before, _) = commands::report::themes(&themes_args(&store, Format::Json)).expect("themes");
+    let (cutoff, _, rows) = commands::prune(&store, "2025-01-01", false).expect("prune");
+    assert_eq!(cutoff, "2025-01-01");
+    assert_eq!(rows, 140, "the 2024 messages");
+    let after = commands::status::read(&store).expect("status");
+    assert_eq!(after.messages, before.messages);
+    assert_eq!(after.by_topic, before.by_topic);
+    let (t_after, _) = commands::report::themes(&themes_args(&store, Format::Json)).expect("themes");
+    assert_eq!(
+        serde_json::to_value(&t_after.rows).expect("json"),
+        serde_json::to_value(&t_before.rows).expect("json")
+    );
+    // Re-recording the same mail (e.g. from an archive) counts nothing twice.
+    commands::demo::run(Some(&store), 0).expect("demo again");
+    assert_eq!(commands::status::read(&store).expect("status").messages, before.messages);
+}
