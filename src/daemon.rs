@@ -105,30 +105,48 @@ pub async fn sync_account(
             continue;
         }
         tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
+        // Fetching batch N+1 overlaps with processing and storing batch N (in a blocking task);
+        // batches are still written in order, so the checkpoint only moves forward.
+        let mut pending: Option<tokio::task::JoinHandle<Result<crate::store::BatchResult, StoreError>>> =
+            None;
         for chunk in batches(&new, account.batch_size as usize, BATCH_BYTES) {
             if *stop.borrow() {
-                return Err(SyncError::Stopped);
+                break;
             }
-            let got = client.fetch(chunk, shared.max_message_bytes).await?;
+            let got = match client.fetch(chunk, shared.max_message_bytes).await {
+                Ok(g) => g,
+                Err(e) => {
+                    // Let the batch already fetched be written before giving up.
+                    if let Some(p) = pending.take() {
+                        p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+                    }
+                    return Err(e.into());
+                }
+            };
             let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
             fetched += got.len() as u64;
+            if let Some(p) = pending.take() {
+                p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+            }
             let (engine, store, totals) = (shared.engine.clone(), shared.store.clone(), totals.clone());
             let (name, mb, uidvalidity, limit) =
                 (account.name.clone(), mailbox.clone(), info.uidvalidity, shared.max_message_bytes);
-            blocking(move || {
+            pending = Some(tokio::task::spawn_blocking(move || {
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
                 let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
+                let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
                 let raws: Vec<RawMessage> = full
-                    .iter()
+                    .into_iter()
                     .map(|f| RawMessage {
                         source: source(f.uid),
-                        bytes: Ok(f.bytes.clone()),
+                        bytes: Ok(f.bytes),
                         seen_at: f.internal_date,
                     })
                     .collect();
                 let mut outcomes: Vec<(u32, crate::pipeline::Outcome)> =
-                    full.iter().map(|f| f.uid).zip(service::process_all(&engine, &raws, now)).collect();
+                    uids.into_iter().zip(service::process_all(&engine, &raws, now)).collect();
+                drop(raws);
                 for f in &large {
                     let reason = SkipReason::TooLarge { size: f.size as usize, limit };
                     outcomes.push((f.uid, skip_from_headers(&engine, &source(f.uid), reason, &f.bytes)));
@@ -153,8 +171,13 @@ pub async fn sync_account(
                     Some((&name, &mb, Checkpoint { uidvalidity, last_uid })),
                     &mut t,
                 )
-            })
-            .await?;
+            }));
+        }
+        if let Some(p) = pending.take() {
+            p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+        }
+        if *stop.borrow() {
+            return Err(SyncError::Stopped);
         }
     }
     Ok(fetched)

@@ -278,6 +278,9 @@ pub struct RuleSet {
     patterns: Vec<PatternRule>,
     tipologie: Vec<Tipologia>,
     tipologia_fallback: Option<usize>,
+    /// All cues in one automaton (pattern i = `cue_index[i]`): one pass over the text.
+    cue_matcher: Option<aho_corasick::AhoCorasick>,
+    cue_index: Vec<(usize, usize)>,
 }
 
 struct Ctx<'a> {
@@ -523,6 +526,21 @@ impl RuleSet {
             tipologie.push(Tipologia { id: t.id.get_ref().clone(), label: t.label.clone(), cues });
         }
         let tipologia_fallback = tipologie.iter().position(|t| t.cues.is_empty());
+        let cue_index: Vec<(usize, usize)> = tipologie
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, t)| (0..t.cues.len()).map(move |ci| (ti, ci)))
+            .collect();
+        let cue_matcher = if cue_index.is_empty() {
+            None
+        } else {
+            let patterns = cue_index.iter().map(|&(ti, ci)| tipologie[ti].cues[ci].as_str());
+            Some(aho_corasick::AhoCorasick::new(patterns).map_err(|e| RulesError {
+                file: file.to_string(),
+                line: None,
+                message: format!("tipologia cues: {e}"),
+            })?)
+        };
 
         Ok(RuleSet {
             rules_version: raw.rules_version.get_ref().clone(),
@@ -540,6 +558,8 @@ impl RuleSet {
             patterns,
             tipologie,
             tipologia_fallback,
+            cue_matcher,
+            cue_index,
         })
     }
 
@@ -603,22 +623,30 @@ impl RuleSet {
     /// The request type: the tipologia with most cues found (file order breaks ties), else the
     /// one without cues. `None` when the file defines no tipologia.
     pub fn tipologia(&self, a: &AnalyzedText) -> Option<(&Tipologia, Option<&str>)> {
-        let mut best: Option<(usize, usize, &str)> = None;
-        for (i, t) in self.tipologie.iter().enumerate() {
-            let mut n = 0;
-            let mut first_cue = None;
-            for c in &t.cues {
-                if a.folded.contains(c.as_str()) {
-                    n += 1;
-                    first_cue.get_or_insert(c.trim());
-                }
+        let mut found = vec![false; self.cue_index.len()];
+        if let Some(m) = &self.cue_matcher {
+            for hit in m.find_overlapping_iter(&a.folded) {
+                found[hit.pattern().as_usize()] = true;
             }
-            if n > 0 && best.is_none_or(|(_, bn, _)| n > bn) {
-                best = Some((i, n, first_cue.unwrap_or("")));
+        }
+        // Per tipologia: how many distinct cues, and the first of its cues (file order) found.
+        let mut per: Vec<(usize, Option<usize>)> = vec![(0, None); self.tipologie.len()];
+        for (p, &(ti, ci)) in self.cue_index.iter().enumerate() {
+            if found[p] {
+                per[ti].0 += 1;
+                per[ti].1 = Some(per[ti].1.map_or(ci, |c: usize| c.min(ci)));
+            }
+        }
+        let mut best: Option<(usize, usize, usize)> = None;
+        for (ti, &(n, first)) in per.iter().enumerate() {
+            if let (true, Some(ci)) = (n > 0, first)
+                && best.is_none_or(|(_, bn, _)| n > bn)
+            {
+                best = Some((ti, n, ci));
             }
         }
         match best {
-            Some((i, _, cue)) => Some((&self.tipologie[i], Some(cue))),
+            Some((ti, _, ci)) => Some((&self.tipologie[ti], Some(self.tipologie[ti].cues[ci].trim()))),
             None => self.tipologia_fallback.map(|i| (&self.tipologie[i], None)),
         }
     }
