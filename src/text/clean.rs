@@ -78,7 +78,7 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
         .iter()
         .filter(|l| keep_quoted || !l.trim_start().starts_with('>'))
         .map(|l| l.trim_start_matches(['>', ' ']).to_string())
-        .filter(|l| !p.footer.is_match(l))
+        .filter(|l| !(footer_like(l) && p.footer.is_match(l)))
         .collect();
     cut_signature(&mut out_lines, p);
     cut_disclaimer(&mut out_lines, p);
@@ -92,38 +92,69 @@ fn words(lines: &[&str]) -> usize {
 
 /// Index of the first line of quoted material in a reply (or `lines.len()`).
 fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
+    // Cheap byte-level guards run first: the regexes only see lines that could match them.
     for (i, line) in lines.iter().enumerate() {
-        if p.gmail_quote.is_match(line) {
+        if (contains_ci(line, "scritto") || contains_ci(line, "wrote")) && p.gmail_quote.is_match(line) {
             return i;
         }
         // Gmail wraps long attributions: "Il giorno ... <addr>" / "ha scritto:".
         if i + 1 < lines.len()
+            && ends_with_ci(lines[i + 1].trim(), "ha scritto:")
             && p.gmail_quote_start.is_match(line)
-            && lines[i + 1].trim().to_lowercase().ends_with("ha scritto:")
         {
             return i;
         }
-        if p.original_sep.is_match(line) {
+        let sep_like = line.contains("--") || line.contains("__") || contains_ci(line, "messaggio");
+        if sep_like && p.original_sep.is_match(line) {
             return i;
         }
-        if !is_forward && p.forward_sep.is_match(line) {
+        if !is_forward
+            && (sep_like || contains_ci(line, "forwarded") || contains_ci(line, "inoltrato"))
+            && p.forward_sep.is_match(line)
+        {
             return i;
         }
         // Outlook block: "Da:" followed within a few lines by another header field.
-        let lower = line.trim_start().to_lowercase();
-        if (lower.starts_with("da:") || lower.starts_with("from:") || lower.starts_with("*da:"))
-            && lines[i + 1..].iter().take(4).filter(|l| p.outlook_field.is_match(l)).count() >= 2
+        let t = line.trim_start();
+        if (starts_with_ci(t, "da:") || starts_with_ci(t, "from:") || starts_with_ci(t, "*da:"))
+            && lines[i + 1..]
+                .iter()
+                .take(4)
+                .filter(|l| l.contains(':') && p.outlook_field.is_match(l))
+                .count()
+                >= 2
         {
             return i;
         }
         // A run of "> " lines is a quote even without an attribution line.
-        if line.trim_start().starts_with('>')
-            && lines[i..].iter().take(3).all(|l| l.trim_start().starts_with('>'))
-        {
+        if t.starts_with('>') && lines[i..].iter().take(3).all(|l| l.trim_start().starts_with('>')) {
             return i;
         }
     }
     lines.len()
+}
+
+/// ASCII case-insensitive substring test without allocating.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn starts_with_ci(hay: &str, prefix: &str) -> bool {
+    hay.len() >= prefix.len() && hay.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+fn ends_with_ci(hay: &str, suffix: &str) -> bool {
+    hay.len() >= suffix.len()
+        && hay.as_bytes()[hay.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// Footers start with one of a few words: only such lines go to the footer regex.
+fn footer_like(line: &str) -> bool {
+    let t = line.trim_start();
+    ["inviato", "sent ", "get outlook", "ottieni", "scarica", "prima di", "please", "mail priva", "virus"]
+        .iter()
+        .any(|w| starts_with_ci(t, w))
 }
 
 /// Drops the signature: after "-- ", or after a closing formula when what follows is short.
@@ -137,7 +168,8 @@ fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
     }
     // Search closings only in the last part of the message.
     let start = n / 3;
-    if let Some(i) = (start..n).find(|&i| p.closing.is_match(&lines[i])) {
+    // Closing formulas are short lines.
+    if let Some(i) = (start..n).find(|&i| lines[i].len() <= 60 && p.closing.is_match(&lines[i])) {
         let tail_nonempty = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
         if tail_nonempty <= 8 {
             lines.truncate(i);
