@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the tests need. apt runs only when something is missing.
-packages=(tar openssl dovecot-imapd)
+packages=(tar openssl dovecot-imapd libpython3.11-testsuite nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -30,6 +30,9 @@ cargo fmt --all -- --check
 
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+
+say "fetching the test corpora (scripts/fetch-corpora.sh)"
+bash scripts/fetch-corpora.sh
 
 say "cargo test"
 cargo test --all-targets

@@ -3,6 +3,7 @@
 //! Integration tests, one module per area (one test binary keeps linking fast).
 
 mod cli;
+mod corpora;
 mod decisions;
 mod dovecot;
 mod golden;
