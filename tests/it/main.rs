@@ -6,6 +6,7 @@ mod cli;
 mod corpora;
 mod decisions;
 mod dovecot;
+mod faults;
 mod golden;
 mod hostile;
 mod imap;
