@@ -1234,7 +1234,8 @@ struct LinfaClassInfo {
     feature_log_prob: Array1<f64>,
 }
 
-fn argmax(s: &[f64]) -> usize {
+/// Index of the largest value (the first on ties).
+pub(crate) fn argmax(s: &[f64]) -> usize {
     let mut best = 0;
     for (i, v) in s.iter().enumerate() {
         if *v > s[best] {

@@ -23,6 +23,18 @@ impl Default for FeatureConfig {
     }
 }
 
+impl FeatureConfig {
+    /// The features a model's training parameters describe; `fold` when rules will read the text.
+    pub fn from_params(p: &super::bayes::TrainParams, fold: bool) -> FeatureConfig {
+        FeatureConfig {
+            subject_weight: p.subject_weight,
+            bigrams: p.bigrams,
+            fold,
+            ..FeatureConfig::default()
+        }
+    }
+}
+
 /// A message after analysis.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnalyzedText {

@@ -267,24 +267,10 @@ impl Classifier {
 }
 
 fn features_of(model: &Model) -> FeatureConfig {
-    let p = &model.header().params;
-    FeatureConfig {
-        subject_weight: p.subject_weight,
-        bigrams: p.bigrams,
-        fold: false,
-        ..FeatureConfig::default()
-    }
+    FeatureConfig::from_params(&model.header().params, false)
 }
 
-fn argmax(s: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in s.iter().enumerate() {
-        if *v > s[best] {
-            best = i;
-        }
-    }
-    best
-}
+use bayes::argmax;
 
 fn round4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4

@@ -120,12 +120,7 @@ pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
     let rules = args.rules.load()?;
     let corpus = read_corpus(&args.data)?;
     let lang = crate::text::Language::parse(&args.params.language).unwrap_or(crate::text::Language::Italian);
-    let cfg = FeatureConfig {
-        subject_weight: args.params.subject_weight,
-        bigrams: args.params.bigrams,
-        fold: rules.is_some(),
-        ..FeatureConfig::default()
-    };
+    let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
     let limits = Limits::default();
     let pool = thread_pool(args.threads)?;
     let analyzed: Vec<Option<(usize, AnalyzedText)>> = pool.install(|| {

@@ -55,12 +55,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
         }
     }
     let lang = Language::parse(&args.params.language).unwrap_or(Language::Italian);
-    let cfg = FeatureConfig {
-        subject_weight: args.params.subject_weight,
-        bigrams: args.params.bigrams,
-        fold: rules.is_some(),
-        ..FeatureConfig::default()
-    };
+    let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
     let limits = Limits::default();
     let pool = thread_pool(args.threads)?;
     let docs: Vec<Option<TrainDoc>> = pool.install(|| {
