@@ -16,7 +16,7 @@ pub mod taxonomy;
 pub mod vocab;
 
 use crate::domain::DecidedBy;
-use bayes::Model;
+use bayes::{Model, argmax};
 use features::{AnalyzedText, FeatureConfig};
 use rules::{RuleHit, RuleSet};
 use taxonomy::{Taxonomy, TopicId};
@@ -269,8 +269,6 @@ impl Classifier {
 fn features_of(model: &Model) -> FeatureConfig {
     FeatureConfig::from_params(&model.header().params, false)
 }
-
-use bayes::argmax;
 
 fn round4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
