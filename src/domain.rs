@@ -98,6 +98,8 @@ pub enum SkipReason {
     NotAMessage,
     /// The source could not be read (I/O error), with the error text.
     Unreadable(String),
+    /// The MIME parser failed internally on this input.
+    ParserFailure,
 }
 
 impl fmt::Display for SkipReason {
@@ -109,6 +111,9 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::NotAMessage => f.write_str("not an e-mail message: no headers found"),
             SkipReason::Unreadable(e) => write!(f, "unreadable: {e}"),
+            SkipReason::ParserFailure => {
+                f.write_str("parser failure: the MIME parser could not handle this message")
+            }
         }
     }
 }

@@ -147,6 +147,12 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     if raw.len() > limits.max_message_bytes {
         return Err(SkipReason::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
     }
+    // A panic inside the third-party parser (a bug on hostile input) must not end the run: it
+    // becomes a recorded skip like any other unreadable message.
+    std::panic::catch_unwind(|| parse_inner(raw, meta, limits)).unwrap_or(Err(SkipReason::ParserFailure))
+}
+
+fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail, SkipReason> {
     let parser = MessageParser::default();
     let msg = parser.parse(raw).ok_or(SkipReason::NotAMessage)?;
     // Random bytes can look like a header block to a tolerant parser: require at least one
