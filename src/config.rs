@@ -204,13 +204,14 @@ impl Config {
         env: &dyn Fn(&str) -> Option<String>,
         secrets: bool,
     ) -> Result<Config, ConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file = path.display().to_string();
         let err = |line: Option<usize>, message: String| ConfigError { file: file.clone(), line, message };
         let line_of = |needle: &str| -> Option<usize> {
             text.lines().position(|l| l.trim_start().starts_with(needle)).map(|i| i + 1)
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e.span().map(|s| crate::classify::rules::line_of(text, s.start));
             err(line, e.message().trim().to_string())
         })?;
         if raw.version != CONFIG_VERSION {

@@ -290,8 +290,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn line(&self, offset: usize) -> Option<usize> {
-        (offset > 0 || self.text.is_empty())
-            .then(|| self.text[..offset.min(self.text.len())].matches('\n').count() + 1)
+        (offset > 0 || self.text.is_empty()).then(|| line_of(self.text, offset))
     }
     fn err<T>(&self, span: std::ops::Range<usize>, message: String) -> Result<T, RulesError> {
         Err(RulesError { file: self.file.to_string(), line: self.line(span.start), message })
@@ -312,6 +311,8 @@ impl RuleSet {
 
     /// Validates rules text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<RuleSet, RulesError> {
+        // Editors on Windows save UTF-8 with a byte-order mark; TOML does not allow one.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let ctx = Ctx { file, text };
         let raw: RawRules = toml::from_str(text).map_err(|e| RulesError {
             file: file.to_string(),
@@ -657,6 +658,15 @@ impl RuleSet {
     }
 }
 
+/// 1-based line of a byte offset (offsets inside a character count for that character).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].matches('\n').count() + 1
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
@@ -761,6 +771,16 @@ label = "Altro"
 
     fn err(text: &str) -> RulesError {
         RuleSet::parse(text, "r.toml").expect_err("must fail")
+    }
+
+    #[test]
+    fn byte_order_mark_and_odd_offsets_are_handled() {
+        // Found by fuzzing: a BOM made the line computation slice inside a character.
+        assert!(RuleSet::parse(&format!("\u{feff}{OK}"), "bom.toml").is_ok());
+        let e = err("\u{feff}\u{feff}# urpmailt");
+        assert_eq!(e.file, "r.toml");
+        assert_eq!(line_of("é\né", 1), 1);
+        assert_eq!(line_of("é\né", 4), 2);
     }
 
     #[test]
