@@ -7,6 +7,7 @@ mod corpora;
 mod decisions;
 mod dovecot;
 mod faults;
+mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod imap;
