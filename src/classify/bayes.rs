@@ -442,15 +442,7 @@ impl Model {
         }
         model.sums = sparse_rows(&dense, c, v);
 
-        // Fit with linfa and check the closed form used at load time agrees.
-        let fitted = fit_linfa(&model.header.params, &dense, c, v)?;
-        let worst = max_closed_form_error(&model.header.params, &dense, &fitted, c, v);
-        if worst > 1e-6 {
-            return Err(ModelError::Linfa(format!(
-                "closed-form log-probabilities differ from linfa's by {worst}"
-            )));
-        }
-        drop(fitted);
+        fit_checked(&model.header.params, &dense, c, v)?;
         model.compute_weights();
 
         let evidence: Option<Vec<&[f64]>> =
@@ -533,14 +525,7 @@ impl Model {
             *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
         }
         self.sums = sparse_rows(&dense, c, v);
-        let fitted = fit_linfa(&self.header.params, &dense, c, v)?;
-        let worst = max_closed_form_error(&self.header.params, &dense, &fitted, c, v);
-        if worst > 1e-6 {
-            return Err(ModelError::Linfa(format!(
-                "closed-form log-probabilities differ from linfa's by {worst}"
-            )));
-        }
-        drop(fitted);
+        fit_checked(&self.header.params, &dense, c, v)?;
         self.compute_weights();
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
@@ -1192,6 +1177,19 @@ pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec
         }
     }
     out
+}
+
+/// Fits linfa on the aggregated rows and checks that the closed form the weights are computed
+/// with ([`log_probs`]) agrees with its fitted parameters.
+fn fit_checked(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<(), ModelError> {
+    let fitted = fit_linfa(params, dense, c, v)?;
+    let worst = max_closed_form_error(params, dense, &fitted, c, v);
+    if worst > 1e-6 {
+        return Err(ModelError::Linfa(format!(
+            "closed-form log-probabilities differ from linfa's by {worst}"
+        )));
+    }
+    Ok(())
 }
 
 /// Largest difference between linfa's fitted log-probabilities and [`log_probs`].

@@ -134,7 +134,7 @@ impl Classifier {
 
     /// Rule evidence per model label, `ln(1 + score)`: what training calibrates on.
     pub fn label_evidence(&self, ev: &rules::RuleEvidence) -> Vec<f64> {
-        self.label_topic.iter().map(|t| ev.scores[t.index()].ln_1p()).collect()
+        ev.label_evidence(self.label_topic.iter().map(|t| t.index()))
     }
 
     /// Decides the topic of an analysed message.

@@ -245,6 +245,12 @@ pub struct RuleEvidence {
 }
 
 impl RuleEvidence {
+    /// Evidence per model label, `ln(1 + score)` of each label's topic: what the model's
+    /// calibration and decisions add to its logits.
+    pub fn label_evidence(&self, label_topics: impl IntoIterator<Item = usize>) -> Vec<f64> {
+        label_topics.into_iter().map(|t| self.scores[t].ln_1p()).collect()
+    }
+
     /// The topic with the highest score among those with decisive evidence.
     pub fn decisive_top(&self) -> Option<(TopicId, f64)> {
         let mut best: Option<(TopicId, f64)> = None;

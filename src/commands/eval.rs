@@ -121,21 +121,7 @@ pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
     let corpus = read_corpus(&args.data)?;
     let lang = crate::text::Language::parse(&args.params.language).unwrap_or(crate::text::Language::Italian);
     let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
-    let limits = Limits::default();
-    let pool = thread_pool(args.threads)?;
-    let analyzed: Vec<Option<(usize, AnalyzedText)>> = pool.install(|| {
-        corpus
-            .files
-            .par_iter()
-            .map_init(
-                || Analyzer::new(lang),
-                |a, (label, path)| {
-                    let (parsed, _) = parse_file(path, &limits)?;
-                    Some((*label, analyze_message(&cfg, a, &parsed)))
-                },
-            )
-            .collect()
-    });
+    let analyzed = super::analyze_corpus(&corpus, &cfg, lang, args.threads)?;
     let docs: Vec<(usize, AnalyzedText)> = analyzed.into_iter().flatten().collect();
     let taxonomy_labels: Vec<String> = match &rules {
         Some(r) => r.taxonomy.topics().iter().map(|t| t.id.clone()).collect(),
@@ -153,22 +139,24 @@ pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
     let mut rules_items = Vec::new();
     let mut model_items = Vec::new();
     let mut combined_items = Vec::new();
+    // Rule evidence depends only on the message: computed once, not once per fold.
+    let evidence: Vec<Vec<f64>> = docs
+        .iter()
+        .map(|(_, a)| match &rules {
+            Some(r) => r.evaluate(a).label_evidence(label_topics.iter().copied()),
+            None => Vec::new(),
+        })
+        .collect();
     for k in 0..args.folds {
         let train_docs: Vec<TrainDoc> = docs
             .iter()
             .enumerate()
             .filter(|(i, _)| i % args.folds != k)
-            .map(|(_, (label, a))| TrainDoc {
+            .map(|(i, (label, a))| TrainDoc {
                 label: *label,
                 subject: a.subject.clone(),
                 body: a.body.clone(),
-                rule_evidence: match &rules {
-                    Some(r) => {
-                        let ev = r.evaluate(a);
-                        label_topics.iter().map(|t| ev.scores[*t].ln_1p()).collect()
-                    }
-                    None => Vec::new(),
-                },
+                rule_evidence: evidence[i].clone(),
             })
             .collect();
         let taxonomy =

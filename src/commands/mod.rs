@@ -369,3 +369,29 @@ pub fn prune(store: &Path, older_than: &str, snippets_only: bool) -> Result<(Str
     let (snippets, rows) = s.prune(&cutoff, snippets_only).map_err(store_error)?;
     Ok((cutoff, snippets, rows))
 }
+
+/// Parses and analyses every file of a corpus in parallel (input order kept); `None` for files
+/// that are not messages (logged by [`parse_file`]).
+pub fn analyze_corpus(
+    corpus: &Corpus,
+    cfg: &crate::classify::features::FeatureConfig,
+    lang: crate::text::Language,
+    threads: usize,
+) -> Result<Vec<Option<(usize, crate::classify::features::AnalyzedText)>>, Error> {
+    use rayon::prelude::*;
+    let limits = Limits::default();
+    let pool = thread_pool(threads)?;
+    Ok(pool.install(|| {
+        corpus
+            .files
+            .par_iter()
+            .map_init(
+                || crate::text::Analyzer::new(lang),
+                |a, (label, path)| {
+                    let (parsed, _) = parse_file(path, &limits)?;
+                    Some((*label, crate::pipeline::analyze_message(cfg, a, &parsed)))
+                },
+            )
+            .collect()
+    }))
+}

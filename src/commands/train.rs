@@ -4,14 +4,10 @@
 
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
-use super::{Error, RulesChoice, parse_file, read_corpus, thread_pool, trained_at};
+use super::{Error, RulesChoice, analyze_corpus, read_corpus, trained_at};
 use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc, TrainParams};
 use crate::classify::features::FeatureConfig;
-use crate::parse::Limits;
-use crate::pipeline::analyze_message;
-use crate::text::{Analyzer, Language};
+use crate::text::Language;
 
 /// Arguments of `train`.
 #[derive(Debug, Clone)]
@@ -56,36 +52,21 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     }
     let lang = Language::parse(&args.params.language).unwrap_or(Language::Italian);
     let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
-    let limits = Limits::default();
-    let pool = thread_pool(args.threads)?;
-    let docs: Vec<Option<TrainDoc>> = pool.install(|| {
-        corpus
-            .files
-            .par_iter()
-            .map_init(
-                || Analyzer::new(lang),
-                |a, (label, path)| {
-                    let (parsed, _) = parse_file(path, &limits)?;
-                    let analyzed = analyze_message(&cfg, a, &parsed);
-                    let rule_evidence = match &rules {
-                        Some(r) => {
-                            let ev = r.evaluate(&analyzed);
-                            label_topics.iter().map(|t| ev.scores[t.index()].ln_1p()).collect()
-                        }
-                        None => Vec::new(),
-                    };
-                    Some(TrainDoc {
-                        label: *label,
-                        subject: analyzed.subject,
-                        body: analyzed.body,
-                        rule_evidence,
-                    })
-                },
-            )
-            .collect()
-    });
-    let skipped = docs.iter().filter(|d| d.is_none()).count();
-    let docs: Vec<TrainDoc> = docs.into_iter().flatten().collect();
+    let analyzed = analyze_corpus(&corpus, &cfg, lang, args.threads)?;
+    let skipped = analyzed.iter().filter(|d| d.is_none()).count();
+    let docs: Vec<TrainDoc> = analyzed
+        .into_iter()
+        .flatten()
+        .map(|(label, a)| TrainDoc {
+            label,
+            rule_evidence: match &rules {
+                Some(r) => r.evaluate(&a).label_evidence(label_topics.iter().map(|t| t.index())),
+                None => Vec::new(),
+            },
+            subject: a.subject,
+            body: a.body,
+        })
+        .collect();
     let taxonomy = rules.as_ref().map(|r| TaxonomyRef { id: r.taxonomy.id.clone(), hash: r.taxonomy.hash() });
     let rules_ref =
         rules.as_ref().map(|r| RulesRef { version: r.rules_version.clone(), hash: r.hash.clone() });

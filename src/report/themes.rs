@@ -510,7 +510,8 @@ pub fn notes(t: &ThemeTable) -> Vec<String> {
     n
 }
 
-fn title(t: &ThemeTable) -> String {
+/// The table's title, the same in every output format.
+pub(crate) fn title(t: &ThemeTable) -> String {
     let cmp = if t.compare.is_empty() {
         String::new()
     } else {

@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 
 use super::ExportError;
 use super::chart::years_with_colours;
-use super::themes::{ThemeTable, grid, notes};
+use super::themes::{ThemeTable, grid, notes, title};
 use crate::domain::ExclusionReason;
 
 const FMT_SHARE: &str = "0.0%";
@@ -34,19 +34,6 @@ pub fn write_xlsx(t: &ThemeTable, path: &Path) -> Result<(), ExportError> {
 /// The sheet with the table; its name also appears in the chart's ranges.
 pub(crate) fn table_sheet_name(t: &ThemeTable) -> String {
     format!("Temi {}", t.year)
-}
-
-/// The table's title (the same wording as the text and Markdown outputs).
-fn title(t: &ThemeTable) -> String {
-    let cmp = if t.compare.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (confronto con il {})",
-            t.compare.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-        )
-    };
-    format!("Temi trattati via e-mail - anno {}{cmp}", t.year)
 }
 
 /// Formats shared by the sheets.
