@@ -168,6 +168,12 @@ pub enum Command {
         /// Largest message accepted, in bytes; larger ones are recorded skips.
         #[arg(long, default_value_t = 25 * 1024 * 1024)]
         max_message_bytes: usize,
+        /// Most MIME parts per message (attached messages included); more is a recorded skip.
+        #[arg(long, default_value_t = 1_000)]
+        max_mime_parts: usize,
+        /// Deepest MIME nesting per message; deeper is a recorded skip.
+        #[arg(long, default_value_t = 32)]
+        max_mime_depth: usize,
     },
     /// Train a model from a corpus with one sub-folder per label, one message per file.
     Train {

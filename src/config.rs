@@ -59,21 +59,14 @@ fn default_str() -> String {
     "default".into()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawLimits {
-    #[serde(default = "default_max_bytes")]
-    max_message_bytes: usize,
-}
-
-impl Default for RawLimits {
-    fn default() -> Self {
-        RawLimits { max_message_bytes: default_max_bytes() }
-    }
-}
-
-fn default_max_bytes() -> usize {
-    25 * 1024 * 1024
+    max_message_bytes: Option<usize>,
+    max_mime_parts: Option<usize>,
+    max_mime_depth: Option<usize>,
+    max_text_bytes: Option<usize>,
+    max_attachments: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -171,7 +164,8 @@ pub struct Config {
     pub store_snippets: bool,
     pub rules: String,
     pub model: String,
-    pub max_message_bytes: usize,
+    /// Resource limits applied to every message (`[limits]`).
+    pub limits: crate::parse::Limits,
     pub accounts: Vec<Account>,
 }
 
@@ -225,12 +219,35 @@ impl Config {
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
-        if raw.limits.max_message_bytes < 1024 {
-            return Err(err(
-                line_of("max_message_bytes"),
-                "limits.max_message_bytes must be at least 1024".into(),
-            ));
-        }
+        let limits = {
+            let d = crate::parse::Limits::default();
+            let r = &raw.limits;
+            let check = |key: &str, value: Option<usize>, default: usize, min: usize, max: usize| {
+                let v = value.unwrap_or(default);
+                if (min..=max).contains(&v) {
+                    Ok(v)
+                } else {
+                    Err(err(
+                        line_of(key),
+                        format!("limits.{key} = {v} is out of range: use {min}..={max} (default {default})"),
+                    ))
+                }
+            };
+            crate::parse::Limits {
+                max_message_bytes: check(
+                    "max_message_bytes",
+                    r.max_message_bytes,
+                    d.max_message_bytes,
+                    1024,
+                    1 << 30,
+                )?,
+                max_mime_parts: check("max_mime_parts", r.max_mime_parts, d.max_mime_parts, 1, 1_000_000)?,
+                max_mime_depth: check("max_mime_depth", r.max_mime_depth, d.max_mime_depth, 1, 10_000)?,
+                max_text_bytes: check("max_text_bytes", r.max_text_bytes, d.max_text_bytes, 1024, 1 << 30)?,
+                max_attachments: check("max_attachments", r.max_attachments, d.max_attachments, 0, 100_000)?,
+                ..d
+            }
+        };
         let mut accounts = Vec::new();
         for a in raw.account {
             let at = line_of(&format!("name = \"{}\"", a.name)).or_else(|| line_of("[[account]]"));
@@ -312,7 +329,7 @@ impl Config {
             store_snippets: raw.store.store_snippets,
             rules,
             model,
-            max_message_bytes: raw.limits.max_message_bytes,
+            limits,
             accounts,
         })
     }
@@ -409,6 +426,26 @@ mailboxes = ["INBOX", "PEC"]
         let e = parse(&OK.replace("version = 1", "version = 2")).expect_err("version");
         assert_eq!(e.line, Some(1));
         assert_eq!(e.file, "/etc/urpmail/urpmail.toml");
+    }
+
+    #[test]
+    fn limits_have_defaults_and_are_range_checked() {
+        let c = parse(OK).expect("valid");
+        assert_eq!(c.limits.max_mime_parts, crate::parse::Limits::default().max_mime_parts);
+        let with = |section: &str| parse(&format!("{OK}[limits]\n{section}\n"));
+        let c = with("max_mime_parts = 50\nmax_mime_depth = 4\nmax_text_bytes = 4096").expect("valid limits");
+        assert_eq!(
+            (c.limits.max_mime_parts, c.limits.max_mime_depth, c.limits.max_text_bytes),
+            (50, 4, 4096)
+        );
+        assert_eq!(c.limits.max_message_bytes, crate::parse::Limits::default().max_message_bytes);
+        let e = with("max_mime_depth = 0").expect_err("zero depth");
+        assert_eq!(e.line, Some(12), "{e}");
+        assert!(e.message.contains("max_mime_depth = 0 is out of range: use 1..=10000 (default 32)"), "{e}");
+        let e = with("max_message_bytes = 10").expect_err("tiny");
+        assert!(e.message.contains("max_message_bytes"), "{e}");
+        let e = with("max_parts = 10").expect_err("unknown key");
+        assert!(e.message.contains("unknown field"), "{e}");
     }
 
     #[cfg(unix)]

@@ -258,7 +258,13 @@ pub async fn poll_once(config: &Config, shared: Shared) -> Result<PollSummary, S
         Some(_) => "failed",
     };
     let (store, t2, err) = (shared.store.clone(), t.clone(), first_err.as_ref().map(ToString::to_string));
-    blocking(move || lock(&store).finish_run(run, &t2, status, err.as_deref())).await?;
+    let closed = blocking(move || lock(&store).finish_run(run, &t2, status, err.as_deref())).await;
+    // The sync's own error says more than a failure to record it (a full disk fails both).
+    match closed {
+        Err(e) if first_err.is_some() => tracing::warn!(error = %e, "could not record the end of the run"),
+        Err(e) => return Err(e),
+        Ok(()) => {}
+    }
     match first_err {
         Some(e) => Err(e),
         None => Ok(PollSummary { totals: t, accounts_failed: failed }),
@@ -310,7 +316,22 @@ async fn account_loop(
             break;
         }
         let store = shared.store.clone();
-        let run = blocking(move || lock(&store).begin_run("poll")).await?;
+        let run = match blocking(move || lock(&store).begin_run("poll")).await {
+            Ok(run) => run,
+            Err(SyncError::Store(e)) => {
+                // A full disk or a read-only store is the operator's to fix; keep retrying (a
+                // crash loop under systemd would end in a dead service).
+                let wait = jitter(backoff);
+                tracing::error!(account = %account.name, error = %e, retry_in_secs = wait.as_secs(), "cannot write to the store, will retry");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let totals = Arc::new(Mutex::new(RunTotals::default()));
         let r = sync_account(&mut client, &shared, run, &totals, &stop).await;
         let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
@@ -320,7 +341,10 @@ async fn account_loop(
             Err(e) => ("failed", Some(e.to_string())),
         };
         let store = shared.store.clone();
-        blocking(move || lock(&store).finish_run(run, &t, status, err.as_deref())).await?;
+        if let Err(e) = blocking(move || lock(&store).finish_run(run, &t, status, err.as_deref())).await {
+            // The run stays open in the ledger; the next start marks it interrupted.
+            tracing::warn!(account = %account.name, error = %e, "could not record the end of the run");
+        }
         match r {
             Ok(_) => {
                 ever_connected = true;

@@ -100,6 +100,10 @@ pub enum SkipReason {
     Unreadable(String),
     /// The MIME parser failed internally on this input.
     ParserFailure,
+    /// More MIME parts than the configured maximum (attached messages' parts included).
+    TooManyParts { limit: usize },
+    /// MIME nesting deeper than the configured maximum.
+    TooDeep { limit: usize },
 }
 
 impl fmt::Display for SkipReason {
@@ -113,6 +117,12 @@ impl fmt::Display for SkipReason {
             SkipReason::Unreadable(e) => write!(f, "unreadable: {e}"),
             SkipReason::ParserFailure => {
                 f.write_str("parser failure: the MIME parser could not handle this message")
+            }
+            SkipReason::TooManyParts { limit } => {
+                write!(f, "too many MIME parts: more than {limit} (limits.max_mime_parts)")
+            }
+            SkipReason::TooDeep { limit } => {
+                write!(f, "MIME nesting too deep: more than {limit} levels (limits.max_mime_depth)")
             }
         }
     }

@@ -78,14 +78,23 @@ fn store_and_rules(
 fn run(cli: Cli) -> anyhow::Result<()> {
     let progress = !cli.quiet;
     match cli.command {
-        Command::Classify { paths, model, rules, explain, threads, max_message_bytes } => {
+        Command::Classify {
+            paths,
+            model,
+            rules,
+            explain,
+            threads,
+            max_message_bytes,
+            max_mime_parts,
+            max_mime_depth,
+        } => {
             let args = commands::classify::Args {
                 paths,
                 model: ModelChoice::parse(&model),
                 rules: RulesChoice::parse(&rules),
                 explain,
                 threads,
-                limits: Limits { max_message_bytes, ..Limits::default() },
+                limits: Limits { max_message_bytes, max_mime_parts, max_mime_depth, ..Limits::default() },
                 progress,
             };
             let stdout = std::io::stdout();

@@ -29,6 +29,8 @@ pub struct ClassifyRecord {
     pub tipologia: Option<String>,
     pub excluded: Option<&'static str>,
     pub skipped: Option<String>,
+    /// The decoded text was longer than the limit and was cut before classifying.
+    pub text_truncated: bool,
     pub pec: Option<PecRecord>,
     pub taxonomy: String,
     pub rules_version: Option<String>,
@@ -117,6 +119,7 @@ impl ClassifyRecord {
             },
             excluded: o.exclusion.map(|e| e.reason.as_str()),
             skipped: o.skipped.as_ref().map(ToString::to_string),
+            text_truncated: o.text_truncated,
             pec,
             taxonomy: taxonomy.id.clone(),
             rules_version: rules_version.map(str::to_string),

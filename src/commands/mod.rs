@@ -299,10 +299,7 @@ pub fn engine_for(config: &crate::config::Config) -> Result<crate::pipeline::Eng
     Ok(crate::pipeline::Engine {
         exclusions: exclusions_of(&classifier),
         classifier,
-        limits: crate::parse::Limits {
-            max_message_bytes: config.max_message_bytes,
-            ..crate::parse::Limits::default()
-        },
+        limits: config.limits.clone(),
         snippets: config.store_snippets,
     })
 }

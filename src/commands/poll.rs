@@ -8,11 +8,11 @@ use crate::config::Config;
 use crate::daemon::{self, PollSummary, Shared, SyncError};
 use crate::source::imap::ImapError;
 
-fn map_sync(e: SyncError) -> Error {
+fn map_sync(e: SyncError, config: &Config) -> Error {
     match e {
         SyncError::Imap(e @ ImapError::Network { .. }) => Error::Unavailable(e.to_string()),
         SyncError::Imap(e) => Error::Input(e.to_string()),
-        SyncError::Store(e) => Error::Store(e),
+        SyncError::Store(e) => Error::Store(e.at(&config.store_path)),
         SyncError::Stopped => Error::Unavailable("stopped by signal before the run finished".into()),
         SyncError::Join(m) => Error::Input(m),
     }
@@ -24,11 +24,11 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
         return Err(Error::Input(format!("{}: no [[account]] to poll", config.file.display())));
     }
     let engine = engine_for(config)?;
-    let store = daemon::open_store(config).map_err(store_error)?;
+    let store = daemon::open_store(config).map_err(|e| store_error(e.at(&config.store_path)))?;
     let shared = Shared {
         engine: Arc::new(engine),
         store: Arc::new(Mutex::new(store)),
-        max_message_bytes: config.max_message_bytes,
+        max_message_bytes: config.limits.max_message_bytes,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -37,9 +37,9 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
     runtime.block_on(async {
         if once {
-            daemon::poll_once(config, shared).await.map(Some).map_err(map_sync)
+            daemon::poll_once(config, shared).await.map(Some).map_err(|e| map_sync(e, config))
         } else {
-            daemon::run_daemon(config, shared).await.map(|()| None).map_err(map_sync)
+            daemon::run_daemon(config, shared).await.map(|()| None).map_err(|e| map_sync(e, config))
         }
     })
 }

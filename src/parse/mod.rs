@@ -24,6 +24,10 @@ pub struct Limits {
     pub max_text_bytes: usize,
     /// Attachments listed per message.
     pub max_attachments: usize,
+    /// MIME parts per message, counting the parts of attached messages.
+    pub max_mime_parts: usize,
+    /// MIME nesting depth: multiparts inside multiparts and attached messages inside messages.
+    pub max_mime_depth: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +37,8 @@ impl Default for Limits {
             max_envelope_depth: 8,
             max_text_bytes: 256 * 1024,
             max_attachments: 100,
+            max_mime_parts: 1_000,
+            max_mime_depth: 32,
         }
     }
 }
@@ -160,6 +166,7 @@ fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMa
     if !msg.headers().iter().any(|h| !matches!(h.name, mail_parser::HeaderName::Other(_))) {
         return Err(SkipReason::NotAMessage);
     }
+    check_structure(&msg, limits)?;
     let unwrapped = pec::unwrap(&parser, &msg, limits.max_envelope_depth);
     let inner: &Message<'_> = unwrapped.inner.as_ref().unwrap_or(&msg);
 
@@ -220,6 +227,31 @@ fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMa
         layers,
         text_truncated,
     })
+}
+
+/// Refuses a message whose MIME tree is larger or deeper than the limits. The walk uses an
+/// explicit stack, so a hostile nesting cannot overflow ours, and stops at the first limit.
+fn check_structure(msg: &Message<'_>, limits: &Limits) -> Result<(), SkipReason> {
+    let mut parts = 0usize;
+    // (message, part index, depth of that part)
+    let mut stack: Vec<(&Message<'_>, u32, usize)> = vec![(msg, 0, 0)];
+    while let Some((m, id, depth)) = stack.pop() {
+        if depth > limits.max_mime_depth {
+            return Err(SkipReason::TooDeep { limit: limits.max_mime_depth });
+        }
+        let Some(part) = m.parts.get(id as usize) else { continue };
+        parts += 1;
+        if parts > limits.max_mime_parts {
+            return Err(SkipReason::TooManyParts { limit: limits.max_mime_parts });
+        }
+        match &part.body {
+            // The part count bounds the walk even if a broken tree repeated an id.
+            PartType::Multipart(children) => stack.extend(children.iter().map(|c| (m, *c, depth + 1))),
+            PartType::Message(inner) => stack.push((inner, 0, depth + 1)),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Message-ID and Date of a header block alone (for messages whose body is never fetched).

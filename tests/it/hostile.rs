@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
+use urpmail::commands::{ModelChoice, RulesChoice};
+use urpmail::parse::Limits;
+
 use crate::support::{classify, corpus_model};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
@@ -62,7 +65,84 @@ fn hostile_messages_are_classified_or_skipped_with_a_reason() {
         assert!(r["topic"].is_string());
         assert!(r["skipped"].is_null() || r["skipped"].is_string());
     }
-    assert!(records[1]["skipped"].is_null(), "10,000 parts parse: {}", records[1]);
+    let skip = |i: usize| records[i]["skipped"].as_str().unwrap_or_default().to_string();
+    assert!(skip(1).starts_with("too many MIME parts: more than 1000"), "10,000 parts: {}", records[1]);
+    assert!(skip(2).starts_with("MIME nesting too deep: more than 32"), "1,000 levels: {}", records[2]);
+    for i in [3, 4, 5, 6] {
+        assert!(records[i]["skipped"].is_null(), "{}", records[i]);
+    }
+    // The long header line and the base64 garbage decode to more text than the default limit
+    // keeps: classified on what is kept, and the record says so.
+    assert_eq!(records[3]["text_truncated"], false, "a long subject is not body text");
+}
+
+/// The structure limits are limits, not hard-coded refusals: raised, the same messages parse.
+#[test]
+fn mime_limits_are_configurable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut parts = String::from(
+        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
+    );
+    for i in 0..3_000 {
+        parts.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i} buca in via Roma\n"));
+    }
+    parts.push_str("--X--\n");
+    write(d, "01-parts.eml", parts.as_bytes());
+    let mut nested = String::from("From: c@example.org\nSubject: livello 0\n\nil cimitero e il loculo\n");
+    for i in 1..40 {
+        nested = format!(
+            "From: c@example.org\nSubject: livello {i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{nested}"
+        );
+    }
+    write(d, "02-nested.eml", nested.as_bytes());
+    let mut body = String::from("From: g@example.org\nSubject: lungo\n\n");
+    while body.len() < 300_000 {
+        body.push_str("la buca in via Roma è pericolosa per le biciclette. ");
+    }
+    write(d, "03-long-text.eml", body.as_bytes());
+    let run = |limits: Limits| {
+        let args = urpmail::commands::classify::Args {
+            paths: vec![d.to_path_buf()],
+            model: ModelChoice::File(corpus_model()),
+            rules: RulesChoice::None,
+            explain: false,
+            threads: 1,
+            limits,
+            progress: false,
+        };
+        let mut out = Vec::new();
+        urpmail::commands::classify::run(&args, &mut out).expect("classify runs");
+        String::from_utf8(out)
+            .expect("utf-8")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .collect::<Vec<_>>()
+    };
+    let strict = run(Limits::default());
+    assert!(
+        strict[0]["skipped"].as_str().is_some_and(|s| s.starts_with("too many MIME parts")),
+        "{}",
+        strict[0]
+    );
+    assert!(
+        strict[1]["skipped"].as_str().is_some_and(|s| s.starts_with("MIME nesting too deep")),
+        "{}",
+        strict[1]
+    );
+    assert!(strict[2]["skipped"].is_null() && strict[2]["text_truncated"] == true, "{}", strict[2]);
+    let loose = run(Limits {
+        max_mime_parts: 5_000,
+        max_mime_depth: 100,
+        max_text_bytes: 1 << 20,
+        ..Limits::default()
+    });
+    for r in &loose {
+        assert!(r["skipped"].is_null(), "{r}");
+        assert_eq!(r["text_truncated"], false, "{r}");
+    }
+    let tight = run(Limits { max_mime_parts: 2, max_mime_depth: 1, ..Limits::default() });
+    assert!(tight[2]["skipped"].is_null(), "a one-part message passes the tightest limits: {}", tight[2]);
 }
 
 #[test]
