@@ -300,6 +300,16 @@ impl Dovecot {
         }
     }
 
+    /// Restarts the server presenting another certificate of [`Dovecot::make_certs`]:
+    /// `good` (the default), `wrong-name` (valid, signed by the CA, for another host name) or
+    /// `expired`.
+    pub fn use_certificate(&mut self, which: &str) {
+        let c = self.certs();
+        std::fs::copy(c.join(format!("{which}.pem")), c.join("server.pem"))
+            .unwrap_or_else(|e| panic!("dovecot: certificate {which}: {e}"));
+        self.restart();
+    }
+
     /// Whether the server is running (not killed).
     pub fn is_running(&self) -> bool {
         self.server.as_ref().is_some_and(|s| s.master.is_some())
@@ -407,7 +417,33 @@ impl Dovecot {
             "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
              -extfile server.ext -out server.pem",
         );
-        for f in ["ca.pem", "other-ca.pem", "server.pem", "server.key"] {
+        // Same key and CA, but for another host name, and one that expired (notAfter a day
+        // before notBefore): for the TLS refusal tests (`use_certificate`).
+        write_file(
+            &c.join("wrong-name.ext"),
+            b"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+              extendedKeyUsage=serverAuth\nsubjectAltName=DNS:imap.altro-comune.example\n",
+        );
+        openssl(
+            &c,
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+             -extfile wrong-name.ext -out wrong-name.pem",
+        );
+        openssl(
+            &c,
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days -1 -sha256 \
+             -extfile server.ext -out expired.pem",
+        );
+        std::fs::copy(c.join("server.pem"), c.join("good.pem")).expect("copy server.pem");
+        for f in [
+            "ca.pem",
+            "other-ca.pem",
+            "server.pem",
+            "server.key",
+            "wrong-name.pem",
+            "expired.pem",
+            "good.pem",
+        ] {
             set_mode(&c.join(f), 0o644);
         }
     }

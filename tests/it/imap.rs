@@ -159,6 +159,28 @@ fn starttls_verifies_the_ca_and_a_wrong_ca_is_refused() {
 }
 
 #[test]
+fn a_certificate_for_another_host_or_expired_is_refused() {
+    let Some(mut d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(2));
+    for (cert, expect) in [("wrong-name", "not valid for name"), ("expired", "expired")] {
+        d.use_certificate(cert);
+        for (tls, port) in [("implicit", d.imaps_port()), ("starttls", d.imap_port())] {
+            let s = config(&d, tls, port, "", "[\"INBOX\"]");
+            let out = poll_once(&s);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{cert} over {tls}: {err}");
+            assert!(err.contains("TLS") && err.to_lowercase().contains(expect), "{cert} over {tls}: {err}");
+            assert_eq!(messages(&s), 0, "nothing stored over a refused connection");
+        }
+    }
+    // The same server with its right certificate: the same setup works.
+    d.use_certificate("good");
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    assert_eq!(messages(&s), 2);
+}
+
+#[test]
 fn plaintext_only_to_loopback() {
     let Some(d) = Dovecot::start() else { return };
     d.deliver_many("INBOX", &sample(2));
@@ -302,4 +324,121 @@ fn idle_wakes_the_daemon_and_sigterm_stops_it_cleanly() {
     );
     assert_eq!(messages(&s), 3);
     assert_eq!(d.seen_count("INBOX"), 0);
+}
+
+/// A small tmpfs mounted for one test, unmounted on drop. Needs the right to mount (root with
+/// CAP_SYS_ADMIN, as in CI's container); elsewhere the test that uses it says so and skips.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?;
+        out.status.success().then_some(Tmpfs { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn remount(&self, mode: &str) {
+        let out = Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(self.path())
+            .output()
+            .expect("mount runs");
+        assert!(out.status.success(), "remount {mode}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Writes a filler file until the file system is full.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let p = self.path().join("filler");
+        let mut f = std::fs::File::create(&p).expect("create filler");
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        p
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).output();
+    }
+}
+
+fn last_uid(s: &Setup) -> u64 {
+    status(s)["mailboxes"][0]["last_uid"].as_u64().unwrap_or(0)
+}
+
+/// A full disk or a read-only store: the poll fails with a clear error naming the store, the
+/// checkpoint does not move, nothing is half-written; once the disk has room again the next
+/// poll stores exactly what was missing.
+#[test]
+fn disk_full_or_read_only_store_fails_cleanly_and_loses_nothing() {
+    let Some(d) = Dovecot::start() else { return };
+    let Some(fs) = Tmpfs::mount("2m") else {
+        eprintln!(
+            "SKIP disk_full_or_read_only_store: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
+        );
+        return;
+    };
+    d.deliver_many("INBOX", &sample(5));
+    let mut s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let store = fs.path().join("urpmail.db");
+    let text = std::fs::read_to_string(&s.config).expect("config");
+    let text = text.replace(
+        &format!("{:?}", s.store.display().to_string()),
+        &format!("{:?}", store.display().to_string()),
+    );
+    std::fs::write(&s.config, text).expect("write config");
+    s.store = store;
+    ok(&poll_once(&s));
+    assert_eq!((messages(&s), last_uid(&s)), (5, 5));
+
+    // Disk full.
+    let filler = fs.fill();
+    d.deliver_many("INBOX", &sample(300)[5..]);
+    let out = poll_once(&s);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("store") && err.contains("disk is full"), "{err}");
+    std::fs::remove_file(&filler).expect("free space");
+    assert_eq!((messages(&s), last_uid(&s)), (5, 5), "no checkpoint advance, nothing stored");
+    ok(&poll_once(&s));
+    assert_eq!((messages(&s), last_uid(&s)), (300, 300), "after the fault: exact");
+
+    // Read-only.
+    d.deliver_many("INBOX", &sample(303)[300..]);
+    fs.remount("ro");
+    let out = poll_once(&s);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("store") && err.contains("read"), "{err}");
+    fs.remount("rw");
+    assert_eq!((messages(&s), last_uid(&s)), (300, 300));
+    ok(&poll_once(&s));
+    assert_eq!((messages(&s), last_uid(&s)), (303, 303));
+
+    // The daemon does not die on a full disk: it retries with backoff and catches up once
+    // there is room again (a crash loop under systemd would end in a dead service).
+    let filler = fs.fill();
+    d.deliver_many("INBOX", &sample(306)[303..]);
+    let mut child = spawn_poll(&s, false);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(child.try_wait().expect("try_wait").is_none(), "the daemon keeps running on a full disk");
+    assert_eq!(messages(&s), 303);
+    std::fs::remove_file(&filler).expect("free space");
+    assert!(wait_for(Duration::from_secs(30), || messages(&s) == 306), "caught up after the disk was freed");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((messages(&s), last_uid(&s)), (306, 306));
 }
