@@ -579,12 +579,23 @@ impl Model {
         let p = &self.header.params;
         let mut x: Vec<(u32, f32)> = Vec::with_capacity(a.subject.len() + a.body.len());
         let mut buf = String::new();
+        let mut ids: Vec<Option<u32>> = Vec::new();
         for (terms, w) in [(&a.subject, p.subject_weight), (&a.body, 1.0)] {
             if w <= 0.0 {
                 continue;
             }
-            x.extend(terms.iter().filter_map(|t| self.vocab.get(t).map(|i| (i, w))));
-            if p.bigrams {
+            ids.clear();
+            ids.extend(terms.iter().map(|t| self.vocab.get(t)));
+            x.extend(ids.iter().flatten().map(|&i| (i, w)));
+            if p.bigrams && self.vocab.has_pair_index() {
+                for pair in ids.windows(2) {
+                    if let [Some(a), Some(b)] = *pair
+                        && let Some(i) = self.vocab.pair(a, b)
+                    {
+                        x.push((i, w));
+                    }
+                }
+            } else if p.bigrams {
                 for pair in terms.windows(2) {
                     buf.clear();
                     buf.push_str(&pair[0]);
@@ -721,39 +732,50 @@ impl Model {
         bias.clear();
         bias.resize(c, 0.0);
         let docs_total: u64 = class_docs.iter().sum();
+        // Per class: the log denominator and the weight normaliser; then one sequential,
+        // term-major pass writes every default weight, and the class's non-zero terms are
+        // patched in (writing class by class would stride through the whole matrix C times).
+        let mut denoms = vec![0f64; c];
+        let mut norms = vec![1f64; c];
         for ci in 0..c {
             let sums = &all_sums[ci];
             let class_sum: f64 = sums.iter().map(|&(_, w)| f64::from(w)).sum();
             let row_sum = if complement { (grand - class_sum).max(0.0) } else { class_sum };
             let denom = (row_sum + alpha * v as f64).ln();
-            // Log-probability of term t in this row: default for terms with no class entry,
-            // overridden for the class's non-zero terms.
-            let lp_of = |t: usize, w: Option<f64>| -> f64 {
-                match (complement, w) {
-                    (true, None) => base_ln[t] - denom,
-                    (true, Some(w)) => ((total[t] - w).max(0.0) + alpha).ln() - denom,
-                    (false, None) => alpha_ln - denom,
-                    (false, Some(w)) => (w + alpha).ln() - denom,
-                }
-            };
-            let norm = if complement && self.header.params.weight_norm {
-                let mut n: f64 = (0..v).map(|t| lp_of(t, None).abs()).sum();
+            denoms[ci] = denom;
+            if complement && self.header.params.weight_norm {
+                let mut n: f64 = base_ln.iter().map(|b| (b - denom).abs()).sum();
                 for &(t, w) in sums {
-                    n += lp_of(t as usize, Some(f64::from(w))).abs() - lp_of(t as usize, None).abs();
+                    let t = t as usize;
+                    n += (((total[t] - f64::from(w)).max(0.0) + alpha).ln() - denom).abs()
+                        - (base_ln[t] - denom).abs();
                 }
-                n
-            } else {
-                1.0
-            };
-            let to_weight = |lp: f64| -> f32 { if complement { (-lp / norm) as f32 } else { lp as f32 } };
-            for t in 0..v {
-                weights[t * c + ci] = to_weight(lp_of(t, None));
-            }
-            for &(t, w) in sums {
-                weights[t as usize * c + ci] = to_weight(lp_of(t as usize, Some(f64::from(w))));
+                norms[ci] = n;
             }
             if !complement {
                 bias[ci] = (class_docs[ci].max(1) as f64 / docs_total.max(1) as f64).ln() as f32;
+            }
+        }
+        // Log-probability of term t in class ci: `None` for terms with no class entry.
+        let lp_of = |ci: usize, t: usize, w: Option<f64>| -> f64 {
+            let denom = denoms[ci];
+            match (complement, w) {
+                (true, None) => base_ln[t] - denom,
+                (true, Some(w)) => ((total[t] - w).max(0.0) + alpha).ln() - denom,
+                (false, None) => alpha_ln - denom,
+                (false, Some(w)) => (w + alpha).ln() - denom,
+            }
+        };
+        let to_weight =
+            |ci: usize, lp: f64| -> f32 { if complement { (-lp / norms[ci]) as f32 } else { lp as f32 } };
+        for (t, row) in weights.chunks_exact_mut(c).enumerate() {
+            for (ci, w) in row.iter_mut().enumerate() {
+                *w = to_weight(ci, lp_of(ci, t, None));
+            }
+        }
+        for (ci, sums) in all_sums.iter().enumerate().take(c) {
+            for &(t, w) in sums {
+                weights[t as usize * c + ci] = to_weight(ci, lp_of(ci, t as usize, Some(f64::from(w))));
             }
         }
     }
@@ -803,16 +825,18 @@ impl Model {
         let mut oof: Vec<(usize, Vec<f64>)> = Vec::with_capacity(vectors.len());
         let mut weights = Vec::new();
         let mut bias = Vec::new();
+        let v = self.vocab.len();
+        // This fold's documents leave the sums: their terms are all among their class's
+        // non-zero entries, so the sparse rows can be updated in place. The fold's totals go
+        // to a dense class-major scratch, cleared entry by entry after use.
+        let mut sub = vec![0f32; c * v];
         for k in 0..folds {
-            // This fold's documents leave the sums: their terms are all among their class's
-            // non-zero entries, so the sparse rows can be updated in place.
-            let mut sub: FxHashMap<(usize, u32), f32> = FxHashMap::default();
             let mut docs = self.header.class_docs.clone();
             for (i, (label, x)) in vectors.iter().enumerate() {
                 if i % folds == k {
                     docs[*label] = docs[*label].saturating_sub(1);
                     for &(t, w) in x {
-                        *sub.entry((*label, t)).or_insert(0.0) += w;
+                        sub[label * v + t as usize] += w;
                     }
                 }
             }
@@ -822,7 +846,10 @@ impl Model {
                 .enumerate()
                 .map(|(ci, row)| {
                     row.iter()
-                        .map(|&(t, w)| (t, (w - sub.get(&(ci, t)).copied().unwrap_or(0.0)).max(0.0)))
+                        .map(|&(t, w)| {
+                            let s = std::mem::take(&mut sub[ci * v + t as usize]);
+                            (t, (w - s).max(0.0))
+                        })
                         .filter(|e| e.1 > 1e-7)
                         .collect()
                 })

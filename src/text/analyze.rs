@@ -88,14 +88,32 @@ impl Analyzer {
 
     /// Appends the terms of `text` to `out`, stopping after `max_terms` terms in `out`.
     pub fn terms_into(&mut self, text: &str, out: &mut Vec<Term>, max_terms: usize) {
-        let mut chars = text.chars().peekable();
+        let bytes = text.as_bytes();
         let mut word = std::mem::take(&mut self.word);
         word.clear();
+        let mut i = 0;
         loop {
             if out.len() >= max_terms {
                 break;
             }
-            let next = chars.next();
+            // ASCII (most of every message) is classified byte by byte; other characters are
+            // decoded. `i` always sits on a character boundary.
+            let next = match bytes.get(i) {
+                None => None,
+                Some(&b) if b < 0x80 => {
+                    i += 1;
+                    if b.is_ascii_alphanumeric() {
+                        word.push(char::from(b.to_ascii_lowercase()));
+                        continue;
+                    }
+                    Some(char::from(b))
+                }
+                Some(_) => {
+                    let c = text[i..].chars().next();
+                    i += c.map_or(1, char::len_utf8);
+                    c
+                }
+            };
             match next {
                 Some(c) if c.is_alphanumeric() => {
                     for l in c.to_lowercase() {
@@ -103,7 +121,8 @@ impl Analyzer {
                     }
                 }
                 Some(c) if is_apostrophe(c) && !word.is_empty() => {
-                    let followed_by_letter = chars.peek().is_some_and(|n| n.is_alphabetic());
+                    let followed_by_letter =
+                        text.get(i..).and_then(|r| r.chars().next()).is_some_and(char::is_alphabetic);
                     if self.lang == Language::Italian && !followed_by_letter {
                         // "perche'", "piu'", "citta'": an accent typed as an apostrophe.
                         accent_last_vowel(&mut word);

@@ -69,9 +69,17 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
             .iter()
             .copied()
             .filter(|l| {
-                !p.outlook_field.is_match(l) && !p.original_sep.is_match(l) && !p.forward_sep.is_match(l)
+                // The same byte-level guards as in `quote_cut` keep most lines away from the regexes.
+                let sep_like = l.contains("--")
+                    || l.contains("__")
+                    || contains_ci(l, "messaggio")
+                    || contains_ci(l, "message");
+                !(l.contains(':') && p.outlook_field.is_match(l))
+                    && !(sep_like && p.original_sep.is_match(l))
+                    && !((sep_like || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
+                        && p.forward_sep.is_match(l))
+                    && !((contains_ci(l, "scritto") || contains_ci(l, "wrote")) && p.gmail_quote.is_match(l))
             })
-            .filter(|l| !p.gmail_quote.is_match(l))
             .collect();
     }
     let mut out_lines: Vec<String> = kept
@@ -83,7 +91,11 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
     cut_signature(&mut out_lines, p);
     cut_disclaimer(&mut out_lines, p);
     let text = out_lines.join("\n");
-    p.protocol.replace_all(&text, PROTOCOL_PLACEHOLDER).into_owned()
+    if contains_ci(&text, "prot") {
+        p.protocol.replace_all(&text, PROTOCOL_PLACEHOLDER).into_owned()
+    } else {
+        text
+    }
 }
 
 fn words(lines: &[&str]) -> usize {
@@ -134,10 +146,17 @@ fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
     lines.len()
 }
 
-/// ASCII case-insensitive substring test without allocating.
+/// ASCII case-insensitive substring test without allocating: a SIMD scan for the first
+/// byte in either case, then a comparison of the rest.
 fn contains_ci(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let Some((&first, rest)) = n.split_first() else { return true };
+    if h.len() < n.len() {
+        return false;
+    }
+    let starts = &h[..=h.len() - n.len()];
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), starts)
+        .any(|i| h[i + 1..i + n.len()].eq_ignore_ascii_case(rest))
 }
 
 fn starts_with_ci(hay: &str, prefix: &str) -> bool {
@@ -187,11 +206,12 @@ fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
         let end_of_para = i == lines.len() || lines[i].trim().is_empty();
         if end_of_para {
             if i > para_start {
-                let para = lines[para_start..i].join(" ");
-                let triggers = p.disclaimer_trigger.find_iter(&para).count();
-                if first_para_done && triggers >= 2 {
-                    lines.truncate(para_start);
-                    return;
+                if first_para_done {
+                    let para = lines[para_start..i].join(" ");
+                    if p.disclaimer_trigger.find_iter(&para).take(2).count() >= 2 {
+                        lines.truncate(para_start);
+                        return;
+                    }
                 }
                 first_para_done = true;
             }
