@@ -74,11 +74,12 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
                     || l.contains("__")
                     || contains_ci(l, "messaggio")
                     || contains_ci(l, "message");
-                !(l.contains(':') && p.outlook_field.is_match(l))
-                    && !(sep_like && p.original_sep.is_match(l))
-                    && !((sep_like || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
+                let header_line = (l.contains(':') && p.outlook_field.is_match(l))
+                    || (sep_like && p.original_sep.is_match(l))
+                    || ((sep_like || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
                         && p.forward_sep.is_match(l))
-                    && !((contains_ci(l, "scritto") || contains_ci(l, "wrote")) && p.gmail_quote.is_match(l))
+                    || ((contains_ci(l, "scritto") || contains_ci(l, "wrote")) && p.gmail_quote.is_match(l));
+                !header_line
             })
             .collect();
     }
