@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::pipeline::{Engine, Outcome, process};
 use crate::source::RawMessage;
 use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreError, StoredMessage};
-use crate::text::Analyzer;
+use crate::text::with_analyzer;
 
 /// Converts an outcome for the store.
 pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage {
@@ -67,7 +67,7 @@ fn explanation(engine: &Engine, o: &Outcome) -> String {
 /// Processes raw messages in parallel (output in input order).
 pub fn process_all(engine: &Engine, raws: &[RawMessage], now: i64) -> Vec<Outcome> {
     let lang = engine.classifier.language();
-    raws.par_iter().map_init(|| Analyzer::new(lang), |a, raw| process(engine, a, raw, now)).collect()
+    raws.par_iter().map(|raw| with_analyzer(lang, |a| process(engine, a, raw, now))).collect()
 }
 
 /// Writes processed messages with their locations, advancing `checkpoint` in the same

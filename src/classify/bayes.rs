@@ -434,20 +434,33 @@ impl Model {
             })
             .collect();
         let v = model.vocab.len();
-        let mut dense = vec![0f64; c * v];
-        for (label, x) in &vectors {
-            for &(t, w) in x {
-                dense[label * v + t as usize] += f64::from(w);
-            }
-        }
-        model.sums = sparse_rows(&dense, c, v);
+        // Class sums, one class at a time in an O(V) scratch (in document order, as a dense
+        // C x V accumulation would add them).
+        let mut row = vec![0f64; v];
+        model.sums = (0..c)
+            .map(|ci| {
+                for (_, x) in vectors.iter().filter(|(l, _)| *l == ci) {
+                    for &(t, w) in x {
+                        row[t as usize] += f64::from(w);
+                    }
+                }
+                let sparse: Vec<(u32, f32)> = row
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| **w > 0.0)
+                    .map(|(t, &w)| (t as u32, w as f32))
+                    .collect();
+                row.fill(0.0);
+                sparse
+            })
+            .collect();
+        drop(row);
 
-        fit_checked(&model.header.params, &dense, c, v)?;
+        fit_checked(&model.header.params, &model.sums, v)?;
         model.compute_weights();
 
         let evidence: Option<Vec<&[f64]>> =
             docs.iter().map(|d| (d.rule_evidence.len() == c).then_some(d.rule_evidence.as_slice())).collect();
-        drop(dense);
         model.calibrate(&vectors, evidence.as_deref())?;
         model.header.version = model.content_hash();
         Ok(model)
@@ -525,7 +538,8 @@ impl Model {
             *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
         }
         self.sums = sparse_rows(&dense, c, v);
-        fit_checked(&self.header.params, &dense, c, v)?;
+        drop(dense);
+        fit_checked(&self.header.params, &self.sums, v)?;
         self.compute_weights();
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
@@ -1144,34 +1158,41 @@ fn fit_rows(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec<f64>
     }
 }
 
-/// Feature log-probabilities fitted by linfa's multinomial NB on aggregated rows (class-major).
-fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<Vec<f64>, ModelError> {
+/// Fits linfa's multinomial NB on the aggregated rows (the class sums, or their complements),
+/// one class row at a time, and hands each row and its fitted feature log-probabilities to
+/// `each`.
+fn fit_linfa(
+    params: &TrainParams,
+    sums: &[Vec<(u32, f32)>],
+    v: usize,
+    mut each: impl FnMut(&[f64], &[f64]),
+) -> Result<(), ModelError> {
     // A class's multinomial log-probabilities depend only on its own row, so linfa is fitted one
     // row at a time: the same parameters as a fit on all rows, with O(V) memory instead of
     // several C x V copies inside linfa and in the read-back.
     let complement = params.variant == Variant::Complement;
     let mut total = vec![0f64; v];
     if complement {
-        for ci in 0..c {
-            for (t, x) in dense[ci * v..(ci + 1) * v].iter().enumerate() {
-                total[t] += x;
+        for r in sums {
+            for &(t, w) in r {
+                total[t as usize] += f64::from(w);
             }
         }
     }
-    let mut out = vec![0f64; c * v];
-    for ci in 0..c {
-        let class_row = &dense[ci * v..(ci + 1) * v];
-        let row: Vec<f64> = if complement {
-            total.iter().zip(class_row).map(|(t, x)| (t - x).max(0.0)).collect()
-        } else {
-            class_row.to_vec()
-        };
-        let records = Array2::from_shape_vec((1, v), row).map_err(|e| ModelError::Linfa(e.to_string()))?;
+    for (ci, class_row) in sums.iter().enumerate() {
+        let mut row: Vec<f64> = if complement { total.clone() } else { vec![0f64; v] };
+        for &(t, w) in class_row {
+            let x = &mut row[t as usize];
+            *x = if complement { (*x - f64::from(w)).max(0.0) } else { f64::from(w) };
+        }
+        let records =
+            Array2::from_shape_vec((1, v), row.clone()).map_err(|e| ModelError::Linfa(e.to_string()))?;
         let ds = DatasetBase::new(records, Array1::from_elem(1, ci));
         let nb = MultinomialNb::params()
             .alpha(params.alpha)
             .fit(&ds)
             .map_err(|e| ModelError::Linfa(e.to_string()))?;
+        drop(ds);
         // linfa keeps its fitted parameters private but serialisable: read them back through a
         // compact binary encoding into a mirror struct.
         let encoded = postcard::to_allocvec(&nb)
@@ -1179,16 +1200,18 @@ fn fit_linfa(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<
         drop(nb);
         let mirror: LinfaMirror = postcard::from_bytes(&encoded)
             .map_err(|e| ModelError::Linfa(format!("reading fitted parameters: {e}")))?;
+        drop(encoded);
         let info =
             mirror.class_info.get(&ci).ok_or_else(|| ModelError::Linfa("class missing from fit".into()))?;
         if info.feature_log_prob.len() != v {
             return Err(ModelError::Linfa("unexpected shape of fitted parameters".into()));
         }
-        out[ci * v..(ci + 1) * v].copy_from_slice(
+        each(
+            &row,
             info.feature_log_prob.as_slice().ok_or_else(|| ModelError::Linfa("non-contiguous".into()))?,
         );
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The closed form of linfa's multinomial fit: `log((n_ct + α) / (Σ_t n_ct + α V))`.
@@ -1207,42 +1230,21 @@ pub fn log_probs(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Vec
 }
 
 /// Fits linfa on the aggregated rows and checks that the closed form the weights are computed
-/// with ([`log_probs`]) agrees with its fitted parameters.
-fn fit_checked(params: &TrainParams, dense: &[f64], c: usize, v: usize) -> Result<(), ModelError> {
-    let fitted = fit_linfa(params, dense, c, v)?;
-    let worst = max_closed_form_error(params, dense, &fitted, c, v);
+/// with ([`log_probs`]) agrees with its fitted parameters, row by row.
+fn fit_checked(params: &TrainParams, sums: &[Vec<(u32, f32)>], v: usize) -> Result<(), ModelError> {
+    let mut worst = 0f64;
+    fit_linfa(params, sums, v, |row, fitted| {
+        let denom = (row.iter().sum::<f64>() + params.alpha * v as f64).ln();
+        for (x, f) in row.iter().zip(fitted) {
+            worst = worst.max(((x + params.alpha).ln() - denom - f).abs());
+        }
+    })?;
     if worst > 1e-6 {
         return Err(ModelError::Linfa(format!(
             "closed-form log-probabilities differ from linfa's by {worst}"
         )));
     }
     Ok(())
-}
-
-/// Largest difference between linfa's fitted log-probabilities and [`log_probs`].
-fn max_closed_form_error(params: &TrainParams, dense: &[f64], fitted: &[f64], c: usize, v: usize) -> f64 {
-    let complement = params.variant == Variant::Complement;
-    let mut total = vec![0f64; v];
-    if complement {
-        for ci in 0..c {
-            for (t, x) in dense[ci * v..(ci + 1) * v].iter().enumerate() {
-                total[t] += x;
-            }
-        }
-    }
-    let row_value = |ci: usize, t: usize| -> f64 {
-        if complement { (total[t] - dense[ci * v + t]).max(0.0) } else { dense[ci * v + t] }
-    };
-    let mut worst = 0f64;
-    for ci in 0..c {
-        let sum: f64 = (0..v).map(|t| row_value(ci, t)).sum();
-        let denom = (sum + params.alpha * v as f64).ln();
-        for t in 0..v {
-            let lp = (row_value(ci, t) + params.alpha).ln() - denom;
-            worst = worst.max((lp - fitted[ci * v + t]).abs());
-        }
-    }
-    worst
 }
 
 #[derive(Deserialize)]

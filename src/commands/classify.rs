@@ -11,7 +11,7 @@ use crate::output::ClassifyRecord;
 use crate::parse::Limits;
 use crate::pipeline::{Engine, process};
 use crate::source::local;
-use crate::text::Analyzer;
+use crate::text::with_analyzer;
 
 /// Arguments of `classify`.
 #[derive(Debug, Clone)]
@@ -62,10 +62,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
             break;
         }
         let outcomes: Vec<_> = pool.install(|| {
-            batch
-                .par_iter()
-                .map_init(|| Analyzer::new(lang), |a, raw| process(&engine, a, raw, now))
-                .collect()
+            batch.par_iter().map(|raw| with_analyzer(lang, |a| process(&engine, a, raw, now))).collect()
         });
         for o in &outcomes {
             totals.messages += 1;

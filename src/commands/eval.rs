@@ -11,7 +11,7 @@ use super::{Error, ModelChoice, RulesChoice, build_classifier, parse_file, read_
 use crate::eval::{Item, Report, evaluate};
 use crate::parse::Limits;
 use crate::pipeline::analyze_message;
-use crate::text::Analyzer;
+use crate::text::with_analyzer;
 
 /// Arguments of `eval`.
 #[derive(Debug, Clone)]
@@ -45,16 +45,13 @@ pub fn run(args: &Args) -> Result<Report, Error> {
         corpus
             .files
             .par_iter()
-            .map_init(
-                || Analyzer::new(lang),
-                |a, (label, path)| {
-                    let (parsed, bytes) = parse_file(path, &limits)?;
-                    let analyzed = analyze_message(classifier.features(), a, &parsed);
-                    let d = classifier.decide(&analyzed);
-                    let key = crate::classify::taxonomy::hex(&Sha256::digest(&bytes)[..16]);
-                    Some((key, label_topic[*label], d.topic.index(), d.review))
-                },
-            )
+            .map(|(label, path)| {
+                let (parsed, bytes) = parse_file(path, &limits)?;
+                let analyzed = with_analyzer(lang, |a| analyze_message(classifier.features(), a, &parsed));
+                let d = classifier.decide(&analyzed);
+                let key = crate::classify::taxonomy::hex(&Sha256::digest(&bytes)[..16]);
+                Some((key, label_topic[*label], d.topic.index(), d.review))
+            })
             .collect()
     });
     let skipped = results.iter().filter(|r| r.is_none()).count();

@@ -382,13 +382,13 @@ pub fn analyze_corpus(
         corpus
             .files
             .par_iter()
-            .map_init(
-                || crate::text::Analyzer::new(lang),
-                |a, (label, path)| {
-                    let (parsed, _) = parse_file(path, &limits)?;
-                    Some((*label, crate::pipeline::analyze_message(cfg, a, &parsed)))
-                },
-            )
+            .map(|(label, path)| {
+                let (parsed, _) = parse_file(path, &limits)?;
+                Some((
+                    *label,
+                    crate::text::with_analyzer(lang, |a| crate::pipeline::analyze_message(cfg, a, &parsed)),
+                ))
+            })
             .collect()
     }))
 }

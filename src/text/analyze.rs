@@ -54,8 +54,25 @@ fn stop_set(lang: Language) -> &'static HashSet<&'static str> {
     }
 }
 
-/// Stems cached per analyzer; bounded so a hostile message cannot grow it without limit.
+/// Stems cached per analyzer; bounded so a hostile message cannot grow it without limit (a
+/// full cache starts over, so the words of current mail stay cached).
 const CACHE_LIMIT: usize = 200_000;
+
+/// Runs `f` with this thread's analyzer for `lang`, which lives as long as the thread, so its
+/// stem cache serves every batch the thread processes (a daemon's worker threads stem each
+/// distinct word once, not once per batch). Re-entrant calls get a fresh analyzer.
+pub fn with_analyzer<R>(lang: Language, f: impl FnOnce(&mut Analyzer) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static ANALYZERS: RefCell<Vec<Analyzer>> = const { RefCell::new(Vec::new()) };
+    }
+    let taken =
+        ANALYZERS.with_borrow_mut(|v| v.iter().position(|a| a.lang == lang).map(|i| v.swap_remove(i)));
+    let mut analyzer = taken.unwrap_or_else(|| Analyzer::new(lang));
+    let r = f(&mut analyzer);
+    ANALYZERS.with_borrow_mut(|v| v.push(analyzer));
+    r
+}
 
 /// Turns text into terms. Not `Sync`: one per thread.
 pub struct Analyzer {
@@ -84,6 +101,11 @@ impl Analyzer {
     /// The analyzer's language.
     pub fn language(&self) -> Language {
         self.lang
+    }
+
+    /// Distinct words in the stem cache.
+    pub fn cached_words(&self) -> usize {
+        self.cache.len()
     }
 
     /// Appends the terms of `text` to `out`, stopping after `max_terms` terms in `out`.
@@ -169,9 +191,10 @@ impl Analyzer {
             return;
         }
         let term: Option<Term> = self.analyze_word(word).map(Term::from);
-        if self.cache.len() < CACHE_LIMIT {
-            self.cache.insert(word.to_string(), term.clone());
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
         }
+        self.cache.insert(word.to_string(), term.clone());
         if let Some(t) = term {
             out.push(t);
         }
@@ -276,5 +299,21 @@ mod tests {
         let mut out = Vec::new();
         a.terms_into(&"anagrafe ".repeat(1000), &mut out, 10);
         assert_eq!(out.len(), 10);
+    }
+
+    #[test]
+    fn the_thread_analyzer_keeps_its_cache_and_allows_reentry() {
+        std::thread::spawn(|| {
+            let terms = with_analyzer(Language::Italian, |a| a.terms("certificato di residenza"));
+            assert_eq!(terms.len(), 2);
+            let cached = with_analyzer(Language::Italian, |a| a.cached_words());
+            assert!(cached >= 3, "the second call sees the first call's cache: {cached}");
+            assert_eq!(with_analyzer(Language::English, |a| a.cached_words()), 0, "one per language");
+            let inner =
+                with_analyzer(Language::Italian, |_| with_analyzer(Language::Italian, |a| a.cached_words()));
+            assert_eq!(inner, 0, "a re-entrant call gets a fresh analyzer");
+        })
+        .join()
+        .expect("thread");
     }
 }

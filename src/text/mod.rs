@@ -6,4 +6,4 @@ pub mod clean;
 pub mod redact;
 pub mod stopwords;
 
-pub use analyze::{Analyzer, Language, Term};
+pub use analyze::{Analyzer, Language, Term, with_analyzer};
