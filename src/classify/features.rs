@@ -3,7 +3,7 @@
 //! terms count `subject_weight` times body terms; optional bigrams of adjacent stems within one
 //! field.
 
-use crate::text::analyze::fold_accents;
+use crate::text::analyze::fold_char;
 use crate::text::{Analyzer, Term};
 
 /// How terms are drawn from a message.
@@ -56,34 +56,55 @@ pub fn analyze(analyzer: &mut Analyzer, subject: &str, body: &str, cfg: &Feature
     analyzer.terms_into(subject, &mut s, cfg.max_terms);
     let mut b = Vec::new();
     analyzer.terms_into(body, &mut b, cfg.max_terms.saturating_sub(s.len()));
-    let folded =
-        if cfg.fold { fold_text(&format!("{subject}\n{body}"), MAX_FOLDED_BYTES) } else { String::new() };
+    let folded = if cfg.fold { fold_parts(&[subject, "\n", body], MAX_FOLDED_BYTES) } else { String::new() };
     AnalyzedText { subject: s, body: b, folded }
 }
 
 /// Lower case, accents folded, every non-alphanumeric run as one space, framed by spaces.
 pub fn fold_text(text: &str, max_bytes: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_bytes) + 2);
+    fold_parts(&[text], max_bytes)
+}
+
+/// [`fold_text`] of the parts joined, without joining them first. `max_bytes` bounds the
+/// lower-cased text before accents are folded (so a cut falls where it always did).
+fn fold_parts(parts: &[&str], max_bytes: usize) -> String {
+    let cap = parts.iter().map(|p| p.len()).sum::<usize>().min(max_bytes) + 2;
+    let mut out = String::with_capacity(cap);
     out.push(' ');
+    // Length of the output before folding (accented letters are two bytes, their folds one).
+    let mut unfolded = 1usize;
     let mut last_space = true;
-    for c in text.chars() {
-        if out.len() >= max_bytes {
-            break;
-        }
-        if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                out.push(l);
+    'parts: for part in parts {
+        for c in part.chars() {
+            if unfolded >= max_bytes {
+                break 'parts;
             }
-            last_space = false;
-        } else if !last_space {
-            out.push(' ');
-            last_space = true;
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(c.to_ascii_lowercase());
+                    unfolded += 1;
+                    last_space = false;
+                    continue;
+                }
+            } else if c.is_alphanumeric() {
+                for l in c.to_lowercase() {
+                    out.push(fold_char(l));
+                    unfolded += l.len_utf8();
+                }
+                last_space = false;
+                continue;
+            }
+            if !last_space {
+                out.push(' ');
+                unfolded += 1;
+                last_space = true;
+            }
         }
     }
     if !last_space {
         out.push(' ');
     }
-    fold_accents(&out)
+    out
 }
 
 /// Weighted model features of an analysed message.
@@ -117,5 +138,45 @@ mod tests {
         assert_eq!(fold_text("Perché l'IMU  è—alta?", 100), " perche l imu e alta ");
         assert_eq!(fold_text("", 100), " ");
         assert!(fold_text(&"abc ".repeat(100), 20).len() <= 22);
+        assert_eq!(fold_parts(&["Città", "\n", "PERCHÉ"], 100), " citta perche ");
+        // The cut counts bytes before folding: "èè" is 4 bytes lower-cased, 2 folded.
+        assert_eq!(fold_text("èèèè", 5), " ee ");
+    }
+
+    /// The one-pass fold equals lower-casing, framing and cutting first, then folding accents.
+    #[test]
+    fn one_pass_fold_equals_the_two_pass_definition() {
+        fn reference(text: &str, max_bytes: usize) -> String {
+            let mut out = String::from(" ");
+            let mut last_space = true;
+            for c in text.chars() {
+                if out.len() >= max_bytes {
+                    break;
+                }
+                if c.is_alphanumeric() {
+                    out.extend(c.to_lowercase());
+                    last_space = false;
+                } else if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            if !last_space {
+                out.push(' ');
+            }
+            crate::text::analyze::fold_accents(&out)
+        }
+        let texts = [
+            "Perché l'IMU è alta? CITTÀ di Borgo — ÀÈÌÒÙ çñ",
+            "İstanbul ǅemal ß straße ΣΑΣ ﬁne",
+            "numero 12345, via Roma 3/b\n\nGrazie\tmille",
+            "",
+            "   ",
+        ];
+        for t in texts {
+            for max in [1, 2, 3, 5, 8, 13, 40, 1000] {
+                assert_eq!(fold_text(t, max), reference(t, max), "{t:?} at {max}");
+            }
+        }
     }
 }

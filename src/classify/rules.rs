@@ -282,6 +282,8 @@ pub struct RuleSet {
     terms: Vec<TermRule>,
     first: FxHashMap<String, Vec<usize>>,
     patterns: Vec<PatternRule>,
+    /// All patterns in one set: one pass over the text instead of one per pattern.
+    pattern_set: Option<regex::RegexSet>,
     tipologie: Vec<Tipologia>,
     tipologia_fallback: Option<usize>,
     /// All cues in one automaton (pattern i = `cue_index[i]`): one pass over the text.
@@ -562,6 +564,14 @@ impl RuleSet {
             comune_name: raw.comune.name,
             terms,
             first,
+            pattern_set: (!patterns.is_empty())
+                .then(|| {
+                    regex::RegexSetBuilder::new(patterns.iter().map(|p| p.source.as_str()))
+                        .size_limit((1 << 20) * patterns.len())
+                        .build()
+                        .ok()
+                })
+                .flatten(),
             patterns,
             tipologie,
             tipologia_fallback,
@@ -610,8 +620,13 @@ impl RuleSet {
                 }
             }
         }
-        for p in &self.patterns {
-            if p.regex.is_match(&a.folded) {
+        let set = self.pattern_set.as_ref().map(|s| s.matches(&a.folded));
+        for (i, p) in self.patterns.iter().enumerate() {
+            let matched = match &set {
+                Some(m) => m.matched(i),
+                None => p.regex.is_match(&a.folded),
+            };
+            if matched {
                 ev.scores[p.topic.index()] += p.weight;
                 ev.decisive[p.topic.index()] = true;
                 ev.hits.push(RuleHit {
