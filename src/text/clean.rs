@@ -189,7 +189,12 @@ fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
     // Search closings only in the last part of the message.
     let start = n / 3;
     // Closing formulas are short lines.
-    if let Some(i) = (start..n).find(|&i| lines[i].len() <= 60 && p.closing.is_match(&lines[i])) {
+    // Every closing formula starts with one of these letters: only such lines go to the regex.
+    let closing_like =
+        |l: &str| l.trim_start().bytes().next().is_some_and(|b| b"bcdgikrsuBCDGIKRSU".contains(&b));
+    if let Some(i) =
+        (start..n).find(|&i| lines[i].len() <= 60 && closing_like(&lines[i]) && p.closing.is_match(&lines[i]))
+    {
         let tail_nonempty = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
         if tail_nonempty <= 8 {
             lines.truncate(i);
@@ -197,9 +202,45 @@ fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
     }
 }
 
+/// Literals of which every match of `disclaimer_trigger` contains one (ASCII case folded).
+const DISCLAIMER_NEEDLES: [&str; 12] = [
+    "196",
+    "679",
+    "gdpr",
+    "informazioni contenute",
+    "per errore",
+    "destinatari",
+    "riservat",
+    "confidential",
+    "intended",
+    "received this",
+    "prima di stampare",
+    "destinato",
+];
+
+fn disclaimer_needles() -> &'static aho_corasick::AhoCorasick {
+    static N: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    N.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(DISCLAIMER_NEEDLES)
+            .expect("static needles build")
+    })
+}
+
 /// Drops a privacy disclaimer: the first paragraph (after the first) with two trigger phrases,
 /// and everything after it. The first paragraph is never cut: a GDPR request starts there.
 fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
+    // Two trigger matches need two needle occurrences: without them anywhere, no paragraph
+    // can qualify and the regex need not run (one fast scan instead of one per paragraph).
+    if lines
+        .iter()
+        .map(|l| disclaimer_needles().find_overlapping_iter(l.as_str()).take(2).count())
+        .sum::<usize>()
+        < 2
+    {
+        return;
+    }
     let mut para_start = 0;
     let mut first_para_done = false;
     let mut i = 0;
