@@ -669,19 +669,20 @@ impl Model {
     /// the label − its mean over labels).
     pub fn explain(&self, scores: &Scores, label: usize, n: usize) -> Vec<(String, f64)> {
         let c = self.header.labels.len();
-        let mut contrib: Vec<(String, f64)> = scores
+        let mut contrib: Vec<(u32, f64)> = scores
             .vector
             .iter()
             .map(|&(t, w)| {
                 let row = &self.weights[t as usize * c..t as usize * c + c];
                 let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
-                (self.vocab.term(t).to_string(), f64::from(w) * (f64::from(row[label]) - mean))
+                (t, f64::from(w) * (f64::from(row[label]) - mean))
             })
             .filter(|(_, v)| *v > 0.0)
             .collect();
-        contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        contrib.truncate(n);
         contrib
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| self.vocab.term(a.0).cmp(self.vocab.term(b.0))));
+        contrib.truncate(n);
+        contrib.into_iter().map(|(t, v)| (self.vocab.term(t).to_string(), v)).collect()
     }
 
     /// Review threshold for a label.
