@@ -307,7 +307,12 @@ impl Model {
         let mut uni: FxHashMap<&str, u32> = FxHashMap::default();
         uni.reserve(tokens / 8);
         let mut bi: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-        let mut feats: Vec<Feat<'_>> = Vec::new();
+        if params.bigrams {
+            // Most bigrams are seen once: reserving up front saves the rehashes of a growing map.
+            bi.reserve(tokens / 3);
+        }
+        let mut feats: Vec<Feat<'_>> =
+            Vec::with_capacity(tokens / 8 + if params.bigrams { tokens / 3 } else { 0 });
         let mut doc_ids: Vec<Vec<(u32, f32)>> = Vec::with_capacity(docs.len());
         let mut field_ids: Vec<u32> = Vec::new();
         for d in docs {
