@@ -544,7 +544,11 @@ impl RuleSet {
             None
         } else {
             let patterns = cue_index.iter().map(|&(ti, ci)| tipologie[ti].cues[ci].as_str());
-            Some(aho_corasick::AhoCorasick::new(patterns).map_err(|e| RulesError {
+            // A DFA: a few hundred bytes of cues, searched in every message.
+            let built = aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(patterns);
+            Some(built.map_err(|e| RulesError {
                 file: file.to_string(),
                 line: None,
                 message: format!("tipologia cues: {e}"),

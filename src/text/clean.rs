@@ -223,6 +223,7 @@ fn disclaimer_needles() -> &'static aho_corasick::AhoCorasick {
     N.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(DISCLAIMER_NEEDLES)
             .expect("static needles build")
     })
@@ -231,14 +232,10 @@ fn disclaimer_needles() -> &'static aho_corasick::AhoCorasick {
 /// Drops a privacy disclaimer: the first paragraph (after the first) with two trigger phrases,
 /// and everything after it. The first paragraph is never cut: a GDPR request starts there.
 fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
-    // Two trigger matches need two needle occurrences: without them anywhere, no paragraph
-    // can qualify and the regex need not run (one fast scan instead of one per paragraph).
-    if lines
-        .iter()
-        .map(|l| disclaimer_needles().find_overlapping_iter(l.as_str()).take(2).count())
-        .sum::<usize>()
-        < 2
-    {
+    // Two trigger matches need two disjoint needle occurrences, which a left-to-right
+    // non-overlapping scan always finds (the first match it reports ends no later than the first
+    // trigger's needle): without two, no paragraph can qualify and the regex need not run.
+    if lines.iter().map(|l| disclaimer_needles().find_iter(l.as_str()).take(2).count()).sum::<usize>() < 2 {
         return;
     }
     let mut para_start = 0;
