@@ -422,12 +422,13 @@ impl Store {
                     m.sender_domain,
                     m.explanation
                 ])?;
-                if n == 1 {
+                let id: i64 = if n == 1 {
                     result.inserted += 1;
+                    tx.last_insert_rowid()
                 } else {
                     result.duplicates += 1;
-                }
-                let id: i64 = find.query_row(params![m.content_key], |r| r.get(0))?;
+                    find.query_row(params![m.content_key], |r| r.get(0))?
+                };
                 let l = &m.location;
                 locate.execute(params![id, l.account, l.mailbox, l.uidvalidity as i64, l.uid as i64])?;
             }
