@@ -169,6 +169,10 @@ fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMa
     check_structure(&msg, limits)?;
     let unwrapped = pec::unwrap(&parser, &msg, limits.max_envelope_depth);
     let inner: &Message<'_> = unwrapped.inner.as_ref().unwrap_or(&msg);
+    if unwrapped.inner.is_some() {
+        // An envelope's message re-parsed from encoded bytes has its own tree: same limits.
+        check_structure(inner, limits)?;
+    }
 
     let mut layers: Vec<Signals> = unwrapped.outer_signals;
     layers.push(signals(inner));

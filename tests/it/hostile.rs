@@ -194,3 +194,63 @@ fn logs_never_contain_bodies_addresses_or_passwords() {
         assert!(!all.contains("S3greto-Piantato"), "{args:?} leaked the password: {all}");
     }
 }
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, c) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push('\n');
+        }
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The limits also hold inside a PEC envelope whose postacert.eml is base64-encoded.
+#[test]
+fn mime_limits_hold_inside_a_pec_envelope() {
+    let fixture =
+        std::fs::read_to_string(crate::support::repo().join("tests/fixtures/eml/pec-transport.eml"))
+            .expect("fixture");
+    let start = fixture.find("Content-Type: message/rfc822; name=\"postacert.eml\"").expect("postacert part");
+    let end = fixture.find("------------=_1710234932-28471-64M--").expect("closing boundary");
+    let mut inner = String::from(
+        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
+    );
+    for i in 0..2_000 {
+        inner.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i}\n"));
+    }
+    inner.push_str("--X--\n");
+    let hostile = format!(
+        "{}Content-Type: message/rfc822; name=\"postacert.eml\"\nContent-Disposition: inline; filename=\"postacert.eml\"\nContent-Transfer-Encoding: base64\n\n{}\n\n{}",
+        &fixture[..start],
+        base64(inner.as_bytes()),
+        &fixture[end..]
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "01-pec-many-parts.eml", hostile.as_bytes());
+    // The same envelope with a small postacert.eml is read: only the limit makes the difference.
+    let small = hostile.replace(
+        &base64(inner.as_bytes()),
+        &base64(b"From: b@example.org\nSubject: buca\n\nbuca in via Roma\n"),
+    );
+    write(dir.path(), "02-pec-small.eml", small.as_bytes());
+    let records = classify(&[dir.path().to_path_buf()], &corpus_model(), 1, false);
+    assert!(
+        records[0]["skipped"].as_str().is_some_and(|s| s.starts_with("too many MIME parts")),
+        "{}",
+        records[0]
+    );
+    assert!(records[1]["skipped"].is_null(), "{}", records[1]);
+    assert_eq!(records[1]["channel"], "pec", "{}", records[1]);
+}
