@@ -145,15 +145,18 @@ pub fn exclusion(m: &ParsedMail, cfg: &ExclusionConfig) -> Option<Exclusion> {
 /// The comune's protocol system acknowledging a registration: "messaggio generato
 /// automaticamente" together with a protocol number. Weak: worth a look in the review report.
 fn is_protocol_ack(m: &ParsedMail, inner: &Signals) -> bool {
-    let body = m.body.to_lowercase();
-    let generated = body.contains("generato automaticamente") || body.contains("messaggio automatico");
-    if !generated || !body.contains("non rispondere") {
+    // ASCII needles, searched case-insensitively without lower-casing the whole body.
+    use crate::text::clean::contains_ci;
+    let body = m.body.as_str();
+    let generated =
+        contains_ci(body, "generato automaticamente") || contains_ci(body, "messaggio automatico");
+    if !generated || !contains_ci(body, "non rispondere") {
         return false;
     }
-    let subject = inner.subject_raw.to_lowercase();
+    let subject = inner.subject_raw.as_str();
     ["prot. n", "prot.n", "protocollo n", "prot n.", "numero di protocollo"]
         .iter()
-        .any(|p| subject.contains(p) || body.contains(p))
+        .any(|p| contains_ci(subject, p) || contains_ci(body, p))
 }
 
 fn sender_local(s: &Signals) -> Option<String> {

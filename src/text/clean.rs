@@ -149,7 +149,7 @@ fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
 
 /// ASCII case-insensitive substring test without allocating: a SIMD scan for the first
 /// byte in either case, then a comparison of the rest.
-fn contains_ci(hay: &str, needle: &str) -> bool {
+pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let Some((&first, rest)) = n.split_first() else { return true };
     if h.len() < n.len() {
