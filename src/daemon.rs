@@ -63,7 +63,6 @@ pub enum SyncError {
 pub struct Shared {
     pub engine: Arc<Engine>,
     pub store: Arc<Mutex<Store>>,
-    pub max_message_bytes: usize,
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -113,7 +112,7 @@ pub async fn sync_account(
             if *stop.borrow() {
                 break;
             }
-            let got = match client.fetch(chunk, shared.max_message_bytes).await {
+            let got = match client.fetch(chunk, shared.engine.limits.max_message_bytes).await {
                 Ok(g) => g,
                 Err(e) => {
                     // Let the batch already fetched be written before giving up.
@@ -129,8 +128,12 @@ pub async fn sync_account(
                 p.await.map_err(|e| SyncError::Join(e.to_string()))??;
             }
             let (engine, store, totals) = (shared.engine.clone(), shared.store.clone(), totals.clone());
-            let (name, mb, uidvalidity, limit) =
-                (account.name.clone(), mailbox.clone(), info.uidvalidity, shared.max_message_bytes);
+            let (name, mb, uidvalidity, limit) = (
+                account.name.clone(),
+                mailbox.clone(),
+                info.uidvalidity,
+                shared.engine.limits.max_message_bytes,
+            );
             pending = Some(tokio::task::spawn_blocking(move || {
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
                 let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");

@@ -25,11 +25,7 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
     }
     let engine = engine_for(config)?;
     let store = daemon::open_store(config).map_err(|e| store_error(e.at(&config.store_path)))?;
-    let shared = Shared {
-        engine: Arc::new(engine),
-        store: Arc::new(Mutex::new(store)),
-        max_message_bytes: config.limits.max_message_bytes,
-    };
+    let shared = Shared { engine: Arc::new(engine), store: Arc::new(Mutex::new(store)) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

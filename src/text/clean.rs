@@ -55,6 +55,27 @@ fn patterns() -> &'static Patterns {
     })
 }
 
+// Each line test runs a cheap byte-level guard first, so the regex only sees lines that could
+// match it (every match contains what the guard looks for).
+impl Patterns {
+    fn is_gmail_quote(&self, l: &str) -> bool {
+        (contains_ci(l, "scritto") || contains_ci(l, "wrote")) && self.gmail_quote.is_match(l)
+    }
+
+    fn is_outlook_field(&self, l: &str) -> bool {
+        l.contains(':') && self.outlook_field.is_match(l)
+    }
+
+    fn is_original_sep(&self, l: &str) -> bool {
+        (l.contains("--") || l.contains("__")) && self.original_sep.is_match(l)
+    }
+
+    fn is_forward_sep(&self, l: &str) -> bool {
+        (l.contains("--") || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
+            && self.forward_sep.is_match(l)
+    }
+}
+
 /// Cleans a body. `is_forward` keeps forwarded content (the citizen forwards the matter itself);
 /// in replies the quoted exchange is dropped.
 pub fn clean_body(body: &str, is_forward: bool) -> String {
@@ -69,17 +90,7 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
             .iter()
             .copied()
             .filter(|l| {
-                // The same byte-level guards as in `quote_cut` keep most lines away from the regexes.
-                let sep_like = l.contains("--")
-                    || l.contains("__")
-                    || contains_ci(l, "messaggio")
-                    || contains_ci(l, "message");
-                let header_line = (l.contains(':') && p.outlook_field.is_match(l))
-                    || (sep_like && p.original_sep.is_match(l))
-                    || ((sep_like || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
-                        && p.forward_sep.is_match(l))
-                    || ((contains_ci(l, "scritto") || contains_ci(l, "wrote")) && p.gmail_quote.is_match(l));
-                !header_line
+                !(p.is_outlook_field(l) || p.is_original_sep(l) || p.is_forward_sep(l) || p.is_gmail_quote(l))
             })
             .collect();
     }
@@ -107,7 +118,7 @@ fn words(lines: &[&str]) -> usize {
 fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
     // Cheap byte-level guards run first: the regexes only see lines that could match them.
     for (i, line) in lines.iter().enumerate() {
-        if (contains_ci(line, "scritto") || contains_ci(line, "wrote")) && p.gmail_quote.is_match(line) {
+        if p.is_gmail_quote(line) {
             return i;
         }
         // Gmail wraps long attributions: "Il giorno ... <addr>" / "ha scritto:".
@@ -117,25 +128,13 @@ fn quote_cut(lines: &[&str], is_forward: bool, p: &Patterns) -> usize {
         {
             return i;
         }
-        let sep_like = line.contains("--") || line.contains("__") || contains_ci(line, "messaggio");
-        if sep_like && p.original_sep.is_match(line) {
-            return i;
-        }
-        if !is_forward
-            && (sep_like || contains_ci(line, "forwarded") || contains_ci(line, "inoltrato"))
-            && p.forward_sep.is_match(line)
-        {
+        if p.is_original_sep(line) || (!is_forward && p.is_forward_sep(line)) {
             return i;
         }
         // Outlook block: "Da:" followed within a few lines by another header field.
         let t = line.trim_start();
         if (starts_with_ci(t, "da:") || starts_with_ci(t, "from:") || starts_with_ci(t, "*da:"))
-            && lines[i + 1..]
-                .iter()
-                .take(4)
-                .filter(|l| l.contains(':') && p.outlook_field.is_match(l))
-                .count()
-                >= 2
+            && lines[i + 1..].iter().take(4).filter(|l| p.is_outlook_field(l)).count() >= 2
         {
             return i;
         }
