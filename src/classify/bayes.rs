@@ -1191,14 +1191,13 @@ fn fit_linfa(
             let x = &mut row[t as usize];
             *x = if complement { (*x - f64::from(w)).max(0.0) } else { f64::from(w) };
         }
-        let records =
-            Array2::from_shape_vec((1, v), row.clone()).map_err(|e| ModelError::Linfa(e.to_string()))?;
+        let records = Array2::from_shape_vec((1, v), row).map_err(|e| ModelError::Linfa(e.to_string()))?;
         let ds = DatasetBase::new(records, Array1::from_elem(1, ci));
         let nb = MultinomialNb::params()
             .alpha(params.alpha)
             .fit(&ds)
             .map_err(|e| ModelError::Linfa(e.to_string()))?;
-        drop(ds);
+        let row = ds.records.into_raw_vec();
         // linfa keeps its fitted parameters private but serialisable: read them back through a
         // compact binary encoding into a mirror struct.
         let encoded = postcard::to_allocvec(&nb)
