@@ -53,8 +53,8 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
             (dir.join("urpmail.db"), dir)
         }
     };
-    let mut st = Store::open(&store_path).map_err(store_error)?;
-    let run = st.begin_run("ingest").map_err(store_error)?;
+    let mut st = Store::open(&store_path).map_err(store_error(&store_path))?;
+    let run = st.begin_run("ingest").map_err(store_error(&store_path))?;
     let raws: Vec<RawMessage> = mailbox
         .iter()
         .map(|(name, bytes)| RawMessage {
@@ -73,9 +73,9 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
         })
         .collect();
     let mut totals = RunTotals::default();
-    service::write(&mut st, run, stored, None, &mut totals).map_err(store_error)?;
-    st.finish_run(run, &totals, "ok", None).map_err(store_error)?;
-    let rows = st.counts().map_err(store_error)?;
+    service::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
+    st.finish_run(run, &totals, "ok", None).map_err(store_error(&store_path))?;
+    let rows = st.counts().map_err(store_error(&store_path))?;
     let years = themes::years(&rows);
     let Some(&year) = years.last() else {
         return Err(Error::Input("the sample mailbox has no dated messages".into()));

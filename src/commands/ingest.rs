@@ -26,9 +26,9 @@ pub fn run(
     threads: usize,
 ) -> Result<Summary, Error> {
     let items = local::expand(paths)?;
-    let mut store = Store::open(store_path).map_err(store_error)?;
-    store.close_stale_runs().map_err(store_error)?;
-    let run = store.begin_run("ingest").map_err(store_error)?;
+    let mut store = Store::open(store_path).map_err(store_error(store_path))?;
+    store.close_stale_runs().map_err(store_error(store_path))?;
+    let run = store.begin_run("ingest").map_err(store_error(store_path))?;
     let pool = thread_pool(threads)?;
     let now = now();
     let mut summary = Summary::default();
@@ -43,7 +43,7 @@ pub fn run(
             let stored =
                 outcomes.iter().map(|o| service::stored(engine, o, local_location(&o.source))).collect();
             let r =
-                service::write(&mut store, run, stored, None, &mut summary.totals).map_err(store_error)?;
+                service::write(&mut store, run, stored, None, &mut summary.totals).map_err(store_error(store_path))?;
             summary.inserted += r.inserted;
         }
     })();
@@ -51,7 +51,7 @@ pub fn run(
         Ok(()) => ("ok", None),
         Err(e) => ("failed", Some(e.to_string())),
     };
-    store.finish_run(run, &summary.totals, status, err.as_deref()).map_err(store_error)?;
+    store.finish_run(run, &summary.totals, status, err.as_deref()).map_err(store_error(store_path))?;
     result?;
     tracing::info!(
         messages = summary.totals.fetched,

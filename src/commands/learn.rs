@@ -104,7 +104,7 @@ pub fn validate(args: &Args, store: &Store) -> Result<(ReviewFile, Vec<Correctio
     }
     let keys: Vec<String> = corrections.iter().map(|c| c.content_key.clone()).collect();
     let known: BTreeSet<String> =
-        store.by_keys(&keys).map_err(store_error)?.into_iter().map(|r| r.content_key).collect();
+        store.by_keys(&keys).map_err(store_error(store.path()))?.into_iter().map(|r| r.content_key).collect();
     for (i, item) in file.items.iter().enumerate() {
         if item.corrected_topic.is_some() && !known.contains(&item.id) {
             errors.push(format!(
@@ -129,7 +129,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     if !args.store.exists() {
         return Err(Error::Input(format!("{}: no store", args.store.display())));
     }
-    let mut store = Store::open(&args.store).map_err(store_error)?;
+    let mut store = Store::open(&args.store).map_err(store_error(&args.store))?;
     let (file, corrections) = validate(args, &store)?;
     if corrections.is_empty() {
         return Err(invalid(&args.file, "no item has a corrected_topic".into()));
@@ -139,7 +139,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     let model_before = classifier.model().map(|m| m.header().version.clone());
     let (batch, applied) = store
         .apply_corrections(&reviewer, &args.file.display().to_string(), model_before.as_deref(), &corrections)
-        .map_err(store_error)?;
+        .map_err(store_error(&args.store))?;
     let mut summary = Summary {
         batch,
         corrections: applied.iter().filter(|a| a.kind == "correction").count(),
@@ -148,7 +148,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     };
     // Only reviewed labels train the model: re-read each reviewed message where it was found.
     let Some(model) = classifier.model() else {
-        store.finish_batch(batch, None, &[]).map_err(store_error)?;
+        store.finish_batch(batch, None, &[]).map_err(store_error(&args.store))?;
         summary.not_trained = applied.len();
         return Ok(summary);
     };
@@ -176,7 +176,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     }
     summary.trained = docs.len();
     if docs.is_empty() {
-        store.finish_batch(batch, model_before.as_deref(), &[]).map_err(store_error)?;
+        store.finish_batch(batch, model_before.as_deref(), &[]).map_err(store_error(&args.store))?;
         return Ok(summary);
     }
     model.update(&docs, super::trained_at()?).map_err(Error::Train)?;
@@ -186,7 +186,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
         None => args.store.parent().unwrap_or(Path::new(".")).join(format!("urpmail-{version}.model")),
     };
     super::train::write_atomic(&path, &model.to_bytes())?;
-    store.finish_batch(batch, Some(&version), &trained_ids).map_err(store_error)?;
+    store.finish_batch(batch, Some(&version), &trained_ids).map_err(store_error(&args.store))?;
     summary.model_path = Some(path);
     summary.model_version = Some(version);
     Ok(summary)
@@ -249,6 +249,6 @@ fn read_local(l: &Location) -> Option<Vec<u8>> {
 
 /// Runs `learn --undo BATCH`.
 pub fn undo(store_path: &Path, batch: i64) -> Result<u64, Error> {
-    let mut store = Store::open(store_path).map_err(store_error)?;
+    let mut store = Store::open(store_path).map_err(store_error(store_path))?;
     store.undo_batch(batch).map_err(|e| Error::Input(e.to_string()))
 }

@@ -287,9 +287,10 @@ pub fn rules_check(choice: &RulesChoice) -> Result<String, Error> {
     Ok(s)
 }
 
-/// Store errors are failures while running, except a store that cannot be opened at all.
-pub fn store_error(e: crate::store::StoreError) -> Error {
-    Error::Store(e)
+/// Store errors are failures while running; they name the store file (`store_error(path)` is
+/// the `map_err` argument).
+pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + Copy + '_ {
+    move |e| Error::Store(e.at(path))
 }
 
 /// The engine a configuration describes (rules, model, exclusions, limits, snippets).
@@ -362,8 +363,8 @@ pub fn prune(store: &Path, older_than: &str, snippets_only: bool) -> Result<(Str
     if !store.exists() {
         return Err(Error::Input(format!("{}: no store", store.display())));
     }
-    let mut s = crate::store::Store::open(store).map_err(store_error)?;
-    let (snippets, rows) = s.prune(&cutoff, snippets_only).map_err(store_error)?;
+    let mut s = crate::store::Store::open(store).map_err(store_error(store))?;
+    let (snippets, rows) = s.prune(&cutoff, snippets_only).map_err(store_error(store))?;
     Ok((cutoff, snippets, rows))
 }
 

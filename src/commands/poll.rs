@@ -24,7 +24,7 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
         return Err(Error::Input(format!("{}: no [[account]] to poll", config.file.display())));
     }
     let engine = engine_for(config)?;
-    let store = daemon::open_store(config).map_err(|e| store_error(e.at(&config.store_path)))?;
+    let store = daemon::open_store(config).map_err(store_error(&config.store_path))?;
     let shared = Shared { engine: Arc::new(engine), store: Arc::new(Mutex::new(store)) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

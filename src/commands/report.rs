@@ -41,8 +41,8 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
             args.store.display()
         )));
     }
-    let store = Store::open_readonly(&args.store).map_err(store_error)?;
-    let rows = store.counts().map_err(store_error)?;
+    let store = Store::open_readonly(&args.store).map_err(store_error(&args.store))?;
+    let rows = store.counts().map_err(store_error(&args.store))?;
     let years = themes::years(&rows);
     let year = match args.year {
         Some(y) => y,
@@ -86,14 +86,14 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     let q = Query { year, compare, by: args.by, min_cell: args.min_cell, mapping };
     let mut table = themes::build(&rows, &rules.taxonomy, &q, prov);
     if args.with_accuracy {
-        table.accuracy = Some(themes::accuracy(&store.reviewed_outcomes(Some(year)).map_err(store_error)?));
+        table.accuracy = Some(themes::accuracy(&store.reviewed_outcomes(Some(year)).map_err(store_error(&args.store))?));
     }
-    table.changed_since_export = store.changes_since_export(year).map_err(store_error)?;
+    table.changed_since_export = store.changes_since_export(year).map_err(store_error(&args.store))?;
     drop(store);
     // A table written to a file counts as exported: later corrections to its year are flagged.
     if let Some(out) = args.out.as_ref().or(args.chart.as_ref()) {
-        let mut w = Store::open(&args.store).map_err(store_error)?;
-        w.record_export(year, &out.display().to_string()).map_err(store_error)?;
+        let mut w = Store::open(&args.store).map_err(store_error(&args.store))?;
+        w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
     }
     if let Some(chart) = &args.chart {
         crate::report::chart::write_chart(&table, chart).map_err(|e| Error::Input(e.to_string()))?;
@@ -126,7 +126,7 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
 
 /// The rules and model versions that made the stored decisions (the most frequent ones).
 fn versions(store: &Store) -> Result<(Option<String>, Option<String>), Error> {
-    store.decision_versions().map_err(store_error)
+    store.decision_versions().map_err(store_error(store.path()))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
@@ -165,16 +165,16 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
         .rules
         .load()?
         .ok_or_else(|| Error::Input("the review report needs the rules' taxonomy".into()))?;
-    let store = Store::open_readonly(&args.store).map_err(store_error)?;
+    let store = Store::open_readonly(&args.store).map_err(store_error(&args.store))?;
     let (since, until) = (args.since.as_deref(), args.until.as_deref());
     let rows = match args.per_topic {
-        Some(n) => review::stratified(store.confident(since, until).map_err(store_error)?, n, &args.seed),
+        Some(n) => review::stratified(store.confident(since, until).map_err(store_error(&args.store))?, n, &args.seed),
         None => {
-            let mut rows = store.doubtful(since, until).map_err(store_error)?;
+            let mut rows = store.doubtful(since, until).map_err(store_error(&args.store))?;
             rows.truncate(args.limit);
             let room = args.limit.saturating_sub(rows.len()).min(args.sample);
             rows.extend(review::sample(
-                store.confident(since, until).map_err(store_error)?,
+                store.confident(since, until).map_err(store_error(&args.store))?,
                 room,
                 &args.seed,
             ));

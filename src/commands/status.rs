@@ -46,11 +46,11 @@ pub fn read(path: &std::path::Path) -> Result<Status, Error> {
             path.display()
         )));
     }
-    let store = Store::open_readonly(path).map_err(store_error)?;
+    let store = Store::open_readonly(path).map_err(store_error(path))?;
     let mut st = Status {
         schema_version: STATUS_SCHEMA_VERSION,
         store: path.display().to_string(),
-        messages: store.message_count().map_err(store_error)?,
+        messages: store.message_count().map_err(store_error(path))?,
         classified: 0,
         excluded: BTreeMap::new(),
         skipped: 0,
@@ -58,9 +58,9 @@ pub fn read(path: &std::path::Path) -> Result<Status, Error> {
         by_topic: BTreeMap::new(),
         by_year: BTreeMap::new(),
         mailboxes: Vec::new(),
-        last_run: store.last_run().map_err(store_error)?,
+        last_run: store.last_run().map_err(store_error(path))?,
     };
-    for row in store.counts().map_err(store_error)? {
+    for row in store.counts().map_err(store_error(path))? {
         match row.status.as_str() {
             "classified" => {
                 st.classified += row.count;
@@ -73,8 +73,8 @@ pub fn read(path: &std::path::Path) -> Result<Status, Error> {
             _ => st.skipped += row.count,
         }
     }
-    for m in store.mailboxes().map_err(store_error)? {
-        let located = store.located(&m.account, &m.mailbox, m.uidvalidity).map_err(store_error)?;
+    for m in store.mailboxes().map_err(store_error(path))? {
+        let located = store.located(&m.account, &m.mailbox, m.uidvalidity).map_err(store_error(path))?;
         let backlog = m.exists.map(|e| e.saturating_sub(located));
         st.mailboxes.push(MailboxStatus { state: m, backlog });
     }

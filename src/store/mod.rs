@@ -20,7 +20,7 @@ const MIGRATIONS: &[&str] =
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{hint}", hint = hint(.source))]
     Open { path: PathBuf, source: rusqlite::Error },
     #[error(
         "{path}: database schema version {found} is newer than this urpmail knows ({known}); upgrade urpmail"

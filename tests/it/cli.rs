@@ -132,3 +132,29 @@ fn the_shipped_model_is_reproduced_byte_for_byte_by_the_documented_command() {
         "models/urp-it.model is stale: retrain it with the README command and commit it"
     );
 }
+
+/// Store errors name the store file and say what to do, for every command that reads it.
+#[test]
+fn a_damaged_store_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("urpmail.db");
+    std::fs::write(&store, "not a database, only text long enough to fill an SQLite header page.".repeat(4))
+        .expect("write");
+    for args in [
+        vec!["status", "--store"],
+        vec!["report", "themes", "--store"],
+        vec!["ingest", "--store"],
+        vec!["prune", "--older-than", "30", "--store"],
+    ] {
+        let mut cmd = urpmail();
+        cmd.args(&args).arg(&store);
+        if args[0] == "ingest" {
+            cmd.arg(repo().join("tests/fixtures/eml/attachments.eml"));
+        }
+        let out = cmd.output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(&store.display().to_string()), "{args:?} names the store: {err}");
+        assert!(err.contains("restore the last backup"), "{args:?} says what to do: {err}");
+    }
+}
