@@ -42,8 +42,8 @@ pub fn run(
             let outcomes = pool.install(|| service::process_all(engine, &batch, now));
             let stored =
                 outcomes.iter().map(|o| service::stored(engine, o, local_location(&o.source))).collect();
-            let r =
-                service::write(&mut store, run, stored, None, &mut summary.totals).map_err(store_error(store_path))?;
+            let r = service::write(&mut store, run, stored, None, &mut summary.totals)
+                .map_err(store_error(store_path))?;
             summary.inserted += r.inserted;
         }
     })();

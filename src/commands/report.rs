@@ -86,7 +86,8 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     let q = Query { year, compare, by: args.by, min_cell: args.min_cell, mapping };
     let mut table = themes::build(&rows, &rules.taxonomy, &q, prov);
     if args.with_accuracy {
-        table.accuracy = Some(themes::accuracy(&store.reviewed_outcomes(Some(year)).map_err(store_error(&args.store))?));
+        table.accuracy =
+            Some(themes::accuracy(&store.reviewed_outcomes(Some(year)).map_err(store_error(&args.store))?));
     }
     table.changed_since_export = store.changes_since_export(year).map_err(store_error(&args.store))?;
     drop(store);
@@ -168,7 +169,11 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
     let store = Store::open_readonly(&args.store).map_err(store_error(&args.store))?;
     let (since, until) = (args.since.as_deref(), args.until.as_deref());
     let rows = match args.per_topic {
-        Some(n) => review::stratified(store.confident(since, until).map_err(store_error(&args.store))?, n, &args.seed),
+        Some(n) => review::stratified(
+            store.confident(since, until).map_err(store_error(&args.store))?,
+            n,
+            &args.seed,
+        ),
         None => {
             let mut rows = store.doubtful(since, until).map_err(store_error(&args.store))?;
             rows.truncate(args.limit);
