@@ -449,12 +449,7 @@ impl Model {
                         row[t as usize] += f64::from(w);
                     }
                 }
-                let sparse: Vec<(u32, f32)> = row
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, w)| **w > 0.0)
-                    .map(|(t, &w)| (t as u32, w as f32))
-                    .collect();
+                let sparse = sparse_row(&row);
                 row.fill(0.0);
                 sparse
             })
@@ -735,14 +730,7 @@ impl Model {
         let v = self.vocab.len();
         let alpha = self.header.params.alpha;
         let complement = self.header.params.variant == Variant::Complement;
-        let mut total = vec![0f64; v];
-        if complement {
-            for row in all_sums {
-                for &(t, w) in row {
-                    total[t as usize] += f64::from(w);
-                }
-            }
-        }
+        let total = if complement { term_totals(all_sums, v) } else { vec![0f64; v] };
         let grand: f64 = total.iter().sum();
         let base_ln: Vec<f64> =
             if complement { total.iter().map(|x| (x + alpha).ln()).collect() } else { Vec::new() };
@@ -1130,16 +1118,23 @@ fn idf_value(n_docs: f64, df: f64) -> f32 {
 }
 
 fn sparse_rows(dense: &[f64], c: usize, v: usize) -> Vec<Vec<(u32, f32)>> {
-    (0..c)
-        .map(|ci| {
-            dense[ci * v..(ci + 1) * v]
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| **w > 0.0)
-                .map(|(t, &w)| (t as u32, w as f32))
-                .collect()
-        })
-        .collect()
+    (0..c).map(|ci| sparse_row(&dense[ci * v..(ci + 1) * v])).collect()
+}
+
+/// The non-zero entries of a dense row.
+fn sparse_row(row: &[f64]) -> Vec<(u32, f32)> {
+    row.iter().enumerate().filter(|(_, w)| **w > 0.0).map(|(t, &w)| (t as u32, w as f32)).collect()
+}
+
+/// Per-term totals of sparse class rows (the complement NB's base counts).
+fn term_totals(sums: &[Vec<(u32, f32)>], v: usize) -> Vec<f64> {
+    let mut total = vec![0f64; v];
+    for row in sums {
+        for &(t, w) in row {
+            total[t as usize] += f64::from(w);
+        }
+    }
+    total
 }
 
 /// The rows linfa is fitted on: class sums (multinomial) or complement sums (complement).
@@ -1177,14 +1172,7 @@ fn fit_linfa(
     // row at a time: the same parameters as a fit on all rows, with O(V) memory instead of
     // several C x V copies inside linfa and in the read-back.
     let complement = params.variant == Variant::Complement;
-    let mut total = vec![0f64; v];
-    if complement {
-        for r in sums {
-            for &(t, w) in r {
-                total[t as usize] += f64::from(w);
-            }
-        }
-    }
+    let total = if complement { term_totals(sums, v) } else { Vec::new() };
     for (ci, class_row) in sums.iter().enumerate() {
         let mut row: Vec<f64> = if complement { total.clone() } else { vec![0f64; v] };
         for &(t, w) in class_row {
