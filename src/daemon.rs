@@ -306,6 +306,21 @@ pub async fn run_daemon(config: &Config, shared: Shared) -> Result<(), SyncError
     result
 }
 
+/// The next retry pause (the backoff with jitter); doubles the backoff up to [`BACKOFF_MAX`].
+fn next_wait(backoff: &mut Duration) -> Duration {
+    let wait = jitter(*backoff);
+    *backoff = (*backoff * 2).min(BACKOFF_MAX);
+    wait
+}
+
+/// Sleeps for `wait`, or less if a stop is requested.
+async fn sleep_or_stop(wait: Duration, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        _ = stop.changed() => {}
+    }
+}
+
 async fn account_loop(
     account: Account,
     shared: Shared,
@@ -324,13 +339,9 @@ async fn account_loop(
             Err(SyncError::Store(e)) => {
                 // A full disk or a read-only store is the operator's to fix; keep retrying (a
                 // crash loop under systemd would end in a dead service).
-                let wait = jitter(backoff);
+                let wait = next_wait(&mut backoff);
                 tracing::error!(account = %account.name, error = %e, retry_in_secs = wait.as_secs(), "cannot write to the store, will retry");
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    _ = stop.changed() => {}
-                }
-                backoff = (backoff * 2).min(BACKOFF_MAX);
+                sleep_or_stop(wait, &mut stop).await;
                 continue;
             }
             Err(e) => return Err(e),
@@ -365,13 +376,9 @@ async fn account_loop(
             }
             Err(e) => {
                 client.disconnect();
-                let wait = jitter(backoff);
+                let wait = next_wait(&mut backoff);
                 tracing::warn!(account = %account.name, error = %e, retry_in_secs = wait.as_secs(), "sync failed, will retry");
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    _ = stop.changed() => {}
-                }
-                backoff = (backoff * 2).min(BACKOFF_MAX);
+                sleep_or_stop(wait, &mut stop).await;
                 continue;
             }
         }

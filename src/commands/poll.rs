@@ -12,7 +12,7 @@ fn map_sync(e: SyncError, config: &Config) -> Error {
     match e {
         SyncError::Imap(e @ ImapError::Network { .. }) => Error::Unavailable(e.to_string()),
         SyncError::Imap(e) => Error::Input(e.to_string()),
-        SyncError::Store(e) => Error::Store(e.at(&config.store_path)),
+        SyncError::Store(e) => store_error(&config.store_path)(e),
         SyncError::Stopped => Error::Unavailable("stopped by signal before the run finished".into()),
         SyncError::Join(m) => Error::Input(m),
     }
