@@ -360,6 +360,11 @@ fn cell(n: Option<u64>) -> String {
     n.map_or("<5".to_string(), |n| n.to_string())
 }
 
+/// The keys of the table's breakdown (`--by`), sorted: the order of their columns.
+pub(crate) fn breakdown_keys(t: &ThemeTable) -> Vec<String> {
+    t.rows.iter().flat_map(|r| r.breakdown.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
 /// The table's lines as cells (header first): shared by text, Markdown and CSV.
 pub fn grid(t: &ThemeTable) -> Vec<Vec<String>> {
     let mut head = vec!["Tema".to_string(), t.year.to_string(), "Quota".to_string()];
@@ -368,13 +373,7 @@ pub fn grid(t: &ThemeTable) -> Vec<Vec<String>> {
         head.push(format!("Var. {y}"));
         head.push(format!("Var. % {y}"));
     }
-    let keys: Vec<String> = t
-        .rows
-        .iter()
-        .flat_map(|r| r.breakdown.keys().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let keys = breakdown_keys(t);
     for k in &keys {
         head.push(breakdown_heading(t, k));
     }

@@ -5,7 +5,6 @@
 //! a clustered column chart of the topics per year. Sheet "Esclusi": excluded mail per reason.
 //! Sheet "Info": provenance and the parameters the table was built with.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use rust_xlsxwriter::{
@@ -170,13 +169,7 @@ fn build_workbook(t: &ThemeTable) -> Result<Workbook, XlsxError> {
     let g = grid(t);
     let head = g.first().cloned().unwrap_or_default();
     // The breakdown's keys, in the order `grid` lays out their columns.
-    let keys: Vec<String> = t
-        .rows
-        .iter()
-        .flat_map(|r| r.breakdown.keys().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let keys = super::themes::breakdown_keys(t);
 
     let ws = wb.add_worksheet();
     ws.set_name(&sheet)?;
