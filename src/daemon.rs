@@ -147,24 +147,16 @@ pub async fn sync_account(
                         seen_at: f.internal_date,
                     })
                     .collect();
-                let mut outcomes: Vec<(u32, crate::pipeline::Outcome)> =
-                    uids.into_iter().zip(service::process_all(&engine, &raws, now)).collect();
+                let location =
+                    |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
+                let mut stored = service::process_all(&engine, &raws, now, |i, _| location(uids[i]));
                 drop(raws);
                 for f in &large {
                     let reason = SkipReason::TooLarge { size: f.size as usize, limit };
-                    outcomes.push((f.uid, skip_from_headers(&engine, &source(f.uid), reason, &f.bytes)));
+                    let o = skip_from_headers(&engine, &source(f.uid), reason, &f.bytes);
+                    stored.push(service::stored(&engine, &o, location(f.uid)));
                 }
-                outcomes.sort_by_key(|o| o.0);
-                let stored = outcomes
-                    .iter()
-                    .map(|(uid, o)| {
-                        service::stored(
-                            &engine,
-                            o,
-                            Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid: *uid },
-                        )
-                    })
-                    .collect();
+                stored.sort_by_key(|m| m.location.uid);
                 let mut t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut st = lock(&store);
                 service::write(

@@ -49,25 +49,74 @@ pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage
 }
 
 /// The decision's explanation as stored: top topics with scores, rules that fired, model terms.
+///
+/// Serialized straight from borrowed fields (no intermediate `serde_json::Value`): this runs once
+/// per message. Fields are declared in alphabetical order, the order the stored JSON has always
+/// had, so stored explanations stay byte-identical across versions.
 fn explanation(engine: &Engine, o: &Outcome) -> String {
+    #[derive(serde::Serialize)]
+    struct Stored<'a> {
+        exclusion_signal: Option<&'static str>,
+        review_reasons: &'a [&'static str],
+        rules: Vec<StoredRule<'a>>,
+        terms: Vec<StoredTerm<'a>>,
+        top: Vec<StoredTop<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct StoredRule<'a> {
+        field: &'static str,
+        kind: &'static str,
+        rule: &'a str,
+        topic: &'a str,
+        weight: f64,
+    }
+    #[derive(serde::Serialize)]
+    struct StoredTerm<'a> {
+        term: &'a str,
+        weight: f64,
+    }
+    #[derive(serde::Serialize)]
+    struct StoredTop<'a> {
+        score: f64,
+        topic: &'a str,
+    }
     let t = engine.classifier.taxonomy();
     let d = &o.decision;
-    serde_json::json!({
-        "top": d.top.iter().map(|(id, s)| serde_json::json!({"topic": t.topic(*id).id, "score": s})).collect::<Vec<_>>(),
-        "rules": d.rule_hits.iter().map(|h| serde_json::json!({
-            "topic": t.topic(h.topic).id, "rule": h.rule, "kind": h.kind.as_str(), "field": h.field.as_str(), "weight": h.weight
-        })).collect::<Vec<_>>(),
-        "terms": d.model_terms.iter().map(|(term, w)| serde_json::json!({"term": term, "weight": w})).collect::<Vec<_>>(),
-        "exclusion_signal": o.exclusion.map(|e| e.signal),
-        "review_reasons": d.review_reasons,
-    })
-    .to_string()
+    let stored = Stored {
+        exclusion_signal: o.exclusion.map(|e| e.signal),
+        review_reasons: &d.review_reasons,
+        rules: d
+            .rule_hits
+            .iter()
+            .map(|h| StoredRule {
+                field: h.field.as_str(),
+                kind: h.kind.as_str(),
+                rule: &h.rule,
+                topic: &t.topic(h.topic).id,
+                weight: h.weight,
+            })
+            .collect(),
+        terms: d.model_terms.iter().map(|(term, weight)| StoredTerm { term, weight: *weight }).collect(),
+        top: d.top.iter().map(|(id, score)| StoredTop { score: *score, topic: &t.topic(*id).id }).collect(),
+    };
+    // Serializing plain strings and numbers into a String cannot fail.
+    serde_json::to_string(&stored).unwrap_or_default()
 }
 
-/// Processes raw messages in parallel (output in input order).
-pub fn process_all(engine: &Engine, raws: &[RawMessage], now: i64) -> Vec<Outcome> {
+/// Processes raw messages in parallel and converts each outcome for the store, also in
+/// parallel (output in input order). `location(i, outcome)` says where message `i` came from.
+pub fn process_all<L>(engine: &Engine, raws: &[RawMessage], now: i64, location: L) -> Vec<StoredMessage>
+where
+    L: Fn(usize, &Outcome) -> Location + Sync,
+{
     let lang = engine.classifier.language();
-    raws.par_iter().map(|raw| with_analyzer(lang, |a| process(engine, a, raw, now))).collect()
+    raws.par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let o = with_analyzer(lang, |a| process(engine, a, raw, now));
+            stored(engine, &o, location(i, &o))
+        })
+        .collect()
 }
 
 /// Writes processed messages with their locations, advancing `checkpoint` in the same

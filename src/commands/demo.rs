@@ -64,14 +64,14 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
         })
         .collect();
     let pool = thread_pool(threads)?;
-    let outcomes = pool.install(|| service::process_all(&engine, &raws, now()));
-    let stored = outcomes
-        .iter()
-        .map(|o| {
-            let loc = Location { account: String::new(), mailbox: o.source.clone(), uidvalidity: 0, uid: 0 };
-            service::stored(&engine, o, loc)
+    let stored = pool.install(|| {
+        service::process_all(&engine, &raws, now(), |_, o| Location {
+            account: String::new(),
+            mailbox: o.source.clone(),
+            uidvalidity: 0,
+            uid: 0,
         })
-        .collect();
+    });
     let mut totals = RunTotals::default();
     service::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
     st.finish_run(run, &totals, "ok", None).map_err(store_error(&store_path))?;

@@ -39,9 +39,8 @@ pub fn run(
             if batch.is_empty() {
                 return Ok(());
             }
-            let outcomes = pool.install(|| service::process_all(engine, &batch, now));
             let stored =
-                outcomes.iter().map(|o| service::stored(engine, o, local_location(&o.source))).collect();
+                pool.install(|| service::process_all(engine, &batch, now, |_, o| local_location(&o.source)));
             let r = service::write(&mut store, run, stored, None, &mut summary.totals)
                 .map_err(store_error(store_path))?;
             summary.inserted += r.inserted;
