@@ -15,7 +15,7 @@ use crate::domain::SkipReason;
 use crate::pipeline::{Engine, skip_from_headers};
 use crate::service;
 use crate::source::RawMessage;
-use crate::source::imap::{Client, ImapError};
+use crate::source::imap::{Client, Fetched, ImapError};
 use crate::store::{Checkpoint, Location, RunTotals, Store, StoreError};
 
 /// RFC 2177: re-issue IDLE at least every 29 minutes.
@@ -80,6 +80,51 @@ async fn blocking<T: Send + 'static>(
         .map_err(SyncError::Store)
 }
 
+/// Fetched batches waiting for the writer at most (besides the one being written and the one
+/// being fetched).
+const QUEUED_BATCHES: usize = 2;
+
+/// Where the batches of one mailbox visit are recorded.
+struct BatchTarget {
+    shared: Shared,
+    totals: Arc<Mutex<RunTotals>>,
+    run: i64,
+    account: String,
+    mailbox: String,
+    uidvalidity: u32,
+}
+
+impl BatchTarget {
+    /// Processes one fetched batch (in parallel) and writes it with the checkpoint `last_uid`
+    /// in one transaction. Blocking.
+    fn record(&self, got: Vec<Fetched>, last_uid: u32) -> Result<crate::store::BatchResult, StoreError> {
+        let engine = &self.shared.engine;
+        let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
+        let limit = engine.limits.max_message_bytes;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
+        let location =
+            |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
+        let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
+        let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
+        let raws: Vec<RawMessage> = full
+            .into_iter()
+            .map(|f| RawMessage { source: source(f.uid), bytes: Ok(f.bytes), seen_at: f.internal_date })
+            .collect();
+        let mut stored = service::process_all(engine, &raws, now, |i, _| location(uids[i]));
+        drop(raws);
+        for f in &large {
+            let reason = SkipReason::TooLarge { size: f.size as usize, limit };
+            let o = skip_from_headers(engine, &source(f.uid), reason, &f.bytes);
+            stored.push(service::stored(engine, &o, location(f.uid)));
+        }
+        stored.sort_by_key(|m| m.location.uid);
+        let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut st = lock(&self.shared.store);
+        service::write(&mut st, self.run, stored, Some((name, mb, Checkpoint { uidvalidity, last_uid })), &mut t)
+    }
+}
+
 /// Fetches and records everything new in the account's mailboxes. Returns messages fetched.
 pub async fn sync_account(
     client: &mut Client,
@@ -104,72 +149,49 @@ pub async fn sync_account(
             continue;
         }
         tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
-        // Fetching batch N+1 overlaps with processing and storing batch N (in a blocking task);
-        // batches are still written in order, so the checkpoint only moves forward.
-        let mut pending: Option<tokio::task::JoinHandle<Result<crate::store::BatchResult, StoreError>>> =
-            None;
+        // Fetching runs ahead of processing and storing: fetched batches go through a short
+        // queue to one blocking writer, which processes each batch (in parallel) and writes it
+        // with its checkpoint, in UID order, so the checkpoint only moves forward. The queue keeps
+        // the server busy while a batch is written, and bounds memory to a few batches.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, u32)>(QUEUED_BATCHES);
+        let target = BatchTarget {
+            shared: shared.clone(),
+            totals: totals.clone(),
+            run,
+            account: account.name.clone(),
+            mailbox: mailbox.clone(),
+            uidvalidity: info.uidvalidity,
+        };
+        let writer = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            while let Some((got, last_uid)) = rx.blocking_recv() {
+                target.record(got, last_uid)?;
+            }
+            Ok(())
+        });
+        let mut fetch_error = None;
         for chunk in batches(&new, account.batch_size as usize, BATCH_BYTES) {
             if *stop.borrow() {
                 break;
             }
-            let got = match client.fetch(chunk, shared.engine.limits.max_message_bytes).await {
-                Ok(g) => g,
-                Err(e) => {
-                    // Let the batch already fetched be written before giving up.
-                    if let Some(p) = pending.take() {
-                        p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+            match client.fetch(chunk, shared.engine.limits.max_message_bytes).await {
+                Ok(got) => {
+                    fetched += got.len() as u64;
+                    let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
+                    if tx.send((got, last_uid)).await.is_err() {
+                        break; // the writer stopped on a store error: reported below
                     }
-                    return Err(e.into());
                 }
-            };
-            let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
-            fetched += got.len() as u64;
-            if let Some(p) = pending.take() {
-                p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+                Err(e) => {
+                    fetch_error = Some(e);
+                    break;
+                }
             }
-            let (engine, store, totals) = (shared.engine.clone(), shared.store.clone(), totals.clone());
-            let (name, mb, uidvalidity, limit) = (
-                account.name.clone(),
-                mailbox.clone(),
-                info.uidvalidity,
-                shared.engine.limits.max_message_bytes,
-            );
-            pending = Some(tokio::task::spawn_blocking(move || {
-                let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
-                let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
-                let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
-                let raws: Vec<RawMessage> = full
-                    .into_iter()
-                    .map(|f| RawMessage {
-                        source: source(f.uid),
-                        bytes: Ok(f.bytes),
-                        seen_at: f.internal_date,
-                    })
-                    .collect();
-                let location =
-                    |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
-                let mut stored = service::process_all(&engine, &raws, now, |i, _| location(uids[i]));
-                drop(raws);
-                for f in &large {
-                    let reason = SkipReason::TooLarge { size: f.size as usize, limit };
-                    let o = skip_from_headers(&engine, &source(f.uid), reason, &f.bytes);
-                    stored.push(service::stored(&engine, &o, location(f.uid)));
-                }
-                stored.sort_by_key(|m| m.location.uid);
-                let mut t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let mut st = lock(&store);
-                service::write(
-                    &mut st,
-                    run,
-                    stored,
-                    Some((&name, &mb, Checkpoint { uidvalidity, last_uid })),
-                    &mut t,
-                )
-            }));
         }
-        if let Some(p) = pending.take() {
-            p.await.map_err(|e| SyncError::Join(e.to_string()))??;
+        // The batches already fetched are written before giving up or going on.
+        drop(tx);
+        writer.await.map_err(|e| SyncError::Join(e.to_string()))??;
+        if let Some(e) = fetch_error {
+            return Err(e.into());
         }
         if *stop.borrow() {
             return Err(SyncError::Stopped);
