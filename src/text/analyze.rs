@@ -15,9 +15,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::stopwords;
 
-/// A normalised term. Shared (`Arc<str>`): a message's terms are clones of the analyzer's
-/// cached stems, not new strings.
-pub type Term = std::sync::Arc<str>;
+/// A normalised term. Stems are short, so a [`SmolStr`] holds them inline: a message's terms
+/// are copies of the analyzer's cached stems that touch no other memory (no reference count to
+/// bump, no heap string to compare), which matters because looking terms up is memory-bound.
+pub type Term = smol_str::SmolStr;
 
 /// Language of the stop list and stemmer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,7 +79,7 @@ pub fn with_analyzer<R>(lang: Language, f: impl FnOnce(&mut Analyzer) -> R) -> R
 pub struct Analyzer {
     lang: Language,
     stemmer: Stemmer,
-    cache: FxHashMap<String, Option<Term>>,
+    cache: FxHashMap<Term, Option<Term>>,
     word: String,
 }
 
@@ -194,7 +195,7 @@ impl Analyzer {
         if self.cache.len() >= CACHE_LIMIT {
             self.cache.clear();
         }
-        self.cache.insert(word.to_string(), term.clone());
+        self.cache.insert(Term::from(word), term.clone());
         if let Some(t) = term {
             out.push(t);
         }
