@@ -158,8 +158,61 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     std::panic::catch_unwind(|| parse_inner(raw, meta, limits)).unwrap_or(Err(SkipReason::ParserFailure))
 }
 
+/// mail-parser's default header parsers, except that `Received` stays raw text: parsing every
+/// relay's trace line is a good share of the parse time of real mail, and a Received date is
+/// only needed when the message has no usable Date (see [`received_dates`]).
+static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    use mail_parser::HeaderName as H;
+    let mut p = MessageParser::new().default_header_raw();
+    for h in [H::Subject, H::Comments, H::ContentDescription, H::ContentLocation, H::ContentTransferEncoding] {
+        p = p.header_text(h);
+    }
+    for h in [
+        H::From,
+        H::To,
+        H::Cc,
+        H::Bcc,
+        H::ReplyTo,
+        H::Sender,
+        H::ResentTo,
+        H::ResentFrom,
+        H::ResentBcc,
+        H::ResentCc,
+        H::ResentSender,
+        H::ListArchive,
+        H::ListHelp,
+        H::ListId,
+        H::ListOwner,
+        H::ListPost,
+        H::ListSubscribe,
+        H::ListUnsubscribe,
+    ] {
+        p = p.header_address(h);
+    }
+    for h in [H::Date, H::ResentDate] {
+        p = p.header_date(h);
+    }
+    for h in [H::MessageId, H::References, H::InReplyTo, H::ReturnPath, H::ContentId, H::ResentMessageId] {
+        p = p.header_id(h);
+    }
+    for h in [H::Keywords, H::ContentLanguage] {
+        p = p.header_comma_separated(h);
+    }
+    for h in [H::ContentType, H::ContentDisposition] {
+        p = p.header_content_type(h);
+    }
+    p.header_raw(H::Received).header_raw(H::MimeVersion)
+});
+
+/// Dates of a message's Received headers, newest (topmost) first: its header block parsed
+/// again with the Received parser, which [`PARSER`] skips.
+fn received_dates(msg: &Message<'_>) -> Vec<OffsetDateTime> {
+    let Some(headers) = MessageParser::default().parse_headers(msg.raw_message()) else { return Vec::new() };
+    headers.received_all().filter_map(|r| r.date.as_ref().and_then(to_offset)).collect()
+}
+
 fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail, SkipReason> {
-    let parser = MessageParser::default();
+    let parser = &*PARSER;
     let msg = parser.parse(raw).ok_or(SkipReason::NotAMessage)?;
     // Random bytes can look like a header block to a tolerant parser: require at least one
     // standard header field.
@@ -167,7 +220,7 @@ fn parse_inner(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMa
         return Err(SkipReason::NotAMessage);
     }
     check_structure(&msg, limits)?;
-    let unwrapped = pec::unwrap(&parser, &msg, limits.max_envelope_depth);
+    let unwrapped = pec::unwrap(parser, &msg, limits.max_envelope_depth);
     let inner: &Message<'_> = unwrapped.inner.as_ref().unwrap_or(&msg);
     if unwrapped.inner.is_some() {
         // An envelope's message re-parsed from encoded bytes has its own tree: same limits.
@@ -287,9 +340,7 @@ fn pick_date(
         return (Some(d), DateSource::Header);
     }
     // The newest Received header is the one our side added: the first in the list.
-    if let Some(d) =
-        outer.received_all().filter_map(|r| r.date.as_ref().and_then(to_offset)).find(|d| plausible(d))
-    {
+    if let Some(d) = received_dates(outer).into_iter().find(|d| plausible(d)) {
         return (Some(d), DateSource::Received);
     }
     if let Some(d) = seen_at.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
