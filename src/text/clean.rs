@@ -59,7 +59,11 @@ fn patterns() -> &'static Patterns {
 // match it (every match contains what the guard looks for).
 impl Patterns {
     fn is_gmail_quote(&self, l: &str) -> bool {
-        (contains_ci(l, "scritto") || contains_ci(l, "wrote")) && self.gmail_quote.is_match(l)
+        // The pattern starts with "il", "in data" or "on" after blanks: look at that byte first.
+        let first = l.trim_start().bytes().next();
+        first.is_some_and(|b| matches!(b, b'i' | b'I' | b'o' | b'O') || !b.is_ascii())
+            && (contains_ci(l, "scritto") || contains_ci(l, "wrote"))
+            && self.gmail_quote.is_match(l)
     }
 
     fn is_outlook_field(&self, l: &str) -> bool {
@@ -83,7 +87,7 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
     let lines: Vec<&str> = body.lines().collect();
     let cut = quote_cut(&lines, is_forward, p);
     let mut kept: Vec<&str> = lines[..cut].to_vec();
-    let keep_quoted = is_forward || words(&kept) < MIN_NEW_WORDS;
+    let keep_quoted = is_forward || !has_words(&kept, MIN_NEW_WORDS);
     if keep_quoted {
         // Keep the quoted/forwarded text but not its header lines and quote markers.
         kept = lines
@@ -110,8 +114,10 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
     }
 }
 
-fn words(lines: &[&str]) -> usize {
-    lines.iter().filter(|l| !l.trim_start().starts_with('>')).map(|l| l.split_whitespace().count()).sum()
+/// Whether the unquoted lines hold at least `n` words (stops counting there).
+fn has_words(lines: &[&str], n: usize) -> bool {
+    let mut words = lines.iter().filter(|l| !l.trim_start().starts_with('>')).flat_map(|l| l.split_whitespace());
+    n == 0 || words.nth(n - 1).is_some()
 }
 
 /// Index of the first line of quoted material in a reply (or `lines.len()`).
