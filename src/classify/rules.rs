@@ -185,9 +185,11 @@ struct TermRule {
 #[derive(Debug, Clone)]
 struct PatternRule {
     topic: TopicId,
-    regex: Regex,
+    /// Compiled on its own only when the rule set's patterns could not be compiled as one set.
+    regex: Option<Regex>,
     weight: f64,
     source: String,
+    line: Option<usize>,
 }
 
 /// Request-type cues.
@@ -294,11 +296,19 @@ pub struct RuleSet {
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
+    /// Byte offsets of the text's newlines: every term rule records its line, so a line is a
+    /// binary search, not a count from the start of the file.
+    newlines: Vec<usize>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        Ctx { file, text, newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect() }
+    }
+
     fn line(&self, offset: usize) -> Option<usize> {
-        (offset > 0 || self.text.is_empty()).then(|| line_of(self.text, offset))
+        // Same as `line_of` (a newline is never inside a character).
+        (offset > 0 || self.text.is_empty()).then(|| self.newlines.partition_point(|&n| n < offset) + 1)
     }
     fn err<T>(&self, span: std::ops::Range<usize>, message: String) -> Result<T, RulesError> {
         Err(RulesError { file: self.file.to_string(), line: self.line(span.start), message })
@@ -321,7 +331,7 @@ impl RuleSet {
     pub fn parse(text: &str, file: &str) -> Result<RuleSet, RulesError> {
         // Editors on Windows save UTF-8 with a byte-order mark; TOML does not allow one.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let ctx = Ctx { file, text };
+        let ctx = Ctx::new(file, text);
         let raw: RawRules = toml::from_str(text).map_err(|e| RulesError {
             file: file.to_string(),
             line: e.span().and_then(|s| ctx.line(s.start.max(1))),
@@ -450,19 +460,18 @@ impl RuleSet {
                 if !(weight > 0.0 && weight <= 3.0) {
                     return ctx.err(p.weight.span(), format!("weight {weight} must be > 0 and <= 3"));
                 }
-                let regex =
-                    regex::RegexBuilder::new(p.regex.get_ref()).size_limit(1 << 20).build().map_err(|e| {
-                        RulesError {
-                            file: file.to_string(),
-                            line: ctx.line(p.regex.span().start),
-                            message: format!(
-                                "invalid regex {:?}: {}",
-                                p.regex.get_ref(),
-                                e.to_string().lines().last().unwrap_or("")
-                            ),
-                        }
-                    })?;
-                patterns.push(PatternRule { topic, regex, weight, source: p.regex.get_ref().clone() });
+                // Syntax only here (cheap); the patterns are compiled together below.
+                let line = ctx.line(p.regex.span().start);
+                if let Err(e) = regex_syntax::Parser::new().parse(p.regex.get_ref()) {
+                    return Err(invalid_regex(file, line, p.regex.get_ref(), &e.to_string()));
+                }
+                patterns.push(PatternRule {
+                    topic,
+                    regex: None,
+                    weight,
+                    source: p.regex.get_ref().clone(),
+                    line,
+                });
             }
         }
         for n in &raw.comune.names {
@@ -555,6 +564,24 @@ impl RuleSet {
             })?)
         };
 
+        // All patterns run as one set. Each pattern gets its own regex only when the set cannot
+        // be built: that names the pattern at fault, or keeps a set too large to compile working.
+        let mut pattern_set = None;
+        if !patterns.is_empty() {
+            pattern_set = regex::RegexSetBuilder::new(patterns.iter().map(|p| p.source.as_str()))
+                .size_limit((1 << 20) * patterns.len())
+                .build()
+                .ok();
+            if pattern_set.is_none() {
+                for p in &mut patterns {
+                    let regex = regex::RegexBuilder::new(&p.source)
+                        .size_limit(1 << 20)
+                        .build()
+                        .map_err(|e| invalid_regex(file, p.line, &p.source, &e.to_string()))?;
+                    p.regex = Some(regex);
+                }
+            }
+        }
         Ok(RuleSet {
             rules_version: raw.rules_version.get_ref().clone(),
             hash: hex(&Sha256::digest(text.as_bytes())[..6]),
@@ -568,14 +595,7 @@ impl RuleSet {
             comune_name: raw.comune.name,
             terms,
             first,
-            pattern_set: (!patterns.is_empty())
-                .then(|| {
-                    regex::RegexSetBuilder::new(patterns.iter().map(|p| p.source.as_str()))
-                        .size_limit((1 << 20) * patterns.len())
-                        .build()
-                        .ok()
-                })
-                .flatten(),
+            pattern_set,
             patterns,
             tipologie,
             tipologia_fallback,
@@ -628,7 +648,7 @@ impl RuleSet {
         for (i, p) in self.patterns.iter().enumerate() {
             let matched = match &set {
                 Some(m) => m.matched(i),
-                None => p.regex.is_match(&a.folded),
+                None => p.regex.as_ref().is_some_and(|r| r.is_match(&a.folded)),
             };
             if matched {
                 ev.scores[p.topic.index()] += p.weight;
@@ -680,6 +700,14 @@ impl RuleSet {
     /// The tipologia definitions, in file order.
     pub fn tipologie(&self) -> &[Tipologia] {
         &self.tipologie
+    }
+}
+
+fn invalid_regex(file: &str, line: Option<usize>, regex: &str, error: &str) -> RulesError {
+    RulesError {
+        file: file.to_string(),
+        line,
+        message: format!("invalid regex {regex:?}: {}", error.lines().last().unwrap_or("")),
     }
 }
 
