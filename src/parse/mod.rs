@@ -364,20 +364,40 @@ pub(crate) fn to_offset(d: &mail_parser::DateTime) -> Option<OffsetDateTime> {
 }
 
 fn signals(m: &Message<'_>) -> Signals {
-    let raw = |name: &str| m.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    // One pass over the header block; like `Message::header_raw`, the last occurrence of a field
+    // counts.
+    const FIELDS: [&str; 6] = [
+        "auto-submitted",
+        "x-auto-response-suppress",
+        "x-ms-exchange-inbox-rules-loop",
+        "precedence",
+        "x-ricevuta",
+        "x-trasporto",
+    ];
+    let mut found: [Option<&str>; 6] = [None; 6];
+    let raw_message: &[u8] = m.raw_message.as_ref();
+    for h in m.parts.first().map(|p| p.headers.as_slice()).unwrap_or_default() {
+        let name = h.name.as_str();
+        if let Some(i) = FIELDS.iter().position(|f| f.eq_ignore_ascii_case(name))
+            && let Some(v) = raw_message.get(h.offset_start as usize..h.offset_end as usize)
+        {
+            found[i] = std::str::from_utf8(v).ok();
+        }
+    }
+    let raw = |i: usize| found[i].map(|v| v.trim().to_ascii_lowercase());
     Signals {
-        auto_submitted: raw("Auto-Submitted"),
-        auto_response_suppress: m.header_raw("X-Auto-Response-Suppress").is_some(),
-        exchange_rules_loop: m.header_raw("X-MS-Exchange-Inbox-Rules-Loop").is_some(),
-        precedence: raw("Precedence"),
+        auto_submitted: raw(0),
+        auto_response_suppress: found[1].is_some(),
+        exchange_rules_loop: found[2].is_some(),
+        precedence: raw(3),
         list_id: !matches!(m.list_id(), HeaderValue::Empty),
         list_unsubscribe: !matches!(m.list_unsubscribe(), HeaderValue::Empty),
         report_content_type: m.content_type().is_some_and(|ct| {
             ct.c_type.eq_ignore_ascii_case("multipart")
                 && ct.c_subtype.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("report"))
         }),
-        x_ricevuta: raw("X-Ricevuta"),
-        x_trasporto: raw("X-Trasporto"),
+        x_ricevuta: raw(4),
+        x_trasporto: raw(5),
         from_address: first_address(m.from()),
         subject_raw: m.subject().unwrap_or_default().to_string(),
     }
