@@ -14,8 +14,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
-const MIGRATIONS: &[&str] =
-    &[include_str!("schema.sql"), include_str!("migration2.sql"), include_str!("migration3.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("migration2.sql"),
+    include_str!("migration3.sql"),
+    include_str!("migration4.sql"),
+];
 
 /// Store errors.
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +277,12 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(v as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if sql.contains("PRAGMA writable_schema = ON") {
+                // The schema text was edited in place: a new schema version makes every
+                // connection (a report reading while the daemon writes) reload it.
+                let version: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+                tx.pragma_update(None, "schema_version", version + 1)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
             tracing::debug!(version = i + 1, "store schema migrated");
@@ -647,6 +657,62 @@ mod tests {
             explanation: None,
             location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
         }
+    }
+
+    #[test]
+    fn migration_4_rewrites_the_status_check_and_keeps_the_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v3.db");
+        {
+            // A store as version 3 left it, with one message.
+            let conn = Connection::open(&path).expect("open");
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).expect("old migration");
+            }
+            conn.pragma_update(None, "user_version", 3).expect("version");
+            conn.execute("INSERT INTO runs (kind, started_at, status) VALUES ('poll', 'x', 'ok')", [])
+                .expect("run");
+            conn.execute(
+                "INSERT INTO messages (content_key, date_source, channel, status, topic, confidence, decided_by,
+                   review, review_reasons, taxonomy, run_id, recorded_at)
+                 VALUES ('k', 'header', 'email', 'excluded', 'altro', 0.5, 'exclusion', 0, '', 't', 1, 'x')",
+                [],
+            )
+            .expect("row");
+        }
+        // A reader that opened the store before the migration.
+        let reader = Connection::open(&path).expect("reader");
+        let before: i64 = reader.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0)).expect("count");
+        assert_eq!(before, 1);
+
+        let s = Store::open(&path).expect("migrates");
+        assert_eq!(s.user_version().expect("version"), MIGRATIONS.len() as i64);
+        let sql: String = s
+            .conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE name = 'messages'", [], |r| r.get(0))
+            .expect("schema");
+        assert!(
+            sql.contains("CHECK (status = 'classified' OR status = 'excluded' OR status = 'skipped')"),
+            "{sql}"
+        );
+        assert!(!sql.contains("status IN"), "{sql}");
+        let ok: String = s.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
+        assert_eq!(ok, "ok");
+        assert_eq!(s.message_count().expect("count"), 1, "rows kept");
+        // The constraint still holds, for this connection and for the one opened before.
+        for conn in [&s.conn, &reader] {
+            let bad = conn.execute(
+                "INSERT INTO messages (content_key, date_source, channel, status, topic, confidence, decided_by,
+                   review, review_reasons, taxonomy, run_id, recorded_at)
+                 VALUES ('k2', 'header', 'email', 'lost', 'altro', 0.5, 'x', 0, '', 't', 1, 'x')",
+                [],
+            );
+            assert!(bad.is_err_and(|e| e.to_string().contains("CHECK constraint failed")));
+        }
+        let reader_sql: String = reader
+            .query_row("SELECT sql FROM sqlite_schema WHERE name = 'messages'", [], |r| r.get(0))
+            .expect("schema");
+        assert_eq!(reader_sql, sql, "the other connection reloaded the schema");
     }
 
     #[test]
