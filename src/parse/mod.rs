@@ -158,50 +158,30 @@ pub fn parse(raw: &[u8], meta: SourceMeta, limits: &Limits) -> Result<ParsedMail
     std::panic::catch_unwind(|| parse_inner(raw, meta, limits)).unwrap_or(Err(SkipReason::ParserFailure))
 }
 
-/// mail-parser's default header parsers, except that `Received` stays raw text: parsing every
-/// relay's trace line is a good share of the parse time of real mail, and a Received date is
+/// mail-parser's header parsers for the fields the pipeline reads; every other field is only
+/// located, not decoded (its raw bytes stay reachable through the header offsets, which is how
+/// the exclusion and PEC signals read `X-` fields). In particular `Received`: parsing every
+/// relay's trace line was a good share of the parse time of real mail, and a Received date is
 /// only needed when the message has no usable Date (see [`received_dates`]).
 static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
     use mail_parser::HeaderName as H;
-    let mut p = MessageParser::new().default_header_raw();
-    for h in [H::Subject, H::Comments, H::ContentDescription, H::ContentLocation, H::ContentTransferEncoding] {
+    let mut p = MessageParser::new().default_header_ignore();
+    // The same parser for each field as mail-parser's default configuration.
+    for h in [H::Subject, H::ContentDescription, H::ContentLocation, H::ContentTransferEncoding] {
         p = p.header_text(h);
     }
-    for h in [
-        H::From,
-        H::To,
-        H::Cc,
-        H::Bcc,
-        H::ReplyTo,
-        H::Sender,
-        H::ResentTo,
-        H::ResentFrom,
-        H::ResentBcc,
-        H::ResentCc,
-        H::ResentSender,
-        H::ListArchive,
-        H::ListHelp,
-        H::ListId,
-        H::ListOwner,
-        H::ListPost,
-        H::ListSubscribe,
-        H::ListUnsubscribe,
-    ] {
+    for h in [H::From, H::To, H::ReplyTo, H::ListId, H::ListUnsubscribe] {
         p = p.header_address(h);
     }
-    for h in [H::Date, H::ResentDate] {
-        p = p.header_date(h);
-    }
-    for h in [H::MessageId, H::References, H::InReplyTo, H::ReturnPath, H::ContentId, H::ResentMessageId] {
+    p = p.header_date(H::Date);
+    for h in [H::MessageId, H::References, H::InReplyTo, H::ContentId] {
         p = p.header_id(h);
     }
-    for h in [H::Keywords, H::ContentLanguage] {
-        p = p.header_comma_separated(h);
-    }
+    p = p.header_comma_separated(H::ContentLanguage);
     for h in [H::ContentType, H::ContentDisposition] {
         p = p.header_content_type(h);
     }
-    p.header_raw(H::Received).header_raw(H::MimeVersion)
+    p
 });
 
 /// Dates of a message's Received headers, newest (topmost) first: its header block parsed
