@@ -71,13 +71,19 @@ impl Patterns {
     }
 
     fn is_original_sep(&self, l: &str) -> bool {
-        (l.contains("--") || l.contains("__")) && self.original_sep.is_match(l)
+        doubled(l, b'-', b'_') && self.original_sep.is_match(l)
     }
 
     fn is_forward_sep(&self, l: &str) -> bool {
-        (l.contains("--") || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
+        (doubled(l, b'-', b'-') || contains_ci(l, "inoltrato") || contains_ci(l, "forwarded"))
             && self.forward_sep.is_match(l)
     }
+}
+
+/// Whether `l` has `a` twice in a row, or `b` twice in a row (`"--"`, `"__"`).
+fn doubled(l: &str, a: u8, b: u8) -> bool {
+    let bytes = l.as_bytes();
+    memchr::memchr2_iter(a, b, bytes).any(|i| bytes.get(i + 1) == Some(&bytes[i]))
 }
 
 /// Cleans a body. `is_forward` keeps forwarded content (the citizen forwards the matter itself);
@@ -240,7 +246,9 @@ fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
     // Two trigger matches need two disjoint needle occurrences, which a left-to-right
     // non-overlapping scan always finds (the first match it reports ends no later than the first
     // trigger's needle): without two, no paragraph can qualify and the regex need not run.
-    if lines.iter().map(|l| disclaimer_needles().find_iter(l.as_str()).take(2).count()).sum::<usize>() < 2 {
+    // No needle spans a line break, so one search over the joined lines finds what a search of
+    // each line would.
+    if disclaimer_needles().find_iter(lines.join("\n").as_str()).take(2).count() < 2 {
         return;
     }
     let mut para_start = 0;
