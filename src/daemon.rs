@@ -103,8 +103,7 @@ impl BatchTarget {
         let limit = engine.limits.max_message_bytes;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
-        let location =
-            |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
+        let location = |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
         let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
         let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
         let raws: Vec<RawMessage> = full
@@ -121,7 +120,13 @@ impl BatchTarget {
         stored.sort_by_key(|m| m.location.uid);
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
-        service::write(&mut st, self.run, stored, Some((name, mb, Checkpoint { uidvalidity, last_uid })), &mut t)
+        service::write(
+            &mut st,
+            self.run,
+            stored,
+            Some((name, mb, Checkpoint { uidvalidity, last_uid })),
+            &mut t,
+        )
     }
 }
 

@@ -219,16 +219,47 @@ fn now_rfc3339() -> String {
 impl Store {
     /// Opens (creating if needed) a store for writing, migrates it, sets WAL mode.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let existed = path.exists();
+        if !path.exists() {
+            Store::create(path)?;
+        }
         let conn =
             Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        if !existed {
-            restrict_permissions(path)?;
-        }
         let mut store = Store { conn, path: path.to_path_buf() };
         store.configure()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Creates a new store under a temporary name and links it into place complete, so that a
+    /// reader (`urpmail status` while the daemon starts for the first time) never sees a store
+    /// without its tables. When two processes create the same store, the first link wins and
+    /// both go on with it.
+    fn create(path: &Path) -> Result<(), StoreError> {
+        let name = path.file_name().map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{name}.creating-{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp); // left by a crash of an earlier process with this pid
+        let made = (|| {
+            let conn = Connection::open(&tmp)
+                .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            restrict_permissions(&tmp)?;
+            let mut store = Store { conn, path: path.to_path_buf() };
+            store.configure()?;
+            store.migrate()?;
+            Ok(())
+            // Closing checkpoints the WAL into the file and removes it.
+        })();
+        let linked = made.and_then(|()| match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            // A file system without hard links: a rename, unless the store appeared meanwhile.
+            Err(_) if !path.exists() => std::fs::rename(&tmp, path).map_err(|e| StoreError::Io {
+                path: path.to_path_buf(),
+                message: format!("cannot create the store: {e}"),
+            }),
+            Err(_) => Ok(()),
+        });
+        let _ = std::fs::remove_file(&tmp);
+        linked
     }
 
     /// Opens an existing store read-only (status, reports): safe while the daemon writes.
@@ -656,6 +687,41 @@ mod tests {
             sender_domain: Some("example.it".into()),
             explanation: None,
             location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
+        }
+    }
+
+    #[test]
+    fn a_reader_never_sees_a_store_without_its_tables() {
+        // `urpmail status` polled while the daemon creates its store for the first time.
+        for round in 0..20 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join(format!("s{round}.db"));
+            let done = std::sync::atomic::AtomicBool::new(false);
+            std::thread::scope(|scope| {
+                let reader = scope.spawn(|| {
+                    let mut reads = 0;
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        if path.exists() {
+                            let s = Store::open_readonly(&path).expect("opens");
+                            s.message_count().expect("a complete schema");
+                            s.counts().expect("a complete schema");
+                            reads += 1;
+                        }
+                    }
+                    reads
+                });
+                let s = Store::open(&path).expect("creates");
+                assert_eq!(s.message_count().expect("count"), 0);
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+                reader.join().expect("reader")
+            });
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .expect("dir")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains("creating"))
+                .collect();
+            assert!(left.is_empty(), "temporary files left: {left:?}");
         }
     }
 

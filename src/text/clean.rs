@@ -122,7 +122,8 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
 
 /// Whether the unquoted lines hold at least `n` words (stops counting there).
 fn has_words(lines: &[&str], n: usize) -> bool {
-    let mut words = lines.iter().filter(|l| !l.trim_start().starts_with('>')).flat_map(|l| l.split_whitespace());
+    let mut words =
+        lines.iter().filter(|l| !l.trim_start().starts_with('>')).flat_map(|l| l.split_whitespace());
     n == 0 || words.nth(n - 1).is_some()
 }
 
