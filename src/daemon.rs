@@ -26,22 +26,50 @@ const BATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Splits (uid, size) pairs into batches of at most `count` messages and `bytes` bytes (a single
 /// larger message is a batch of its own).
+///
+/// A long backlog starts and ends with smaller batches (1/8, 1/4, 1/2 of `count`): processing
+/// cannot start before the first batch is in, and the last batch is processed after fetching has
+/// ended, so those two batches are the only time the fetch/process pipeline is half idle.
 fn batches(list: &[(u32, u32)], count: usize, bytes: u64) -> Vec<&[(u32, u32)]> {
+    let mut limits = batch_counts(list.len(), count.max(1)).into_iter();
     let mut out = Vec::new();
     let mut start = 0;
-    let mut sum = 0u64;
-    for (i, (_, size)) in list.iter().enumerate() {
-        let n = i - start;
-        if n > 0 && (n >= count || sum + u64::from(*size) > bytes) {
-            out.push(&list[start..i]);
-            start = i;
-            sum = 0;
+    while start < list.len() {
+        // After a batch cut short by `bytes`, the planned counts run out early: full batches then.
+        let max = limits.next().unwrap_or(count).max(1);
+        let mut end = start;
+        let mut sum = 0u64;
+        while end < list.len() && end - start < max {
+            let size = u64::from(list[end].1);
+            if end > start && sum + size > bytes {
+                break;
+            }
+            sum += size;
+            end += 1;
         }
-        sum += u64::from(*size);
+        out.push(&list[start..end]);
+        start = end;
     }
-    if start < list.len() {
-        out.push(&list[start..]);
+    out
+}
+
+/// Planned batch sizes for `n` messages: full batches of `count`, with the ramp up and down of
+/// [`batches`] when the backlog is at least four full batches.
+fn batch_counts(n: usize, count: usize) -> Vec<usize> {
+    let ramp = [count / 8, count / 4, count / 2];
+    let ramp_total: usize = ramp.iter().sum();
+    let (head, tail, mut middle) = if count >= 8 && n >= 4 * count {
+        (&ramp[..], &ramp[..], n - 2 * ramp_total)
+    } else {
+        (&[][..], &[][..], n)
+    };
+    let mut out = head.to_vec();
+    while middle > 0 {
+        let c = middle.min(count);
+        out.push(c);
+        middle -= c;
     }
+    out.extend(tail.iter().rev());
     out
 }
 
@@ -98,6 +126,7 @@ impl BatchTarget {
     /// Processes one fetched batch (in parallel) and writes it with the checkpoint `last_uid`
     /// in one transaction. Blocking.
     fn record(&self, got: Vec<Fetched>, last_uid: u32) -> Result<crate::store::BatchResult, StoreError> {
+        let started = std::time::Instant::now();
         let engine = &self.shared.engine;
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
         let limit = engine.limits.max_message_bytes;
@@ -118,15 +147,20 @@ impl BatchTarget {
             stored.push(service::stored(engine, &o, location(f.uid)));
         }
         stored.sort_by_key(|m| m.location.uid);
+        let processed = started.elapsed();
+        let messages = stored.len();
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
-        service::write(
-            &mut st,
-            self.run,
-            stored,
-            Some((name, mb, Checkpoint { uidvalidity, last_uid })),
-            &mut t,
-        )
+        let cp = Checkpoint { uidvalidity, last_uid };
+        let r = service::write(&mut st, self.run, stored, Some((name, mb, cp)), &mut t);
+        tracing::debug!(
+            messages,
+            last_uid,
+            process_ms = processed.as_millis() as u64,
+            write_ms = (started.elapsed() - processed).as_millis() as u64,
+            "batch recorded"
+        );
+        r
     }
 }
 
@@ -178,8 +212,15 @@ pub async fn sync_account(
             if *stop.borrow() {
                 break;
             }
+            let started = std::time::Instant::now();
             match client.fetch(chunk, shared.engine.limits.max_message_bytes).await {
                 Ok(got) => {
+                    tracing::debug!(
+                        messages = got.len(),
+                        bytes = got.iter().map(|f| f.bytes.len()).sum::<usize>(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "batch fetched"
+                    );
                     fetched += got.len() as u64;
                     let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
                     if tx.send((got, last_uid)).await.is_err() {
@@ -445,5 +486,23 @@ mod tests {
         let big = [(1, 10), (2, 5000), (3, 10)];
         assert_eq!(batches(&big, 100, 100).iter().map(|x| x.len()).collect::<Vec<_>>(), [1, 1, 1]);
         assert!(batches(&[], 10, 10).is_empty());
+    }
+
+    #[test]
+    fn a_long_backlog_starts_and_ends_with_small_batches() {
+        let list: Vec<(u32, u32)> = (1..=1000).map(|u| (u, 10)).collect();
+        let sizes: Vec<usize> = batches(&list, 100, u64::MAX).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [12, 25, 50, 100, 100, 100, 100, 100, 100, 100, 100, 26, 50, 25, 12]);
+        // Every message once, in order.
+        let uids: Vec<u32> = batches(&list, 100, u64::MAX).concat().iter().map(|x| x.0).collect();
+        assert_eq!(uids, (1..=1000).collect::<Vec<u32>>());
+        // Short backlogs and small batch sizes: plain batches.
+        let sizes: Vec<usize> = batches(&list[..399], 100, u64::MAX).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [100, 100, 100, 99]);
+        assert_eq!(batches(&list, 4, u64::MAX).len(), 250);
+        // A byte limit still cuts, and nothing is lost.
+        let b = batches(&list, 100, 300);
+        assert!(b.iter().all(|x| x.len() <= 30));
+        assert_eq!(b.iter().map(|x| x.len()).sum::<usize>(), 1000);
     }
 }
