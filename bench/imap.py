@@ -7,7 +7,7 @@ Starts a private Dovecot (own config, CA and server certificate, free ports, all
 dir on /dev/shm), loads one mailbox of 10,000 distinct messages made from
 samples/mailbox/cur (cycled, each copy with a unique Message-ID), then measures:
 
-  1. full sync, interleaved, median of 3 runs each, each run from scratch:
+  1. full sync, interleaved, median of 5 runs each, each run from scratch:
      `urpmail -q poll --once` (fetch + parse + classify + store, fresh store) and
      `mbsync -q` (fetch + write a Maildir on tmpfs); ratio mbsync time / urpmail time;
   2. the no-new-mail round trip: `urpmail -q poll --once` on the synced store, median of 5;
@@ -791,7 +791,7 @@ def fmt_table(results):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--urpmail", default=DEFAULT_URPMAIL, help=f"binary to test (default {DEFAULT_URPMAIL})")
-    ap.add_argument("--runs", type=int, default=3, help="full-sync runs per tool (default 3)")
+    ap.add_argument("--runs", type=int, default=5, help="full-sync runs per tool (default 5)")
     ap.add_argument("--noop-runs", type=int, default=5, help="no-new-mail polls (default 5)")
     ap.add_argument("--idle-runs", type=int, default=10, help="messages delivered to the IDLE daemon (default 10)")
     ap.add_argument("--messages", type=int, default=10000, help="mailbox size (default 10000)")
