@@ -15,9 +15,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::stopwords;
 
-/// A normalised term. Stems are short, so a [`SmolStr`] holds them inline: a message's terms
-/// are copies of the analyzer's cached stems that touch no other memory (no reference count to
-/// bump, no heap string to compare), which matters because looking terms up is memory-bound.
+/// A normalised term. Stems are short, so a [`SmolStr`](smol_str::SmolStr) holds them inline: a
+/// message's terms are copies of the analyzer's cached stems that touch no other memory (no
+/// reference count to bump, no heap string to compare), which matters because looking terms up
+/// is memory-bound.
 pub type Term = smol_str::SmolStr;
 
 /// Language of the stop list and stemmer.
