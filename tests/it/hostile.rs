@@ -13,6 +13,29 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).expect("write");
 }
 
+/// A multipart message with `n` small text parts.
+fn many_parts(n: usize) -> String {
+    let mut parts = String::from(
+        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
+    );
+    for i in 0..n {
+        parts.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i} buca in via Roma\n"));
+    }
+    parts.push_str("--X--\n");
+    parts
+}
+
+/// A message wrapped in `levels` message/rfc822 parts.
+fn nested_messages(levels: usize) -> String {
+    let mut nested = String::from("From: c@example.org\nSubject: livello 0\n\nil cimitero e il loculo\n");
+    for i in 1..levels {
+        nested = format!(
+            "From: c@example.org\nSubject: livello {i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{nested}"
+        );
+    }
+    nested
+}
+
 #[test]
 fn hostile_messages_are_classified_or_skipped_with_a_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -22,22 +45,9 @@ fn hostile_messages_are_classified_or_skipped_with_a_reason() {
     big.resize(30 * 1024 * 1024, b'a');
     write(d, "01-big.eml", &big);
     // 10,000 MIME parts.
-    let mut parts = String::from(
-        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
-    );
-    for i in 0..10_000 {
-        parts.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i} buca in via Roma\n"));
-    }
-    parts.push_str("--X--\n");
-    write(d, "02-parts.eml", parts.as_bytes());
+    write(d, "02-parts.eml", many_parts(10_000).as_bytes());
     // 1,000 nested message/rfc822 levels.
-    let mut nested = String::from("From: c@example.org\nSubject: livello 0\n\nil cimitero e il loculo\n");
-    for i in 1..1000 {
-        nested = format!(
-            "From: c@example.org\nSubject: livello {i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{nested}"
-        );
-    }
-    write(d, "03-nested.eml", nested.as_bytes());
+    write(d, "03-nested.eml", nested_messages(1000).as_bytes());
     // A 10 MB header line.
     let mut long = b"From: d@example.org\nSubject: ".to_vec();
     long.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
@@ -81,21 +91,8 @@ fn hostile_messages_are_classified_or_skipped_with_a_reason() {
 fn mime_limits_are_configurable() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let mut parts = String::from(
-        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
-    );
-    for i in 0..3_000 {
-        parts.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i} buca in via Roma\n"));
-    }
-    parts.push_str("--X--\n");
-    write(d, "01-parts.eml", parts.as_bytes());
-    let mut nested = String::from("From: c@example.org\nSubject: livello 0\n\nil cimitero e il loculo\n");
-    for i in 1..40 {
-        nested = format!(
-            "From: c@example.org\nSubject: livello {i}\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n{nested}"
-        );
-    }
-    write(d, "02-nested.eml", nested.as_bytes());
+    write(d, "01-parts.eml", many_parts(3_000).as_bytes());
+    write(d, "02-nested.eml", nested_messages(40).as_bytes());
     let mut body = String::from("From: g@example.org\nSubject: lungo\n\n");
     while body.len() < 300_000 {
         body.push_str("la buca in via Roma è pericolosa per le biciclette. ");
@@ -224,13 +221,7 @@ fn mime_limits_hold_inside_a_pec_envelope() {
             .expect("fixture");
     let start = fixture.find("Content-Type: message/rfc822; name=\"postacert.eml\"").expect("postacert part");
     let end = fixture.find("------------=_1710234932-28471-64M--").expect("closing boundary");
-    let mut inner = String::from(
-        "From: b@example.org\nSubject: tante parti\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"X\"\n\n",
-    );
-    for i in 0..2_000 {
-        inner.push_str(&format!("--X\nContent-Type: text/plain\n\nparte {i}\n"));
-    }
-    inner.push_str("--X--\n");
+    let inner = many_parts(2_000);
     let hostile = format!(
         "{}Content-Type: message/rfc822; name=\"postacert.eml\"\nContent-Disposition: inline; filename=\"postacert.eml\"\nContent-Transfer-Encoding: base64\n\n{}\n\n{}",
         &fixture[..start],
