@@ -16,7 +16,7 @@ use crate::pipeline::{Engine, skip_from_headers};
 use crate::service;
 use crate::source::RawMessage;
 use crate::source::imap::{Client, Fetched, ImapError};
-use crate::store::{Checkpoint, Location, RunTotals, Store, StoreError};
+use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreError, StoredMessage};
 
 /// RFC 2177: re-issue IDLE at least every 29 minutes.
 const IDLE_MAX: Duration = Duration::from_secs(29 * 60);
@@ -123,9 +123,8 @@ struct BatchTarget {
 }
 
 impl BatchTarget {
-    /// Processes one fetched batch (in parallel) and writes it with the checkpoint `last_uid`
-    /// in one transaction. Blocking.
-    fn record(&self, got: Vec<Fetched>, last_uid: u32) -> Result<crate::store::BatchResult, StoreError> {
+    /// Processes one fetched batch (in parallel), in UID order. Blocking.
+    fn process(&self, got: Vec<Fetched>) -> Vec<StoredMessage> {
         let started = std::time::Instant::now();
         let engine = &self.shared.engine;
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
@@ -147,19 +146,23 @@ impl BatchTarget {
             stored.push(service::stored(engine, &o, location(f.uid)));
         }
         stored.sort_by_key(|m| m.location.uid);
-        let processed = started.elapsed();
+        tracing::debug!(
+            messages = stored.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "batch processed"
+        );
+        stored
+    }
+
+    /// Writes a processed batch with the checkpoint `last_uid` in one transaction. Blocking.
+    fn write(&self, stored: Vec<StoredMessage>, last_uid: u32) -> Result<BatchResult, StoreError> {
+        let started = std::time::Instant::now();
         let messages = stored.len();
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
-        let cp = Checkpoint { uidvalidity, last_uid };
-        let r = service::write(&mut st, self.run, stored, Some((name, mb, cp)), &mut t);
-        tracing::debug!(
-            messages,
-            last_uid,
-            process_ms = processed.as_millis() as u64,
-            write_ms = (started.elapsed() - processed).as_millis() as u64,
-            "batch recorded"
-        );
+        let cp = Checkpoint { uidvalidity: self.uidvalidity, last_uid };
+        let r = service::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
+        tracing::debug!(messages, last_uid, ms = started.elapsed().as_millis() as u64, "batch written");
         r
     }
 }
@@ -188,22 +191,31 @@ pub async fn sync_account(
             continue;
         }
         tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
-        // Fetching runs ahead of processing and storing: fetched batches go through a short
-        // queue to one blocking writer, which processes each batch (in parallel) and writes it
-        // with its checkpoint, in UID order, so the checkpoint only moves forward. The queue keeps
-        // the server busy while a batch is written, and bounds memory to a few batches.
+        // Three stages, each on its own thread, batches in UID order so the checkpoint only moves
+        // forward: this task fetches, a blocking processor processes (in parallel), a blocking
+        // writer writes each batch with its checkpoint. Short queues between them keep the server
+        // and the cores busy and bound memory to a few batches.
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, u32)>(QUEUED_BATCHES);
-        let target = BatchTarget {
+        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, u32)>(1);
+        let target = Arc::new(BatchTarget {
             shared: shared.clone(),
             totals: totals.clone(),
             run,
             account: account.name.clone(),
             mailbox: mailbox.clone(),
             uidvalidity: info.uidvalidity,
-        };
-        let writer = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+        });
+        let processing = target.clone();
+        let processor = tokio::task::spawn_blocking(move || {
             while let Some((got, last_uid)) = rx.blocking_recv() {
-                target.record(got, last_uid)?;
+                if processed_tx.send((processing.process(got), last_uid)).is_err() {
+                    return; // the writer stopped on a store error
+                }
+            }
+        });
+        let writer = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            for (stored, last_uid) in processed_rx {
+                target.write(stored, last_uid)?;
             }
             Ok(())
         });
@@ -235,6 +247,7 @@ pub async fn sync_account(
         }
         // The batches already fetched are written before giving up or going on.
         drop(tx);
+        processor.await.map_err(|e| SyncError::Join(e.to_string()))?;
         writer.await.map_err(|e| SyncError::Join(e.to_string()))??;
         if let Some(e) = fetch_error {
             return Err(e.into());
