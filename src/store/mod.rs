@@ -432,8 +432,10 @@ impl Store {
                  ON CONFLICT DO NOTHING",
             )?;
             let now = now_rfc3339();
+            // Most stores have never been pruned: then no key needs looking up there.
+            let any_pruned: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM pruned)", [], |r| r.get(0))?;
             for m in messages {
-                if was_pruned.exists(params![m.content_key])? {
+                if any_pruned && was_pruned.exists(params![m.content_key])? {
                     result.duplicates += 1; // counted before, in the aggregates
                     continue;
                 }
