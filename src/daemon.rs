@@ -309,7 +309,20 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
 }
 
 /// `poll --once`: every account once, then exit. Returns the first error after trying all.
-pub async fn poll_once(config: &Config, shared: Shared) -> Result<PollSummary, SyncError> {
+/// A client for `account`, connected and logged in.
+pub async fn connect(account: &Account) -> Result<Client, ImapError> {
+    let mut client = Client::new(account.clone());
+    client.ensure_connected().await?;
+    Ok(client)
+}
+
+/// One pass over every account. `first` is the first account's connection when the caller
+/// already opened it (or the error that opening it gave), so it is not tried twice.
+pub async fn poll_once(
+    config: &Config,
+    shared: Shared,
+    mut first: Option<Result<Client, ImapError>>,
+) -> Result<PollSummary, SyncError> {
     let (tx, rx) = stop_signal();
     watch_signals(tx);
     let store = shared.store.clone();
@@ -317,9 +330,16 @@ pub async fn poll_once(config: &Config, shared: Shared) -> Result<PollSummary, S
     let totals = Arc::new(Mutex::new(RunTotals::default()));
     let mut first_err = None;
     let mut failed = 0;
-    for account in &config.accounts {
-        let mut client = Client::new(account.clone());
-        let r = sync_account(&mut client, &shared, run, &totals, &rx).await;
+    for (i, account) in config.accounts.iter().enumerate() {
+        let (mut client, r) = match if i == 0 { first.take() } else { None } {
+            Some(Err(e)) => (Client::new(account.clone()), Err(e.into())),
+            connected => {
+                let mut client =
+                    connected.and_then(Result::ok).unwrap_or_else(|| Client::new(account.clone()));
+                let r = sync_account(&mut client, &shared, run, &totals, &rx).await;
+                (client, r)
+            }
+        };
         client.logout().await;
         if let Err(e) = r {
             tracing::error!(account = %account.name, error = %e, "sync failed");

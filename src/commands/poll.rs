@@ -23,17 +23,27 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
     if config.accounts.is_empty() {
         return Err(Error::Input(format!("{}: no [[account]] to poll", config.file.display())));
     }
-    let engine = engine_for(config)?;
-    let store = daemon::open_store(config).map_err(store_error(&config.store_path))?;
-    let shared = Shared { engine: Arc::new(engine), store: Arc::new(Mutex::new(store)) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    // Start-up is mostly waiting for the server: for `--once` the classifier (rules, model) is
+    // built while the first account connects. A bad rules file or model still wins over a
+    // connection error, as if it had been checked first, and leaves no store behind.
+    let (engine, first) = std::thread::scope(|scope| {
+        let engine_job = scope.spawn(|| engine_for(config));
+        let first = once.then(|| runtime.block_on(daemon::connect(&config.accounts[0])));
+        let engine = engine_job
+            .join()
+            .map_err(|_| Error::Input("internal error: building the classifier failed".into()))??;
+        Ok::<_, Error>((engine, first))
+    })?;
+    let store = daemon::open_store(config).map_err(store_error(&config.store_path))?;
+    let shared = Shared { engine: Arc::new(engine), store: Arc::new(Mutex::new(store)) };
     runtime.block_on(async {
         if once {
-            daemon::poll_once(config, shared).await.map(Some).map_err(|e| map_sync(e, config))
+            daemon::poll_once(config, shared, first).await.map(Some).map_err(|e| map_sync(e, config))
         } else {
             daemon::run_daemon(config, shared).await.map(|()| None).map_err(|e| map_sync(e, config))
         }
