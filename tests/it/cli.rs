@@ -158,3 +158,43 @@ fn a_damaged_store_is_named_with_the_fix() {
         assert!(err.contains("restore the last backup"), "{args:?} says what to do: {err}");
     }
 }
+
+#[test]
+fn poll_once_reports_a_bad_rules_file_before_an_unreachable_server() {
+    // `poll --once` builds the classifier while it connects: the configuration error must still
+    // be the one reported (exit 2, no store created); with good rules the same unreachable server
+    // is a temporary failure (exit 75).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let pass = d.join("pass");
+    std::fs::write(&pass, "secret\n").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    std::fs::write(d.join("bad.toml"), "format_version = 1\n[[topic]\n").expect("write");
+    let store = d.join("s.db");
+    let config = |rules: &str| {
+        format!(
+            "version = 1\n[store]\npath = {store:?}\n[[account]]\nname = \"urp\"\nhost = \"127.0.0.1\"\nport = 1\n\
+             tls = \"implicit\"\nusername = \"u\"\npassword_file = {pass:?}\nmailboxes = [\"INBOX\"]\n\
+             [classification]\nrules = {rules:?}\n",
+        )
+    };
+    let bad = d.join("bad-rules.toml");
+    std::fs::write(&bad, config(&d.join("bad.toml").display().to_string())).expect("write");
+    let out = urpmail().args(["-q", "poll", "--once", "--config"]).arg(&bad).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.toml:2"), "the rules file and line are named: {err}");
+    assert!(!err.contains("Connection refused"), "{err}");
+    assert!(!store.exists(), "a configuration error leaves no store");
+
+    let good = d.join("good.toml");
+    std::fs::write(&good, config("default")).expect("write");
+    let out = urpmail().args(["-q", "poll", "--once", "--config"]).arg(&good).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+}
