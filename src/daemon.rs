@@ -108,8 +108,8 @@ async fn blocking<T: Send + 'static>(
         .map_err(SyncError::Store)
 }
 
-/// Fetched batches waiting for the writer at most (besides the one being written and the one
-/// being fetched).
+/// Fetched batches waiting for the processor at most (besides the one being processed, the one
+/// being fetched, and one processed batch waiting for or in the writer).
 const QUEUED_BATCHES: usize = 2;
 
 /// Where the batches of one mailbox visit are recorded.
