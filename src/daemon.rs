@@ -142,7 +142,7 @@ impl BatchTarget {
         drop(raws);
         for f in &large {
             let reason = SkipReason::TooLarge { size: f.size as usize, limit };
-            let o = skip_from_headers(engine, &source(f.uid), reason, &f.bytes);
+            let o = skip_from_headers(&source(f.uid), reason, &f.bytes);
             stored.push(service::stored(engine, &o, location(f.uid)));
         }
         stored.sort_by_key(|m| m.location.uid);

@@ -1,5 +1,7 @@
-//! Small shared types of the pipeline: channels, exclusion reasons, skip reasons, decision
-//! provenance. Topics live in [`crate::classify::taxonomy`].
+//! Small shared types of the pipeline: channels, exclusion reasons, skip reasons and kinds,
+//! message status, review reasons, decision provenance. Topics live in
+//! [`crate::classify::taxonomy`]. Each type keeps its stable identifier (`as_str`) for outputs and
+//! the store; inside the program they stay enums.
 
 use std::fmt;
 
@@ -106,6 +108,135 @@ pub enum SkipReason {
     TooDeep { limit: usize },
 }
 
+impl SkipReason {
+    /// The kind of skip, without the details: what counts and the run ledger group by.
+    pub fn kind(&self) -> SkipKind {
+        match self {
+            SkipReason::Empty => SkipKind::Empty,
+            SkipReason::TooLarge { .. } => SkipKind::TooLarge,
+            SkipReason::NotAMessage => SkipKind::NotAMessage,
+            SkipReason::Unreadable(_) => SkipKind::Unreadable,
+            SkipReason::ParserFailure => SkipKind::ParserFailure,
+            SkipReason::TooManyParts { .. } => SkipKind::TooManyParts,
+            SkipReason::TooDeep { .. } => SkipKind::TooDeep,
+        }
+    }
+}
+
+/// The kind of a [`SkipReason`]. Its identifier is the text before the first `:` of the reason's
+/// message, which is how stores written before the kind had its own column group skips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipKind {
+    Empty,
+    TooLarge,
+    NotAMessage,
+    Unreadable,
+    ParserFailure,
+    TooManyParts,
+    TooDeep,
+}
+
+impl SkipKind {
+    /// Stable identifier used in outputs, the run ledger and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipKind::Empty => "empty message",
+            SkipKind::TooLarge => "message too large",
+            SkipKind::NotAMessage => "not an e-mail message",
+            SkipKind::Unreadable => "unreadable",
+            SkipKind::ParserFailure => "parser failure",
+            SkipKind::TooManyParts => "too many MIME parts",
+            SkipKind::TooDeep => "MIME nesting too deep",
+        }
+    }
+}
+
+impl fmt::Display for SkipKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to a message, as the store and the counts see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// A citizen's message with a topic: counted in the theme tables.
+    Classified,
+    /// Not a citizen's request (an [`ExclusionReason`]): listed apart, never counted.
+    Excluded,
+    /// Could not be read (a [`SkipReason`]): recorded, never counted.
+    Skipped,
+}
+
+impl Status {
+    /// Stable identifier used in outputs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Classified => "classified",
+            Status::Excluded => "excluded",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    /// Parses the stable identifier back (the store edge).
+    pub fn parse(s: &str) -> Option<Self> {
+        [Status::Classified, Status::Excluded, Status::Skipped].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a decision is flagged for staff review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReviewReason {
+    /// The confidence is under the topic's review threshold.
+    LowConfidence,
+    /// The rules' best topic and the model's differ.
+    RulesModelDisagree,
+    /// The model found none of its terms in the message.
+    NoModelEvidence,
+    /// Nothing scored: the residual topic was assigned.
+    NoEvidence,
+    /// Only weak rule terms scored, too little to decide without a model.
+    WeakEvidenceOnly,
+}
+
+impl ReviewReason {
+    /// Stable identifier used in outputs and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewReason::LowConfidence => "low-confidence",
+            ReviewReason::RulesModelDisagree => "rules-model-disagree",
+            ReviewReason::NoModelEvidence => "no-model-evidence",
+            ReviewReason::NoEvidence => "no-evidence",
+            ReviewReason::WeakEvidenceOnly => "weak-evidence-only",
+        }
+    }
+
+    /// Parses the stable identifier back (the store edge).
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ReviewReason::LowConfidence,
+            ReviewReason::RulesModelDisagree,
+            ReviewReason::NoModelEvidence,
+            ReviewReason::NoEvidence,
+            ReviewReason::WeakEvidenceOnly,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for ReviewReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -153,5 +284,46 @@ impl DecidedBy {
             DecidedBy::Fallback => "fallback",
             DecidedBy::Exclusion => "exclusion",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skip_kind_is_the_prefix_older_stores_grouped_by() {
+        // Stores written before migration 5 have only the reason text; migration 5 derives the
+        // kind from the text before its first ':', so both must agree for every reason.
+        let all = [
+            SkipReason::Empty,
+            SkipReason::TooLarge { size: 10, limit: 5 },
+            SkipReason::NotAMessage,
+            SkipReason::Unreadable("Permission denied (os error 13)".into()),
+            SkipReason::ParserFailure,
+            SkipReason::TooManyParts { limit: 3 },
+            SkipReason::TooDeep { limit: 2 },
+        ];
+        for r in all {
+            let text = r.to_string();
+            assert_eq!(text.split(':').next(), Some(r.kind().as_str()), "{text}");
+        }
+    }
+
+    #[test]
+    fn identifiers_parse_back() {
+        for s in [Status::Classified, Status::Excluded, Status::Skipped] {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for r in [
+            ReviewReason::LowConfidence,
+            ReviewReason::RulesModelDisagree,
+            ReviewReason::NoModelEvidence,
+            ReviewReason::NoEvidence,
+            ReviewReason::WeakEvidenceOnly,
+        ] {
+            assert_eq!(ReviewReason::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Status::parse("classified "), None);
     }
 }

@@ -5,10 +5,14 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::classify::taxonomy::Taxonomy;
+use crate::domain::DecidedBy;
 use crate::pipeline::Outcome;
 
 /// Version of the `classify` JSON Lines records.
-pub const CLASSIFY_SCHEMA_VERSION: u32 = 1;
+///
+/// 2: a skipped message has no topic (`topic`, `topic_label`, `confidence` and `decided_by` are
+/// null); version 1 gave it the residual topic of an empty text.
+pub const CLASSIFY_SCHEMA_VERSION: u32 = 2;
 
 /// One line of `urpmail classify`.
 #[derive(Debug, Serialize)]
@@ -20,10 +24,11 @@ pub struct ClassifyRecord {
     pub date: Option<String>,
     pub date_source: &'static str,
     pub channel: &'static str,
-    pub topic: String,
-    pub topic_label: String,
-    pub confidence: f64,
-    pub decided_by: &'static str,
+    /// Null for a skipped message.
+    pub topic: Option<String>,
+    pub topic_label: Option<String>,
+    pub confidence: Option<f64>,
+    pub decided_by: Option<&'static str>,
     pub review: bool,
     pub review_reasons: Vec<&'static str>,
     pub tipologia: Option<String>,
@@ -89,8 +94,9 @@ impl ClassifyRecord {
         model_version: Option<&str>,
         explain: bool,
     ) -> Self {
-        let d = &o.decision;
-        let topic = taxonomy.topic(d.topic);
+        let d = o.decision();
+        let topic = d.map(|d| taxonomy.topic(d.topic));
+        let classified = o.classified();
         let pec = (!o.pec_envelopes.is_empty() || o.pec_receipt.is_some()).then(|| PecRecord {
             envelopes: o.pec_envelopes.iter().map(|e| e.as_str()).collect(),
             receipt: o.pec_receipt.clone(),
@@ -102,29 +108,23 @@ impl ClassifyRecord {
             date: o.date.and_then(|d| d.format(&Rfc3339).ok()),
             date_source: o.date_source.as_str(),
             channel: o.channel.as_str(),
-            topic: topic.id.clone(),
-            topic_label: topic.label.clone(),
-            confidence: d.confidence,
-            decided_by: if o.exclusion.is_some() { "exclusion" } else { d.decided_by.as_str() },
-            review: d.review && o.exclusion.is_none() && o.skipped.is_none(),
-            review_reasons: if o.exclusion.is_none() && o.skipped.is_none() {
-                d.review_reasons.clone()
-            } else {
-                Vec::new()
-            },
-            tipologia: if o.exclusion.is_none() && o.skipped.is_none() {
-                d.tipologia.as_ref().map(|t| t.0.clone())
-            } else {
-                None
-            },
-            excluded: o.exclusion.map(|e| e.reason.as_str()),
-            skipped: o.skipped.as_ref().map(ToString::to_string),
+            topic: topic.map(|t| t.id.clone()),
+            topic_label: topic.map(|t| t.label.clone()),
+            confidence: d.map(|d| d.confidence),
+            decided_by: o.decided_by().map(DecidedBy::as_str),
+            review: classified.is_some_and(|d| d.review),
+            review_reasons: classified
+                .map(|d| d.review_reasons.iter().map(|r| r.as_str()).collect())
+                .unwrap_or_default(),
+            tipologia: classified.and_then(|d| d.tipologia.as_ref().map(|t| t.0.clone())),
+            excluded: o.exclusion().map(|e| e.reason.as_str()),
+            skipped: o.skip().map(ToString::to_string),
             text_truncated: o.text_truncated,
             pec,
             taxonomy: taxonomy.id.clone(),
             rules_version: rules_version.map(str::to_string),
             model_version: model_version.map(str::to_string),
-            explanation: explain.then(|| Explanation {
+            explanation: d.filter(|_| explain).map(|d| Explanation {
                 top_topics: d
                     .top
                     .iter()
@@ -135,7 +135,7 @@ impl ClassifyRecord {
                     .iter()
                     .map(|(t, w)| TermWeight { term: t.clone(), weight: *w })
                     .collect(),
-                exclusion_signal: o.exclusion.map(|e| e.signal),
+                exclusion_signal: o.exclusion().map(|e| e.signal),
                 rules: d
                     .rule_hits
                     .iter()

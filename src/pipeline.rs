@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::classify::taxonomy::hex;
 use crate::classify::{Classifier, Decision, features};
-use crate::domain::{Channel, SkipReason};
+use crate::domain::{Channel, DecidedBy, SkipReason, Status};
 use crate::parse::exclude::{Exclusion, ExclusionConfig, exclusion};
 use crate::parse::pec::Envelope;
 use crate::parse::{self, DateSource, Limits, ParsedMail, SourceMeta};
@@ -23,7 +23,7 @@ pub struct Engine {
     pub snippets: bool,
 }
 
-/// What happened to one message.
+/// What happened to one message: its facts, and the [`Verdict`].
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub source: String,
@@ -33,9 +33,7 @@ pub struct Outcome {
     pub date: Option<OffsetDateTime>,
     pub date_source: DateSource,
     pub channel: Channel,
-    pub decision: Decision,
-    pub exclusion: Option<Exclusion>,
-    pub skipped: Option<SkipReason>,
+    pub verdict: Verdict,
     pub pec_envelopes: Vec<Envelope>,
     pub pec_receipt: Option<String>,
     pub text_truncated: bool,
@@ -45,23 +43,82 @@ pub struct Outcome {
     pub sender_domain: Option<String>,
 }
 
+/// The result for one message: exactly one of classified, excluded or skipped.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// A citizen's message and its topic.
+    Classified(Decision),
+    /// Not a citizen's request. The decision says what the text is about (kept for review and
+    /// for staff who overturn a weak exclusion); it is never counted.
+    Excluded { exclusion: Exclusion, decision: Decision },
+    /// Could not be read: no text, so no topic.
+    Skipped(SkipReason),
+}
+
+impl Outcome {
+    /// The status the store and the counts see.
+    pub fn status(&self) -> Status {
+        match self.verdict {
+            Verdict::Classified(_) => Status::Classified,
+            Verdict::Excluded { .. } => Status::Excluded,
+            Verdict::Skipped(_) => Status::Skipped,
+        }
+    }
+
+    /// The decision on the text, unless the message was skipped.
+    pub fn decision(&self) -> Option<&Decision> {
+        match &self.verdict {
+            Verdict::Classified(d) | Verdict::Excluded { decision: d, .. } => Some(d),
+            Verdict::Skipped(_) => None,
+        }
+    }
+
+    /// The classifier's decision for a classified message only.
+    pub fn classified(&self) -> Option<&Decision> {
+        match &self.verdict {
+            Verdict::Classified(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The exclusion of an excluded message.
+    pub fn exclusion(&self) -> Option<&Exclusion> {
+        match &self.verdict {
+            Verdict::Excluded { exclusion, .. } => Some(exclusion),
+            _ => None,
+        }
+    }
+
+    /// The reason a message was skipped.
+    pub fn skip(&self) -> Option<&SkipReason> {
+        match &self.verdict {
+            Verdict::Skipped(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// What decided: the exclusion filter for excluded mail, else the classifier's evidence.
+    pub fn decided_by(&self) -> Option<DecidedBy> {
+        match &self.verdict {
+            Verdict::Classified(d) => Some(d.decided_by),
+            Verdict::Excluded { .. } => Some(DecidedBy::Exclusion),
+            Verdict::Skipped(_) => None,
+        }
+    }
+}
+
 /// Processes one raw message. Never panics on input: unreadable bytes become a skip.
 pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: i64) -> Outcome {
     let bytes = match &raw.bytes {
         Ok(b) => b,
         Err(e) => {
-            return skipped(
-                engine,
-                raw,
-                SkipReason::Unreadable(e.clone()),
-                content_hash(raw.source.as_bytes()),
-            );
+            return skipped(raw, SkipReason::Unreadable(e.clone()), content_hash(raw.source.as_bytes()));
         }
     };
     let meta = SourceMeta { seen_at: raw.seen_at, now };
     let parsed = match parse::parse(bytes, meta, &engine.limits) {
         Ok(p) => p,
-        Err(reason) => return skipped(engine, raw, reason, content_hash(bytes)),
+        Err(reason) => return skipped(raw, reason, content_hash(bytes)),
     };
     let excluded = exclusion(&parsed, &engine.exclusions);
     let body = clean_text(&parsed);
@@ -76,9 +133,10 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         date: parsed.date,
         date_source: parsed.date_source,
         channel: parsed.channel,
-        decision,
-        exclusion: excluded,
-        skipped: None,
+        verdict: match excluded {
+            Some(exclusion) => Verdict::Excluded { exclusion, decision },
+            None => Verdict::Classified(decision),
+        },
         pec_envelopes: parsed.pec.as_ref().map(|p| p.envelopes.clone()).unwrap_or_default(),
         pec_receipt: parsed.pec.as_ref().and_then(|p| p.receipt.clone()),
         text_truncated: parsed.text_truncated,
@@ -129,13 +187,13 @@ pub fn is_forward(subject_raw: &str) -> bool {
     }
 }
 
-fn skipped(engine: &Engine, raw: &RawMessage, reason: SkipReason, key: String) -> Outcome {
-    skipped_outcome(engine, &raw.source, reason, key, None, DateSource::None)
+fn skipped(raw: &RawMessage, reason: SkipReason, key: String) -> Outcome {
+    skipped_outcome(&raw.source, reason, key, None, DateSource::None)
 }
 
 /// A skip for a message whose body was never fetched (over the size limit): the key and date
 /// come from its header block when it parses, so the same message seen twice is one skip.
-pub fn skip_from_headers(engine: &Engine, source: &str, reason: SkipReason, header: &[u8]) -> Outcome {
+pub fn skip_from_headers(source: &str, reason: SkipReason, header: &[u8]) -> Outcome {
     let (mid, date) = parse::header_facts(header);
     let key = match &mid {
         Some(id) => {
@@ -146,7 +204,7 @@ pub fn skip_from_headers(engine: &Engine, source: &str, reason: SkipReason, head
         }
         None => content_hash(header),
     };
-    let mut o = skipped_outcome(engine, source, reason, key, date, DateSource::Header);
+    let mut o = skipped_outcome(source, reason, key, date, DateSource::Header);
     o.message_id = mid;
     if o.date.is_none() {
         o.date_source = DateSource::None;
@@ -155,7 +213,6 @@ pub fn skip_from_headers(engine: &Engine, source: &str, reason: SkipReason, head
 }
 
 fn skipped_outcome(
-    engine: &Engine,
     source: &str,
     reason: SkipReason,
     key: String,
@@ -169,9 +226,7 @@ fn skipped_outcome(
         date,
         date_source,
         channel: Channel::Email,
-        decision: engine.classifier.decide(&features::AnalyzedText::default()),
-        exclusion: None,
-        skipped: Some(reason),
+        verdict: Verdict::Skipped(reason),
         pec_envelopes: Vec::new(),
         pec_receipt: None,
         text_truncated: false,

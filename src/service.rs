@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use crate::classify::Decision;
 use crate::pipeline::{Engine, Outcome, process};
 use crate::source::RawMessage;
 use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreError, StoredMessage};
@@ -13,37 +14,30 @@ use crate::text::with_analyzer;
 /// Converts an outcome for the store.
 pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage {
     let c = &engine.classifier;
-    let d = &o.decision;
-    let status = if o.skipped.is_some() {
-        "skipped"
-    } else if o.exclusion.is_some() {
-        "excluded"
-    } else {
-        "classified"
-    };
+    let topic_id = |d: &Decision| c.taxonomy().topic(d.topic).id.clone();
+    let classified = o.classified();
     StoredMessage {
         content_key: o.content_key.clone(),
         message_date: o.date.and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()),
         date_source: o.date_source.as_str(),
         year: o.date.map(|d| d.year()),
         month: o.date.map(|d| u8::from(d.month())),
-        channel: o.channel.as_str(),
-        status,
-        topic: c.taxonomy().topic(d.topic).id.clone(),
-        confidence: d.confidence,
-        decided_by: if o.exclusion.is_some() { "exclusion" } else { d.decided_by.as_str() },
-        review: status == "classified" && d.review,
-        review_reasons: if status == "classified" { d.review_reasons.join(",") } else { String::new() },
-        tipologia: (status == "classified").then(|| d.tipologia.as_ref().map(|t| t.0.clone())).flatten(),
-        exclusion: o.exclusion.map(|e| e.reason.as_str()),
-        exclusion_strong: o.exclusion.map(|e| e.strong),
-        skip_reason: o.skipped.as_ref().map(ToString::to_string),
+        channel: o.channel,
+        status: o.status(),
+        topic: o.decision().map(topic_id),
+        confidence: o.decision().map(|d| d.confidence),
+        decided_by: o.decided_by(),
+        review: classified.is_some_and(|d| d.review),
+        review_reasons: classified.map(|d| d.review_reasons.clone()).unwrap_or_default(),
+        tipologia: classified.and_then(|d| d.tipologia.as_ref().map(|t| t.0.clone())),
+        exclusion: o.exclusion().map(|e| (e.reason, e.strong)),
+        skip: o.skip().cloned(),
         taxonomy: c.taxonomy().id.clone(),
         rules_version: c.rules().map(|r| r.rules_version.clone()),
         model_version: c.model().map(|m| m.header().version.clone()),
         snippet: o.snippet.clone(),
         sender_domain: o.sender_domain.clone(),
-        explanation: (status != "skipped").then(|| explanation(engine, o)),
+        explanation: o.decision().map(|d| explanation(engine, o, d)),
         location,
     }
 }
@@ -53,11 +47,11 @@ pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage
 /// Serialized straight from borrowed fields (no intermediate `serde_json::Value`): this runs once
 /// per message. Fields are declared in alphabetical order, the order the stored JSON has always
 /// had, so stored explanations stay byte-identical across versions.
-fn explanation(engine: &Engine, o: &Outcome) -> String {
+fn explanation(engine: &Engine, o: &Outcome, d: &Decision) -> String {
     #[derive(serde::Serialize)]
     struct Stored<'a> {
         exclusion_signal: Option<&'static str>,
-        review_reasons: &'a [&'static str],
+        review_reasons: Vec<&'static str>,
         rules: Vec<StoredRule<'a>>,
         terms: Vec<StoredTerm<'a>>,
         top: Vec<StoredTop<'a>>,
@@ -81,10 +75,9 @@ fn explanation(engine: &Engine, o: &Outcome) -> String {
         topic: &'a str,
     }
     let t = engine.classifier.taxonomy();
-    let d = &o.decision;
     let stored = Stored {
-        exclusion_signal: o.exclusion.map(|e| e.signal),
-        review_reasons: &d.review_reasons,
+        exclusion_signal: o.exclusion().map(|e| e.signal),
+        review_reasons: d.review_reasons.iter().map(|r| r.as_str()).collect(),
         rules: d
             .rule_hits
             .iter()

@@ -15,7 +15,7 @@ pub mod rules;
 pub mod taxonomy;
 pub mod vocab;
 
-use crate::domain::DecidedBy;
+use crate::domain::{DecidedBy, ReviewReason};
 use bayes::{Model, argmax};
 use features::{AnalyzedText, FeatureConfig};
 use rules::{RuleHit, RuleSet};
@@ -48,7 +48,7 @@ pub struct Decision {
     pub decided_by: DecidedBy,
     pub review: bool,
     /// Why the decision is flagged (empty when not).
-    pub review_reasons: Vec<&'static str>,
+    pub review_reasons: Vec<ReviewReason>,
     /// Best topics with scores, best first (up to 3).
     pub top: Vec<(TopicId, f64)>,
     /// Terms that pushed the model towards the topic.
@@ -173,7 +173,7 @@ impl Classifier {
                 confidence: round4(fb_prob),
                 decided_by: DecidedBy::Fallback,
                 review: true,
-                review_reasons: vec!["no-evidence"],
+                review_reasons: vec![ReviewReason::NoEvidence],
                 top,
                 model_terms: Vec::new(),
                 rule_hits: hits,
@@ -188,13 +188,13 @@ impl Classifier {
         };
         let mut review_reasons = Vec::new();
         if conf < model.threshold(best) {
-            review_reasons.push("low-confidence");
+            review_reasons.push(ReviewReason::LowConfidence);
         }
         if rules_top.is_some_and(|r| r != model_topic) {
-            review_reasons.push("rules-model-disagree");
+            review_reasons.push(ReviewReason::RulesModelDisagree);
         }
         if scores.known_terms == 0 {
-            review_reasons.push("no-model-evidence");
+            review_reasons.push(ReviewReason::NoModelEvidence);
         }
         Decision {
             topic,
@@ -237,7 +237,7 @@ impl Classifier {
                 let top = ranked.iter().take(3).map(|(t, s)| (*t, round4(s / total))).collect();
                 let mut review_reasons = Vec::new();
                 if conf < COLD_START_REVIEW_BELOW {
-                    review_reasons.push("low-confidence");
+                    review_reasons.push(ReviewReason::LowConfidence);
                 }
                 Decision {
                     topic,
@@ -256,7 +256,11 @@ impl Classifier {
                 confidence: 0.0,
                 decided_by: DecidedBy::Fallback,
                 review: true,
-                review_reasons: vec![if ranked.is_empty() { "no-evidence" } else { "weak-evidence-only" }],
+                review_reasons: vec![if ranked.is_empty() {
+                    ReviewReason::NoEvidence
+                } else {
+                    ReviewReason::WeakEvidenceOnly
+                }],
                 top: vec![(fallback, 0.0)],
                 model_terms: Vec::new(),
                 rule_hits: hits,

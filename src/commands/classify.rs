@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{Error, ModelChoice, RulesChoice, build_classifier, exclusions_of, now, thread_pool};
 use crate::output::ClassifyRecord;
 use crate::parse::Limits;
-use crate::pipeline::{Engine, process};
+use crate::pipeline::{Engine, Verdict, process};
 use crate::source::local;
 use crate::text::with_analyzer;
 
@@ -66,13 +66,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<Totals, Error> {
         });
         for o in &outcomes {
             totals.messages += 1;
-            if o.skipped.is_some() {
-                totals.skipped += 1;
-            } else if o.exclusion.is_some() {
-                totals.excluded += 1;
-            } else {
-                totals.classified += 1;
-                totals.review += u64::from(o.decision.review);
+            match &o.verdict {
+                Verdict::Skipped(_) => totals.skipped += 1,
+                Verdict::Excluded { .. } => totals.excluded += 1,
+                Verdict::Classified(d) => {
+                    totals.classified += 1;
+                    totals.review += u64::from(d.review);
+                }
             }
             let rec = ClassifyRecord::new(
                 o,

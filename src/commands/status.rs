@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{Error, store_error};
+use crate::domain::Status as MessageStatus;
 use crate::store::{MailboxState, RunRecord, Store};
 
 /// Version of the `status --format json` document.
@@ -61,16 +62,16 @@ pub fn read(path: &std::path::Path) -> Result<Status, Error> {
         last_run: store.last_run().map_err(store_error(path))?,
     };
     for row in store.counts().map_err(store_error(path))? {
-        match row.status.as_str() {
-            "classified" => {
+        match row.status {
+            MessageStatus::Classified => {
                 st.classified += row.count;
                 st.review += row.review;
                 *st.by_topic.entry(row.key.clone()).or_insert(0) += row.count;
                 let y = row.year.map_or("senza data".to_string(), |y| y.to_string());
                 *st.by_year.entry(y).or_insert(0) += row.count;
             }
-            "excluded" => *st.excluded.entry(row.key.clone()).or_insert(0) += row.count,
-            _ => st.skipped += row.count,
+            MessageStatus::Excluded => *st.excluded.entry(row.key.clone()).or_insert(0) += row.count,
+            MessageStatus::Skipped => st.skipped += row.count,
         }
     }
     for m in store.mailboxes().map_err(store_error(path))? {

@@ -30,6 +30,7 @@ impl ExportError {
 pub(crate) mod fixture {
     use super::themes::{By, Provenance, Query, ThemeTable, build};
     use crate::classify::taxonomy::{Taxonomy, Topic};
+    use crate::domain::Status;
     use crate::store::CountRow;
 
     fn tax() -> Taxonomy {
@@ -51,7 +52,7 @@ pub(crate) mod fixture {
             year: Some(year),
             month: Some(month),
             channel: if key == "tributi" { "pec".into() } else { "email".into() },
-            status: status.into(),
+            status: Status::parse(status).expect("a test status"),
             key: key.into(),
             count,
             review: u64::from(key == "altro"),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::classify::taxonomy::Taxonomy;
+use crate::domain::{ReviewReason, Status};
 use crate::store::{Location, ReviewRow};
 
 /// Version of the review file.
@@ -86,13 +87,12 @@ messaggi che non avete controllato. tipologia e note sono facoltativi. Non modif
 learn --config ... questo-file.json";
 
 fn motivo(r: &ReviewRow) -> (String, Vec<String>) {
-    let reasons: Vec<String> =
-        r.review_reasons.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
-    let m = if r.status == "excluded" {
+    let reasons: Vec<String> = r.review_reasons.iter().map(|x| x.as_str().to_string()).collect();
+    let m = if r.status == Status::Excluded {
         "escluso da una regola debole (solo il testo): e' davvero posta automatica?".to_string()
     } else if r.decided_by == "fallback" {
         "nessun indizio sufficiente: assegnato ad Altro".to_string()
-    } else if reasons.iter().any(|x| x == "rules-model-disagree") {
+    } else if r.review_reasons.contains(&ReviewReason::RulesModelDisagree) {
         "parole chiave e modello indicano temi diversi".to_string()
     } else if r.review {
         "confidenza bassa".to_string()
@@ -131,7 +131,7 @@ pub fn item(r: &ReviewRow, taxonomy: &Taxonomy) -> ReviewItem {
         testo: r.snippet.clone(),
         sender_domain: r.sender_domain.clone(),
         dove: r.location.as_ref().map(dove),
-        status: r.status.clone(),
+        status: r.status.as_str().to_string(),
         topic: r.topic.clone(),
         label: taxonomy.find(&r.topic).map_or_else(|| r.topic.clone(), |t| taxonomy.topic(t).label.clone()),
         confidence: r.confidence,

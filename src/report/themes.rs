@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::classify::taxonomy::Taxonomy;
 use crate::domain::ExclusionReason;
+use crate::domain::Status;
 use crate::store::CountRow;
 
 /// Version of the JSON theme table.
@@ -175,7 +176,7 @@ pub fn accuracy(outcomes: &[(String, bool)]) -> Accuracy {
 /// Years with classified mail, ascending.
 pub fn years(rows: &[CountRow]) -> Vec<i32> {
     rows.iter()
-        .filter(|r| r.status == "classified")
+        .filter(|r| r.status == Status::Classified)
         .filter_map(|r| r.year)
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -209,8 +210,8 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
         if y != q.year && !q.compare.contains(&y) {
             continue;
         }
-        match r.status.as_str() {
-            "classified" => {
+        match r.status {
+            Status::Classified => {
                 let topic = map_topic(y, &r.key);
                 *per_year.entry(y).or_default().entry(topic.clone()).or_insert(0) += r.count;
                 if y == q.year {
@@ -226,9 +227,9 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
                     }
                 }
             }
-            "excluded" if y == q.year => *excluded.entry(r.key.clone()).or_insert(0) += r.count,
-            "skipped" if y == q.year => skipped += r.count,
-            _ => {}
+            Status::Excluded if y == q.year => *excluded.entry(r.key.clone()).or_insert(0) += r.count,
+            Status::Skipped if y == q.year => skipped += r.count,
+            Status::Excluded | Status::Skipped => {}
         }
     }
     let empty = BTreeMap::new();
@@ -618,7 +619,7 @@ mod tests {
             year: Some(year),
             month: Some(month),
             channel: "email".into(),
-            status: status.into(),
+            status: Status::parse(status).expect("a test status"),
             key: key.into(),
             count,
             review: u64::from(key == "a"),

@@ -10,8 +10,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
+
+use crate::domain::{Channel, DecidedBy, ExclusionReason, ReviewReason, SkipReason, Status};
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
 const MIGRATIONS: &[&str] = &[
@@ -19,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migration2.sql"),
     include_str!("migration3.sql"),
     include_str!("migration4.sql"),
+    include_str!("migration5.sql"),
 ];
 
 /// Store errors.
@@ -88,7 +92,8 @@ pub struct Location {
     pub uid: u32,
 }
 
-/// One message's decision, as stored.
+/// One message's decision, as stored. Typed up to here: the store turns the enums into their
+/// stable identifiers when it writes the row.
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
     pub content_key: String,
@@ -96,18 +101,18 @@ pub struct StoredMessage {
     pub date_source: &'static str,
     pub year: Option<i32>,
     pub month: Option<u8>,
-    pub channel: &'static str,
-    /// `classified`, `excluded` or `skipped`.
-    pub status: &'static str,
-    pub topic: String,
-    pub confidence: f64,
-    pub decided_by: &'static str,
+    pub channel: Channel,
+    pub status: Status,
+    /// The topic id; none for a skipped message (no text).
+    pub topic: Option<String>,
+    pub confidence: Option<f64>,
+    pub decided_by: Option<DecidedBy>,
     pub review: bool,
-    pub review_reasons: String,
+    pub review_reasons: Vec<ReviewReason>,
     pub tipologia: Option<String>,
-    pub exclusion: Option<&'static str>,
-    pub exclusion_strong: Option<bool>,
-    pub skip_reason: Option<String>,
+    /// The exclusion reason and whether a strong signal decided it.
+    pub exclusion: Option<(ExclusionReason, bool)>,
+    pub skip: Option<SkipReason>,
     pub taxonomy: String,
     pub rules_version: Option<String>,
     pub model_version: Option<String>,
@@ -116,6 +121,18 @@ pub struct StoredMessage {
     /// JSON explanation (top topics, rules fired, model terms).
     pub explanation: Option<String>,
     pub location: Location,
+}
+
+/// Review reasons as the store keeps them: comma-separated identifiers.
+fn join_reasons(reasons: &[ReviewReason]) -> String {
+    let mut s = String::new();
+    for (i, r) in reasons.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(r.as_str());
+    }
+    s
 }
 
 /// A checkpoint of a watched mailbox.
@@ -149,15 +166,17 @@ impl RunTotals {
     /// Adds one stored message to the totals.
     pub fn count(&mut self, m: &StoredMessage) {
         self.fetched += 1;
-        match m.status {
-            "excluded" => *self.excluded.entry(m.exclusion.unwrap_or("?").to_string()).or_insert(0) += 1,
-            "skipped" => {
-                let reason = m.skip_reason.as_deref().unwrap_or("?");
-                // Group by kind ("message too large: 123 bytes" -> "message too large").
-                let kind = reason.split(':').next().unwrap_or(reason).to_string();
-                *self.skipped.entry(kind).or_insert(0) += 1;
+        match (m.status, &m.exclusion, &m.skip) {
+            (Status::Excluded, Some((reason, _)), _) => {
+                *self.excluded.entry(reason.as_str().to_string()).or_insert(0) += 1;
             }
-            _ => self.classified += 1,
+            (Status::Skipped, _, Some(reason)) => {
+                *self.skipped.entry(reason.kind().as_str().to_string()).or_insert(0) += 1;
+            }
+            (Status::Classified, _, _) => self.classified += 1,
+            // `service::stored` never builds these; count them where the totals stay honest.
+            (Status::Excluded, None, _) => *self.excluded.entry("?".to_string()).or_insert(0) += 1,
+            (Status::Skipped, _, None) => *self.skipped.entry("?".to_string()).or_insert(0) += 1,
         }
     }
 }
@@ -191,12 +210,12 @@ pub struct MailboxState {
 }
 
 /// One cell of the counts: topic (or exclusion reason) per period and channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountRow {
     pub year: Option<i32>,
     pub month: Option<u8>,
     pub channel: String,
-    pub status: String,
+    pub status: Status,
     /// Topic id for classified mail, exclusion reason for excluded, skip kind for skipped.
     pub key: String,
     pub count: u64,
@@ -421,8 +440,8 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
                    confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong, skip_reason,
-                   taxonomy, rules_version, model_version, snippet, run_id, recorded_at, sender_domain, explanation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+                   taxonomy, rules_version, model_version, snippet, run_id, recorded_at, sender_domain, explanation, skip_kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
                  ON CONFLICT (content_key) DO NOTHING",
             )?;
             let mut find = tx.prepare_cached("SELECT id FROM messages WHERE content_key = ?1")?;
@@ -445,17 +464,17 @@ impl Store {
                     m.date_source,
                     m.year,
                     m.month,
-                    m.channel,
-                    m.status,
+                    m.channel.as_str(),
+                    m.status.as_str(),
                     m.topic,
                     m.confidence,
-                    m.decided_by,
+                    m.decided_by.map(DecidedBy::as_str),
                     m.review,
-                    m.review_reasons,
+                    join_reasons(&m.review_reasons),
                     m.tipologia,
-                    m.exclusion,
-                    m.exclusion_strong,
-                    m.skip_reason,
+                    m.exclusion.map(|(r, _)| r.as_str()),
+                    m.exclusion.map(|(_, strong)| strong),
+                    m.skip.as_ref().map(ToString::to_string),
                     m.taxonomy,
                     m.rules_version,
                     m.model_version,
@@ -463,7 +482,8 @@ impl Store {
                     run,
                     now,
                     m.sender_domain,
-                    m.explanation
+                    m.explanation,
+                    m.skip.as_ref().map(|r| r.kind().as_str())
                 ])?;
                 let id: i64 = if n == 1 {
                     result.inserted += 1;
@@ -495,8 +515,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT year, month, channel, status, key, SUM(n), SUM(rv), tipologia FROM (
                SELECT year, month, channel, status,
-                    CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
-                      CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END AS key,
+                    CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE skip_kind END AS key,
                     COUNT(*) AS n, SUM(review) AS rv, tipologia
                FROM messages GROUP BY 1, 2, 3, 4, 5, 8
                UNION ALL
@@ -606,8 +625,7 @@ impl Store {
                 &format!(
                     "INSERT INTO aggregates (year, month, channel, status, key, tipologia, count, review)
                      SELECT year, month, channel, status,
-                       CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE
-                         CASE WHEN instr(skip_reason, ':') > 0 THEN substr(skip_reason, 1, instr(skip_reason, ':') - 1) ELSE skip_reason END END,
+                       CASE status WHEN 'classified' THEN topic WHEN 'excluded' THEN exclusion ELSE skip_kind END,
                        tipologia, COUNT(*), SUM(review)
                      FROM messages WHERE {old} GROUP BY 1, 2, 3, 4, 5, 6"
                 ),
@@ -671,17 +689,16 @@ mod tests {
             date_source: "header",
             year: Some(2025),
             month: Some(3),
-            channel: "email",
-            status: "classified",
-            topic: "tributi".into(),
-            confidence: 0.9,
-            decided_by: "both",
+            channel: Channel::Email,
+            status: Status::Classified,
+            topic: Some("tributi".into()),
+            confidence: Some(0.9),
+            decided_by: Some(DecidedBy::Both),
             review: false,
-            review_reasons: String::new(),
+            review_reasons: Vec::new(),
             tipologia: Some("informazione".into()),
             exclusion: None,
-            exclusion_strong: None,
-            skip_reason: None,
+            skip: None,
             taxonomy: "urp-it-1".into(),
             rules_version: Some("1.0.0".into()),
             model_version: Some("abc".into()),
@@ -784,6 +801,71 @@ mod tests {
     }
 
     #[test]
+    fn migration_5_gives_skips_their_kind_and_keeps_the_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v4.db");
+        {
+            // A store as version 4 left it: a skipped and a classified message.
+            let conn = Connection::open(&path).expect("open");
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).expect("old migration");
+            }
+            conn.pragma_update(None, "user_version", 4).expect("version");
+            conn.execute("INSERT INTO runs (kind, started_at, status) VALUES ('poll', 'x', 'ok')", [])
+                .expect("run");
+            conn.execute_batch(
+                "INSERT INTO messages (content_key, date_source, channel, status, topic, confidence, decided_by,
+                   review, review_reasons, skip_reason, taxonomy, run_id, recorded_at, year, month)
+                 VALUES ('s', 'none', 'email', 'skipped', 'altro', 0.0, 'fallback', 0, '',
+                         'message too large: 9 bytes, limit 5', 't', 1, 'x', 2025, 3),
+                        ('c', 'header', 'email', 'classified', 'tributi', 0.9, 'both', 0, '', NULL, 't', 1, 'x', 2025, 3);",
+            )
+            .expect("rows");
+        }
+        let mut s = Store::open(&path).expect("migrates");
+        assert_eq!(s.user_version().expect("version"), MIGRATIONS.len() as i64);
+        let old: (String, Option<String>, String) = s
+            .conn
+            .query_row(
+                "SELECT topic, skip_kind, skip_reason FROM messages WHERE content_key = 's'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("old skip");
+        assert_eq!(old.0, "altro", "rows written before keep their values");
+        assert_eq!(old.1.as_deref(), Some("message too large"));
+        assert_eq!(old.2, "message too large: 9 bytes, limit 5");
+        let ok: String = s.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
+        assert_eq!(ok, "ok");
+
+        // A new skip has no topic, and counts group old and new skips by one kind.
+        let run = s.begin_run("ingest").expect("run");
+        let mut m = msg("s2", 0, "x");
+        m.status = Status::Skipped;
+        m.topic = None;
+        m.confidence = None;
+        m.decided_by = None;
+        m.tipologia = None;
+        m.skip = Some(SkipReason::TooLarge { size: 12, limit: 5 });
+        s.write_batch(run, &[m], None).expect("write");
+        let topic: Option<String> = s
+            .conn
+            .query_row("SELECT topic FROM messages WHERE content_key = 's2'", [], |r| r.get(0))
+            .expect("new");
+        assert_eq!(topic, None);
+        let skips: Vec<(String, u64)> = s
+            .counts()
+            .expect("counts")
+            .into_iter()
+            .filter(|r| r.status == Status::Skipped)
+            .map(|r| (r.key, r.count))
+            .collect();
+        assert_eq!(skips, vec![("message too large".to_string(), 2)]);
+        // A skipped message is not something staff can correct: it has no text to learn from.
+        assert!(s.by_keys(&["s".into(), "s2".into(), "c".into()]).expect("keys").len() == 1);
+    }
+
+    #[test]
     fn batches_are_idempotent_and_advance_the_checkpoint() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.db");
@@ -834,12 +916,12 @@ pub struct ReviewRow {
     pub content_key: String,
     pub message_date: Option<String>,
     pub channel: String,
-    pub status: String,
+    pub status: Status,
     pub topic: String,
     pub confidence: f64,
     pub decided_by: String,
     pub review: bool,
-    pub review_reasons: String,
+    pub review_reasons: Vec<ReviewReason>,
     pub tipologia: Option<String>,
     pub exclusion: Option<String>,
     pub exclusion_strong: Option<bool>,
@@ -874,6 +956,31 @@ const REVIEW_COLUMNS: &str = "m.id, m.content_key, m.message_date, m.channel, m.
     m.review, m.review_reasons, m.tipologia, m.exclusion, m.exclusion_strong, m.snippet, m.sender_domain, m.explanation,
     l.account, l.mailbox, l.uidvalidity, l.uid, m.model_version";
 
+/// The store edge of [`Status`]: the CHECK constraint keeps the column to the three identifiers.
+impl FromSql for Status {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        Status::parse(s).ok_or_else(|| FromSqlError::Other(format!("unknown message status {s:?}").into()))
+    }
+}
+
+/// Review reasons as stored: comma-separated identifiers.
+struct StoredReasons(Vec<ReviewReason>);
+
+impl FromSql for StoredReasons {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        s.split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                ReviewReason::parse(r)
+                    .ok_or_else(|| FromSqlError::Other(format!("unknown review reason {r:?}").into()))
+            })
+            .collect::<FromSqlResult<Vec<_>>>()
+            .map(StoredReasons)
+    }
+}
+
 fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
     let account: Option<String> = r.get(16)?;
     Ok(ReviewRow {
@@ -886,7 +993,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         confidence: r.get(6)?,
         decided_by: r.get(7)?,
         review: r.get(8)?,
-        review_reasons: r.get(9)?,
+        review_reasons: r.get::<_, StoredReasons>(9)?.0,
         tipologia: r.get(10)?,
         exclusion: r.get(11)?,
         exclusion_strong: r.get(12)?,
@@ -951,7 +1058,7 @@ impl Store {
         let sql = format!(
             "SELECT {REVIEW_COLUMNS} FROM messages m
              LEFT JOIN locations l ON l.rowid = (SELECT MIN(rowid) FROM locations WHERE message_id = m.id)
-             WHERE m.content_key = ?1"
+             WHERE m.content_key = ?1 AND m.status != 'skipped'"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         for k in keys {
@@ -979,18 +1086,29 @@ impl Store {
         let batch = tx.last_insert_rowid();
         let mut applied = Vec::with_capacity(items.len());
         for c in items {
-            let (id, topic, status, decided_by, review, tipologia, year): (i64, String, String, String, bool, Option<String>, Option<i32>) =
-                tx.query_row(
-                    "SELECT id, topic, status, decided_by, review, tipologia, year FROM messages WHERE content_key = ?1",
-                    params![c.content_key],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-                )?;
-            let kind =
-                if topic == c.new_topic && status == "classified" { "confirmation" } else { "correction" };
+            let (id, topic, status, decided_by, review, tipologia, year): (
+                i64,
+                String,
+                Status,
+                String,
+                bool,
+                Option<String>,
+                Option<i32>,
+            ) = tx.query_row(
+                "SELECT id, topic, status, decided_by, review, tipologia, year FROM messages
+                     WHERE content_key = ?1 AND status != 'skipped'",
+                params![c.content_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )?;
+            let kind = if topic == c.new_topic && status == Status::Classified {
+                "confirmation"
+            } else {
+                "correction"
+            };
             tx.execute(
                 "INSERT INTO corrections (batch_id, message_id, kind, old_topic, new_topic, old_status, old_decided_by, old_review,
                    old_tipologia, new_tipologia, note, year) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![batch, id, kind, topic, c.new_topic, status, decided_by, review, tipologia, c.tipologia.clone().or(tipologia.clone()), c.note, year],
+                params![batch, id, kind, topic, c.new_topic, status.as_str(), decided_by, review, tipologia, c.tipologia.clone().or(tipologia.clone()), c.note, year],
             )?;
             tx.execute(
                 "UPDATE messages SET topic = ?2, status = 'classified', decided_by = 'staff', review = 0, reviewed = 1,
