@@ -105,8 +105,9 @@ impl Analyzer {
         self.lang
     }
 
-    /// Distinct words in the stem cache.
-    pub fn cached_words(&self) -> usize {
+    /// Distinct words in the stem cache (tests check that the cache outlives batches).
+    #[cfg(test)]
+    fn cached_words(&self) -> usize {
         self.cache.len()
     }
 
@@ -176,13 +177,6 @@ impl Analyzer {
         let mut out = Vec::new();
         self.terms_into(text, &mut out, usize::MAX);
         out
-    }
-
-    /// The normalised form of one word, as rules match it: `None` for stop words and noise.
-    pub fn normalize_word(&mut self, word: &str) -> Option<String> {
-        let mut out = Vec::with_capacity(1);
-        self.terms_into(word, &mut out, 1);
-        out.pop().map(|t| t.to_string())
     }
 
     fn emit(&mut self, word: &str, out: &mut Vec<Term>) {
