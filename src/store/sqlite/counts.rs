@@ -1,0 +1,78 @@
+//! The counts behind the theme tables and `status`: live rows plus the aggregates of pruned ones.
+
+use rusqlite::params;
+
+use super::Sqlite;
+use crate::store::{CountRow, MailboxState, StoreError};
+
+impl Sqlite {
+    /// Counts grouped by year, month, channel, status and topic (or reason).
+    pub(crate) fn counts(&self) -> Result<Vec<CountRow>, StoreError> {
+        // Live rows plus the aggregates of pruned ones (retention keeps the counts).
+        let mut stmt = self.conn.prepare(include_str!("sql/counts.sql"))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CountRow {
+                year: r.get(0)?,
+                month: r.get(1)?,
+                channel: r.get(2)?,
+                status: r.get(3)?,
+                key: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                count: r.get::<_, i64>(5)? as u64,
+                review: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
+                tipologia: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Checkpoints of all mailboxes.
+    pub(crate) fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("sql/mailboxes.sql"))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(MailboxState {
+                account: r.get(0)?,
+                mailbox: r.get(1)?,
+                uidvalidity: r.get::<_, i64>(2)? as u32,
+                last_uid: r.get::<_, i64>(3)? as u32,
+                exists: r.get::<_, Option<i64>>(4)?.map(|x| x as u64),
+                updated_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of messages recorded at a mailbox under a UIDVALIDITY (for the backlog).
+    pub(crate) fn located(&self, account: &str, mailbox: &str, uidvalidity: u32) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM locations WHERE account = ?1 AND mailbox = ?2 AND uidvalidity = ?3",
+            params![account, mailbox, uidvalidity as i64],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Rules and model versions behind the stored decisions, as "v1" or "v1, v2 (n)" lists.
+    pub(crate) fn decision_versions(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        let list = |col: &str| -> Result<Option<String>, StoreError> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {col}, COUNT(*) FROM messages WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+            ))?;
+            let v: Vec<(String, i64)> =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            Ok(match v.len() {
+                0 => None,
+                1 => Some(v[0].0.clone()),
+                _ => Some(v.iter().map(|(s, n)| format!("{s} ({n})")).collect::<Vec<_>>().join(", ")),
+            })
+        };
+        Ok((list("rules_version")?, list("model_version")?))
+    }
+
+    /// Number of distinct messages stored.
+    pub(crate) fn message_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COALESCE(SUM(count), 0) FROM aggregates)",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}

@@ -1,0 +1,92 @@
+//! The SQLite backend (rusqlite, bundled): the embedded default store. One file, WAL mode, so a
+//! report or `status` can read while the daemon writes; file mode 0600; migrations by
+//! `user_version`. Its SQL lives in `sql/`: the schema and its migrations, and the longer
+//! statements. `rusqlite` types never leave this module.
+
+mod counts;
+mod open;
+mod prune;
+mod review;
+mod runs;
+#[cfg(test)]
+mod tests;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+
+use super::StoreError;
+use crate::domain::{ReviewReason, Status};
+
+/// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/schema.sql"),
+    include_str!("sql/migration2.sql"),
+    include_str!("sql/migration3.sql"),
+    include_str!("sql/migration4.sql"),
+    include_str!("sql/migration5.sql"),
+];
+
+/// An open SQLite store.
+#[derive(Debug)]
+pub(crate) struct Sqlite {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// Review reasons as the store keeps them: comma-separated identifiers.
+fn join_reasons(reasons: &[ReviewReason]) -> String {
+    let mut s = String::new();
+    for (i, r) in reasons.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(r.as_str());
+    }
+    s
+}
+
+/// The store edge of [`Status`]: the CHECK constraint keeps the column to the three identifiers.
+impl FromSql for Status {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        Status::parse(s).ok_or_else(|| FromSqlError::Other(format!("unknown message status {s:?}").into()))
+    }
+}
+
+/// Review reasons as stored: comma-separated identifiers.
+struct StoredReasons(Vec<ReviewReason>);
+
+impl FromSql for StoredReasons {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        s.split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                ReviewReason::parse(r)
+                    .ok_or_else(|| FromSqlError::Other(format!("unknown review reason {r:?}").into()))
+            })
+            .collect::<FromSqlResult<Vec<_>>>()
+            .map(StoredReasons)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        message: format!("cannot restrict permissions: {e}"),
+    })
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) -> Result<(), StoreError> {
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Checkpoints and the batch write: decisions, new locations and the checkpoint in one
+//! transaction.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Sqlite, join_reasons, now_rfc3339};
+use crate::domain::DecidedBy;
+use crate::store::{BatchResult, Checkpoint, StoreError, StoredMessage};
+
+impl Sqlite {
+    /// The checkpoint of a mailbox.
+    pub(crate) fn checkpoint(&self, account: &str, mailbox: &str) -> Result<Option<Checkpoint>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uidvalidity, last_uid FROM checkpoints WHERE account = ?1 AND mailbox = ?2",
+                params![account, mailbox],
+                |r| {
+                    Ok(Checkpoint {
+                        uidvalidity: r.get::<_, i64>(0)? as u32,
+                        last_uid: r.get::<_, i64>(1)? as u32,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records what the server says a mailbox holds (for the backlog), without moving the
+    /// checkpoint. A new UIDVALIDITY restarts the checkpoint at UID 0: the mailbox is scanned
+    /// again and content keys keep the counts exact.
+    pub(crate) fn visit_mailbox(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        uidvalidity: u32,
+        exists: u64,
+    ) -> Result<Checkpoint, StoreError> {
+        let current = self.checkpoint(account, mailbox)?;
+        let cp = match current {
+            Some(c) if c.uidvalidity == uidvalidity => c,
+            Some(c) => {
+                tracing::warn!(
+                    account,
+                    mailbox,
+                    old = c.uidvalidity,
+                    new = uidvalidity,
+                    "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
+                );
+                Checkpoint { uidvalidity, last_uid: 0 }
+            }
+            None => Checkpoint { uidvalidity, last_uid: 0 },
+        };
+        self.conn.execute(
+            include_str!("sql/visit_mailbox.sql"),
+            params![
+                account,
+                mailbox,
+                cp.uidvalidity as i64,
+                cp.last_uid as i64,
+                exists as i64,
+                now_rfc3339()
+            ],
+        )?;
+        Ok(cp)
+    }
+
+    /// Writes a batch of decisions and, in the same transaction, advances the checkpoint.
+    pub(crate) fn write_batch(
+        &mut self,
+        run: i64,
+        messages: &[StoredMessage],
+        advance: Option<(&str, &str, Checkpoint)>,
+    ) -> Result<BatchResult, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut result = BatchResult::default();
+        {
+            let mut insert = tx.prepare_cached(include_str!("sql/insert_message.sql"))?;
+            let mut find = tx.prepare_cached("SELECT id FROM messages WHERE content_key = ?1")?;
+            let mut was_pruned = tx.prepare_cached("SELECT 1 FROM pruned WHERE content_key = ?1")?;
+            let mut locate = tx.prepare_cached(include_str!("sql/insert_location.sql"))?;
+            let now = now_rfc3339();
+            // Most stores have never been pruned: then no key needs looking up there.
+            let any_pruned: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM pruned)", [], |r| r.get(0))?;
+            for m in messages {
+                if any_pruned && was_pruned.exists(params![m.content_key])? {
+                    result.duplicates += 1; // counted before, in the aggregates
+                    continue;
+                }
+                let n = insert.execute(params![
+                    m.content_key,
+                    m.message_date,
+                    m.date_source,
+                    m.year,
+                    m.month,
+                    m.channel.as_str(),
+                    m.status.as_str(),
+                    m.topic,
+                    m.confidence,
+                    m.decided_by.map(DecidedBy::as_str),
+                    m.review,
+                    join_reasons(&m.review_reasons),
+                    m.tipologia,
+                    m.exclusion.map(|(r, _)| r.as_str()),
+                    m.exclusion.map(|(_, strong)| strong),
+                    m.skip.as_ref().map(ToString::to_string),
+                    m.taxonomy,
+                    m.rules_version,
+                    m.model_version,
+                    m.snippet,
+                    run,
+                    now,
+                    m.sender_domain,
+                    m.explanation,
+                    m.skip.as_ref().map(|r| r.kind().as_str())
+                ])?;
+                let id: i64 = if n == 1 {
+                    result.inserted += 1;
+                    tx.last_insert_rowid()
+                } else {
+                    result.duplicates += 1;
+                    find.query_row(params![m.content_key], |r| r.get(0))?
+                };
+                let l = &m.location;
+                locate.execute(params![id, l.account, l.mailbox, l.uidvalidity as i64, l.uid as i64])?;
+            }
+        }
+        if let Some((account, mailbox, cp)) = advance {
+            tx.execute(
+                include_str!("sql/advance_checkpoint.sql"),
+                params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, now_rfc3339()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(result)
+    }
+}

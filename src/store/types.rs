@@ -1,0 +1,182 @@
+//! The store's row types, the same for every backend: what is written (a message's decision
+//! and where it was seen, checkpoints, run totals) and what is read back (counts, runs, review
+//! rows, corrections). Statuses, reasons and kinds stay enums here; each backend turns them
+//! into their stable identifiers at its own edge.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::{Channel, DecidedBy, ExclusionReason, ReviewReason, SkipReason, Status};
+
+/// Where a message was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub account: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub uid: u32,
+}
+
+/// One message's decision, as stored. Typed up to here: the store turns the enums into their
+/// stable identifiers when it writes the row.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub content_key: String,
+    pub message_date: Option<String>,
+    pub date_source: &'static str,
+    pub year: Option<i32>,
+    pub month: Option<u8>,
+    pub channel: Channel,
+    pub status: Status,
+    /// The topic id; none for a skipped message (no text).
+    pub topic: Option<String>,
+    pub confidence: Option<f64>,
+    pub decided_by: Option<DecidedBy>,
+    pub review: bool,
+    pub review_reasons: Vec<ReviewReason>,
+    pub tipologia: Option<String>,
+    /// The exclusion reason and whether a strong signal decided it.
+    pub exclusion: Option<(ExclusionReason, bool)>,
+    pub skip: Option<SkipReason>,
+    pub taxonomy: String,
+    pub rules_version: Option<String>,
+    pub model_version: Option<String>,
+    pub snippet: Option<String>,
+    pub sender_domain: Option<String>,
+    /// JSON explanation (top topics, rules fired, model terms).
+    pub explanation: Option<String>,
+    pub location: Location,
+}
+
+/// A checkpoint of a watched mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+}
+
+/// What writing a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchResult {
+    /// New messages.
+    pub inserted: u64,
+    /// Messages already stored (seen in another mailbox, re-delivered or re-ingested).
+    pub duplicates: u64,
+}
+
+/// Totals of a run for the ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RunTotals {
+    pub fetched: u64,
+    pub classified: u64,
+    pub excluded: BTreeMap<String, u64>,
+    pub skipped: BTreeMap<String, u64>,
+    pub duplicates: u64,
+    pub errors: u64,
+}
+
+impl RunTotals {
+    /// Adds one stored message to the totals.
+    pub fn count(&mut self, m: &StoredMessage) {
+        self.fetched += 1;
+        match (m.status, &m.exclusion, &m.skip) {
+            (Status::Excluded, Some((reason, _)), _) => {
+                *self.excluded.entry(reason.as_str().to_string()).or_insert(0) += 1;
+            }
+            (Status::Skipped, _, Some(reason)) => {
+                *self.skipped.entry(reason.kind().as_str().to_string()).or_insert(0) += 1;
+            }
+            (Status::Classified, _, _) => self.classified += 1,
+            // `service::stored` never builds these; count them where the totals stay honest.
+            (Status::Excluded, None, _) => *self.excluded.entry("?".to_string()).or_insert(0) += 1,
+            (Status::Skipped, _, None) => *self.skipped.entry("?".to_string()).or_insert(0) += 1,
+        }
+    }
+}
+
+/// A run as stored in the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub fetched: u64,
+    pub classified: u64,
+    pub excluded: serde_json::Value,
+    pub skipped: serde_json::Value,
+    pub duplicates: u64,
+    pub errors: u64,
+    pub error: Option<String>,
+}
+
+/// Per-mailbox state for `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailboxState {
+    pub account: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+    pub exists: Option<u64>,
+    pub updated_at: String,
+}
+
+/// One cell of the counts: topic (or exclusion reason) per period and channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub year: Option<i32>,
+    pub month: Option<u8>,
+    pub channel: String,
+    pub status: Status,
+    /// Topic id for classified mail, exclusion reason for excluded, skip kind for skipped.
+    pub key: String,
+    pub count: u64,
+    pub review: u64,
+    /// Request type of classified mail.
+    pub tipologia: Option<String>,
+}
+
+/// A stored message as the review report shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub content_key: String,
+    pub message_date: Option<String>,
+    pub channel: String,
+    pub status: Status,
+    pub topic: String,
+    pub confidence: f64,
+    pub decided_by: String,
+    pub review: bool,
+    pub review_reasons: Vec<ReviewReason>,
+    pub tipologia: Option<String>,
+    pub exclusion: Option<String>,
+    pub exclusion_strong: Option<bool>,
+    pub snippet: Option<String>,
+    pub sender_domain: Option<String>,
+    pub explanation: Option<String>,
+    pub location: Option<Location>,
+    pub model_version: Option<String>,
+}
+
+/// One correction to apply.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    pub content_key: String,
+    pub new_topic: String,
+    pub tipologia: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A correction as applied (for the model update and the summary).
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub message_id: i64,
+    pub content_key: String,
+    pub kind: &'static str,
+    pub old_topic: String,
+    pub new_topic: String,
+    pub location: Option<Location>,
+}
