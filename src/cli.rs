@@ -1,9 +1,12 @@
-//! Command-line arguments (clap derive). No logic here: `main` turns these into the commands'
-//! validated `Args`.
+//! Command-line arguments, phase one (ripgrep's low-level arguments): the clap types, no logic.
+//! Phase two, [`validate`], turns them into a [`urpmail::commands::Command`] with validated
+//! arguments.
+
+mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Classifies the e-mail of an Italian comune's URP by topic and counts it for the yearly theme
 /// tables.
@@ -14,7 +17,7 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only errors on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
@@ -44,6 +47,18 @@ pub enum VariantArg {
     Multinomial,
 }
 
+/// Where the store is: `--config FILE | --store FILE`, exactly one.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct StoreArgs {
+    /// Configuration file: its store, and its rules and model where the command uses them.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store file, instead of --config (with the built-in rules and model).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -66,14 +81,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
-    /// Apply a filled-in review file: audit trail, corrected counts, updated model.
+    /// Apply a filled-in review file: audit trail, corrected counts, updated model. With
+    /// --config, reviewed messages are re-read from its IMAP accounts too.
     Learn {
-        /// Configuration file (store, rules, model; IMAP accounts to re-read reviewed messages).
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file, instead of --config (built-in rules and model unless given).
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Model to update (`default` or a path; with --config, the config's).
         #[arg(long)]
         model: Option<String>,
@@ -84,7 +96,7 @@ pub enum Command {
         #[arg(long)]
         reviewer: Option<String>,
         /// Undo a correction batch instead (its number is printed when applied).
-        #[arg(long, value_name = "BATCH", conflicts_with = "file")]
+        #[arg(long, value_name = "BATCH", conflicts_with_all = ["file", "model", "model_out", "reviewer"])]
         undo: Option<i64>,
         /// The filled-in review file.
         #[arg(required_unless_present = "undo")]
@@ -93,12 +105,8 @@ pub enum Command {
     /// Retention: drop snippets and per-message rows of messages older than a cutoff, keeping
     /// the aggregate counts (and their content keys, so archives are not counted twice).
     Prune {
-        /// Configuration file.
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file, instead of --config.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Days (e.g. 730) or a date YYYY-MM-DD: messages dated before it are pruned.
         #[arg(long)]
         older_than: String,
@@ -122,12 +130,8 @@ pub enum Command {
     },
     /// Record local archives (.eml, directories, Maildir, mbox) in the store; idempotent.
     Ingest {
-        /// Configuration file (store, rules, model).
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file (with the built-in rules and model), instead of --config.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -137,12 +141,8 @@ pub enum Command {
     },
     /// Show checkpoints, backlog, the last run and counts; safe while the daemon runs.
     Status {
-        /// Configuration file.
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file, instead of --config.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
@@ -205,7 +205,7 @@ pub enum Command {
         /// Do not normalise document vectors to unit length.
         #[arg(long)]
         no_length_norm: bool,
-        /// Weight-normalised complement NB (Rennie et al. 2003).
+        /// Weight-normalised complement NB (Rennie et al. 2003); complement variant only.
         #[arg(long)]
         weight_norm: bool,
         /// Add adjacent-stem bigrams as features.
@@ -229,8 +229,8 @@ pub enum Command {
         /// Corpus directory: DIR/<label>/<message files>.
         #[arg(long)]
         data: PathBuf,
-        /// Model file, `default` or `none`.
-        #[arg(long, default_value = "default")]
+        /// Model file, `default` or `none` (not with --cv, which trains its own).
+        #[arg(long, default_value = "default", conflicts_with = "cv")]
         model: String,
         /// Rules file, `default` or `none`.
         #[arg(long, default_value = "default")]
@@ -292,12 +292,8 @@ pub enum ThemesFormat {
 pub enum ReportCommand {
     /// The JSON review report: doubtful decisions first, then a sample of confident ones.
     Review {
-        /// Configuration file (store and rules).
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file, instead of --config.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Messages dated on or after this day (YYYY-MM-DD).
         #[arg(long)]
         since: Option<String>,
@@ -310,8 +306,9 @@ pub enum ReportCommand {
         /// Confident decisions added for quality control.
         #[arg(long, default_value_t = 20)]
         sample: usize,
-        /// Stratified quality sample instead: up to N confident decisions per topic.
-        #[arg(long, value_name = "N")]
+        /// Stratified quality sample instead: up to N confident decisions per topic (without
+        /// --limit and --sample).
+        #[arg(long, value_name = "N", conflicts_with_all = ["limit", "sample"])]
         per_topic: Option<usize>,
         /// Seed of the random sample (same seed, same sample).
         #[arg(long, default_value = "urpmail")]
@@ -322,12 +319,8 @@ pub enum ReportCommand {
     },
     /// The e-mail theme table of a year, with year-on-year change.
     Themes {
-        /// Configuration file (store and rules).
-        #[arg(long, conflicts_with = "store")]
-        config: Option<PathBuf>,
-        /// Store file, instead of --config.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Rules whose taxonomy labels the table (`default`: built-in; with --config, the config's).
         #[arg(long)]
         rules: Option<String>,
@@ -353,7 +346,7 @@ pub enum ReportCommand {
         #[arg(long)]
         publish: bool,
         /// Small-cell threshold for --publish.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, requires = "publish")]
         min_cell: u64,
         /// Old topic id -> new topic id mapping (TOML `[mapping]`) for compared years.
         #[arg(long)]

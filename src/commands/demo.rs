@@ -112,6 +112,6 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     std::fs::write(&review_path, json)
         .map_err(|e| Error::Io { context: format!("writing {}", review_path.display()), source: e })?;
     let chart = folder.join(format!("temi-{year}.svg"));
-    crate::report::chart::write_chart(&table, &chart).map_err(|e| Error::Input(e.to_string()))?;
+    crate::report::chart::write_chart(&table, &chart)?;
     Ok(Demo { table, text, store: store_path, folder, review: review_path, chart })
 }

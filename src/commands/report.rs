@@ -97,7 +97,7 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
     }
     if let Some(chart) = &args.chart {
-        crate::report::chart::write_chart(&table, chart).map_err(|e| Error::Input(e.to_string()))?;
+        crate::report::chart::write_chart(&table, chart)?;
         tracing::info!("chart written to {}", chart.display());
     }
     let text = match args.format {
@@ -110,7 +110,7 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
                 .out
                 .as_ref()
                 .ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
-            crate::report::xlsx::write_xlsx(&table, out).map_err(|e| Error::Input(e.to_string()))?;
+            crate::report::xlsx::write_xlsx(&table, out)?;
             tracing::info!("workbook written to {}", out.display());
             None
         }

@@ -198,3 +198,116 @@ fn poll_once_reports_a_bad_rules_file_before_an_unreachable_server() {
     assert_eq!(out.status.code(), Some(75), "{err}");
     assert!(err.contains("Connection refused"), "{err}");
 }
+
+/// `urpmail classify DIR | head -1`: the reader closing the pipe is a normal end (exit 0,
+/// nothing on stderr), as in ripgrep.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_with_0() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    // The sample mailbox gives ~180 kB of JSON Lines, more than a pipe holds, so the writer is
+    // still writing when the reader goes away.
+    let mut child = urpmail()
+        .arg("classify")
+        .arg(repo().join("samples/mailbox"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut first = String::new();
+    {
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(stdout).read_line(&mut first).expect("one line");
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert!(first.starts_with("{\"schema_version\":1"), "{first}");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Output files that cannot be written are failures while running (exit 1), not bad input
+/// (exit 2), and the message names the file.
+#[test]
+fn an_unwritable_output_path_exits_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("demo.db");
+    urpmail::commands::demo::run(Some(&store), 0).expect("demo runs");
+    let missing = dir.path().join("no-such-folder");
+    let cases: [(&[&str], &str); 5] = [
+        (&["report", "themes", "--chart"], "temi.svg"),
+        (&["report", "themes", "--chart"], "temi.png"),
+        (&["report", "themes", "--format", "xlsx", "--out"], "temi.xlsx"),
+        (&["report", "themes", "--format", "csv", "--out"], "temi.csv"),
+        (&["report", "review", "--out"], "review.json"),
+    ];
+    for (args, file) in cases {
+        let target = missing.join(file);
+        let out =
+            urpmail().arg("-q").args(args).arg(&target).arg("--store").arg(&store).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(&target.display().to_string()), "{args:?} names the file: {err}");
+    }
+    // A chart format that does not exist is still a bad argument.
+    let out = urpmail()
+        .args(["-q", "report", "themes", "--chart"])
+        .arg(dir.path().join("temi.pdf"))
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// An option the command would not use is refused (exit 2), never silently dropped.
+#[test]
+fn options_a_command_would_ignore_are_refused() {
+    let corpus = repo().join("models/corpus");
+    let corpus = corpus.to_str().expect("utf-8 path");
+    let cases: [&[&str]; 6] = [
+        &["eval", "--cv", "3", "--model", "some.model", "--data", corpus],
+        &["learn", "--store", "s.db", "--undo", "1", "--model", "some.model"],
+        &["learn", "--store", "s.db", "--undo", "1", "--reviewer", "anna"],
+        &["report", "review", "--store", "s.db", "--out", "r.json", "--per-topic", "3", "--sample", "5"],
+        &["report", "themes", "--store", "s.db", "--min-cell", "10"],
+        &["train", "--data", corpus, "--out", "m.model", "--variant", "multinomial", "--weight-norm"],
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in cases {
+        let out = urpmail().current_dir(dir.path()).args(args).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "nothing was written");
+}
+
+/// Every command that reads a store takes exactly one of `--config FILE` and `--store FILE`.
+#[test]
+fn config_and_store_together_are_refused() {
+    let commands: [&[&str]; 6] = [
+        &["status"],
+        &["prune", "--older-than", "30"],
+        &["ingest", "mail.eml"],
+        &["learn", "review.json"],
+        &["report", "themes"],
+        &["report", "review", "--out", "r.json"],
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in commands {
+        let both = urpmail()
+            .current_dir(dir.path())
+            .args(args)
+            .args(["--config", "urpmail.toml", "--store", "s.db"])
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&both.stderr);
+        assert_eq!(both.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--config") && err.contains("--store"), "{args:?}: {err}");
+        let neither = urpmail().current_dir(dir.path()).args(args).output().expect("runs");
+        let err = String::from_utf8_lossy(&neither.stderr);
+        assert_eq!(neither.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--config <FILE>|--store <FILE>"), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no store was created");
+}

@@ -1,0 +1,229 @@
+//! Phase two of the arguments (ripgrep's high-level arguments): the clap types become a
+//! [`Command`] whose arguments are checked and typed. Combinations clap cannot express are
+//! refused here, and configuration files named by `--config` are loaded here, so a bad argument
+//! or configuration fails (exit 2) before any work starts.
+
+use urpmail::classify::bayes::{TrainParams, Variant};
+use urpmail::commands::{
+    self, Command, Error, ModelChoice, OutputFormat, RulesChoice, StoreChoice, classify, eval, learn, prune,
+    report, train,
+};
+use urpmail::config::Config;
+use urpmail::parse::Limits;
+use urpmail::report::themes::By;
+
+use super::{
+    ByArg, Cli, Command as Raw, ConfigCommand, ReportCommand, ReportFormat, RulesCommand, StoreArgs,
+    ThemesFormat, VariantArg,
+};
+
+impl Cli {
+    /// The command these arguments ask for, validated.
+    pub fn into_command(self) -> Result<Command, Error> {
+        let progress = !self.quiet;
+        Ok(match self.command {
+            Raw::Classify {
+                paths,
+                model,
+                rules,
+                explain,
+                threads,
+                max_message_bytes,
+                max_mime_parts,
+                max_mime_depth,
+            } => Command::Classify(classify::Args {
+                paths,
+                model: ModelChoice::parse(&model),
+                rules: RulesChoice::parse(&rules),
+                explain,
+                threads,
+                limits: Limits { max_message_bytes, max_mime_parts, max_mime_depth, ..Limits::default() },
+                progress,
+            }),
+            Raw::Train {
+                data,
+                out,
+                rules,
+                language,
+                variant,
+                alpha,
+                no_tf_log,
+                no_idf,
+                no_length_norm,
+                weight_norm,
+                bigrams,
+                subject_weight,
+                min_df,
+                review_precision,
+                threads,
+            } => {
+                let variant = match variant {
+                    VariantArg::Complement => Variant::Complement,
+                    VariantArg::Multinomial => Variant::Multinomial,
+                };
+                // The multinomial weights have no normalisation step: the flag would do nothing.
+                if weight_norm && variant == Variant::Multinomial {
+                    return Err(Error::Input(
+                        "--weight-norm applies to --variant complement only: drop one of them".into(),
+                    ));
+                }
+                let params = TrainParams {
+                    variant,
+                    alpha,
+                    tf_log: !no_tf_log,
+                    idf: !no_idf,
+                    length_norm: !no_length_norm,
+                    weight_norm,
+                    bigrams,
+                    subject_weight,
+                    min_df,
+                    language,
+                    review_precision,
+                };
+                Command::Train(train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads })
+            }
+            Raw::Eval { data, model: _, rules, format, threads, cv: Some(folds) } => {
+                // `--model` conflicts with `--cv` in clap: what is left here is its default.
+                Command::CrossValidate {
+                    args: eval::CvArgs {
+                        data,
+                        rules: RulesChoice::parse(&rules),
+                        params: TrainParams { language: "it".into(), ..TrainParams::default() },
+                        folds,
+                        threads,
+                    },
+                    format: output_format(format),
+                }
+            }
+            Raw::Eval { data, model, rules, format, threads, cv: None } => Command::Eval {
+                args: eval::Args {
+                    data,
+                    model: ModelChoice::parse(&model),
+                    rules: RulesChoice::parse(&rules),
+                    threads,
+                },
+                format: output_format(format),
+            },
+            Raw::Demo { store, threads } => Command::Demo { store, threads },
+            Raw::Rules { command: RulesCommand::Check { file } } => {
+                Command::RulesCheck(file.map_or(RulesChoice::Default, RulesChoice::File))
+            }
+            Raw::Config { command: ConfigCommand::Check { config } } => {
+                Command::ConfigCheck(Box::new(Config::load(&config)?))
+            }
+            Raw::Poll { config, once } => Command::Poll { config: Box::new(Config::load(&config)?), once },
+            Raw::Ingest { store, threads, paths } => {
+                Command::Ingest { store: store.validate()?, paths, threads }
+            }
+            Raw::Status { store, format } => Command::Status {
+                store: store.validate()?.path().to_path_buf(),
+                format: output_format(format),
+            },
+            Raw::Report { command } => report_command(command)?,
+            Raw::Learn { store, model, model_out, reviewer, undo, file } => {
+                let store = store.validate()?;
+                if let Some(batch) = undo {
+                    return Ok(Command::Undo { store: store.path().to_path_buf(), batch });
+                }
+                let file = file.ok_or_else(|| Error::Input("give the review file".into()))?;
+                // IMAP passwords are needed only to re-read reviewed messages from the mailbox;
+                // without them those messages are counted as not re-read.
+                let with_secrets = store.config().and_then(|c| Config::load(&c.file).ok());
+                Command::Learn(learn::Args {
+                    store: store.path().to_path_buf(),
+                    rules: store.rules(),
+                    model: model.as_deref().map_or_else(|| store.model(), ModelChoice::parse),
+                    model_out,
+                    reviewer,
+                    file,
+                    config: with_secrets,
+                })
+            }
+            Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
+                store: store.validate()?.path().to_path_buf(),
+                older_than,
+                snippets_only,
+            }),
+        })
+    }
+}
+
+fn report_command(command: ReportCommand) -> Result<Command, Error> {
+    Ok(match command {
+        ReportCommand::Themes {
+            store,
+            rules,
+            year,
+            compare,
+            by,
+            format,
+            out,
+            chart,
+            publish,
+            min_cell,
+            mapping,
+            with_accuracy,
+        } => {
+            let store = store.validate()?;
+            Command::Themes(report::ThemesArgs {
+                store: store.path().to_path_buf(),
+                rules: rules.as_deref().map_or_else(|| store.rules(), RulesChoice::parse),
+                year,
+                compare,
+                by: by.map(|b| match b {
+                    ByArg::Month => By::Month,
+                    ByArg::Channel => By::Channel,
+                    ByArg::Tipologia => By::Tipologia,
+                }),
+                format: match format {
+                    ThemesFormat::Table => report::Format::Table,
+                    ThemesFormat::Md => report::Format::Markdown,
+                    ThemesFormat::Csv => report::Format::Csv,
+                    ThemesFormat::Json => report::Format::Json,
+                    ThemesFormat::Xlsx => report::Format::Xlsx,
+                },
+                out,
+                chart,
+                min_cell: publish.then_some(min_cell),
+                mapping,
+                with_accuracy,
+            })
+        }
+        ReportCommand::Review { store, since, until, limit, sample, per_topic, seed, out } => {
+            let store = store.validate()?;
+            Command::Review {
+                args: report::ReviewArgs {
+                    store: store.path().to_path_buf(),
+                    rules: store.rules(),
+                    since,
+                    until,
+                    limit,
+                    sample,
+                    per_topic,
+                    seed,
+                },
+                out,
+            }
+        }
+    })
+}
+
+impl StoreArgs {
+    /// The store and settings; a configuration is loaded without secrets (reading or writing the
+    /// store never needs the IMAP password).
+    fn validate(self) -> Result<StoreChoice, Error> {
+        match (self.config, self.store) {
+            (Some(c), _) => Ok(StoreChoice::Config(Box::new(Config::load_without_secrets(&c)?))),
+            (None, Some(s)) => Ok(StoreChoice::Store(s)),
+            // clap's argument group requires one; kept for a caller that builds `StoreArgs` itself.
+            (None, None) => Err(commands::Error::Input("give --config FILE or --store FILE".into())),
+        }
+    }
+}
+
+fn output_format(f: ReportFormat) -> OutputFormat {
+    match f {
+        ReportFormat::Json => OutputFormat::Json,
+        ReportFormat::Table => OutputFormat::Table,
+    }
+}

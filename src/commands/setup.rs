@@ -1,0 +1,231 @@
+//! What every command sets up from its arguments: the classifier (`--rules`, `--model`), the
+//! store and settings of `--config FILE | --store FILE`, the thread pool and the clock.
+
+use std::path::{Path, PathBuf};
+
+use super::Error;
+use crate::classify::Classifier;
+use crate::classify::bayes::Model;
+use crate::classify::rules::RuleSet;
+use crate::config::Config;
+use crate::defaults;
+use crate::parse::Limits;
+use crate::parse::exclude::ExclusionConfig;
+use crate::pipeline::Engine;
+
+/// Output format of the commands that print a report or a status (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Text for a person.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+}
+
+/// What `--config FILE | --store FILE` gave: a configuration (its store, rules, model, limits
+/// and snippet setting) or a bare store file (with the built-in rules and model).
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// `--config`, loaded without secrets (reading the store never needs the IMAP password).
+    Config(Box<Config>),
+    /// `--store`.
+    Store(PathBuf),
+}
+
+impl StoreChoice {
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        match self {
+            StoreChoice::Config(c) => &c.store_path,
+            StoreChoice::Store(p) => p,
+        }
+    }
+
+    /// The configuration's rules, or the built-in ones.
+    pub fn rules(&self) -> RulesChoice {
+        match self {
+            StoreChoice::Config(c) => RulesChoice::parse(&c.rules),
+            StoreChoice::Store(_) => RulesChoice::Default,
+        }
+    }
+
+    /// The configuration's model, or the built-in one.
+    pub fn model(&self) -> ModelChoice {
+        match self {
+            StoreChoice::Config(c) => ModelChoice::parse(&c.model),
+            StoreChoice::Store(_) => ModelChoice::Default,
+        }
+    }
+
+    /// The configuration, if one was given.
+    pub fn config(&self) -> Option<&Config> {
+        match self {
+            StoreChoice::Config(c) => Some(c),
+            StoreChoice::Store(_) => None,
+        }
+    }
+
+    /// The engine that records messages into this store: the configuration's, or the built-in
+    /// rules and model with default limits and no snippets.
+    pub fn engine(&self) -> Result<Engine, Error> {
+        match self {
+            StoreChoice::Config(c) => engine_for(c),
+            StoreChoice::Store(_) => {
+                let classifier = build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
+                Ok(Engine {
+                    exclusions: exclusions_of(&classifier),
+                    classifier,
+                    limits: Limits::default(),
+                    snippets: false,
+                })
+            }
+        }
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load_model(path: &Path) -> Result<Model, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
+    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
+}
+
+/// What `--rules` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesChoice {
+    /// The rules compiled into the binary (`rules/urp-it.toml`).
+    Default,
+    /// `--rules none`: the model alone decides; its labels are the taxonomy.
+    None,
+    /// A rules file.
+    File(PathBuf),
+}
+
+impl RulesChoice {
+    /// Parses the `--rules` argument (`default`, `none` or a path).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "default" => RulesChoice::Default,
+            "none" => RulesChoice::None,
+            _ => RulesChoice::File(PathBuf::from(s)),
+        }
+    }
+
+    /// Loads the rules, if any.
+    pub fn load(&self) -> Result<Option<RuleSet>, Error> {
+        match self {
+            RulesChoice::Default => {
+                let text = defaults::rules().ok_or_else(|| {
+                    Error::Input(
+                        "this urpmail was built without rules/urp-it.toml: pass --rules FILE or --rules none"
+                            .into(),
+                    )
+                })?;
+                RuleSet::parse(text, defaults::RULES_NAME).map(Some).map_err(Error::Rules)
+            }
+            RulesChoice::None => Ok(None),
+            RulesChoice::File(p) => RuleSet::load(p).map(Some).map_err(Error::Rules),
+        }
+    }
+}
+
+/// What `--model` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The model compiled into the binary (`models/urp-it.model`).
+    Default,
+    /// `--model none`: rules alone (cold start).
+    None,
+    /// A model file.
+    File(PathBuf),
+}
+
+impl ModelChoice {
+    /// Parses the `--model` argument (`default`, `none` or a path).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "default" => ModelChoice::Default,
+            "none" => ModelChoice::None,
+            _ => ModelChoice::File(PathBuf::from(s)),
+        }
+    }
+
+    /// Loads the model, if any.
+    pub fn load(&self) -> Result<Option<Model>, Error> {
+        match self {
+            ModelChoice::Default => {
+                let bytes = defaults::model().ok_or_else(|| {
+                    Error::Input("this urpmail was built without models/urp-it.model: pass --model FILE or --model none".into())
+                })?;
+                Model::from_bytes(bytes)
+                    .map(Some)
+                    .map_err(|source| Error::Model { path: PathBuf::from(defaults::MODEL_NAME), source })
+            }
+            ModelChoice::None => Ok(None),
+            ModelChoice::File(p) => load_model(p).map(Some),
+        }
+    }
+}
+
+/// Builds the classifier for `--model` / `--rules`.
+pub fn build_classifier(model: &ModelChoice, rules: &RulesChoice) -> Result<Classifier, Error> {
+    let rules = rules.load()?;
+    let model = model.load()?;
+    match (rules, model) {
+        (None, Some(m)) => Ok(Classifier::model_only(m)),
+        (None, None) => Err(Error::Input(
+            "--rules none needs a model: pass --model FILE (train one with `urpmail train`)".into(),
+        )),
+        (Some(r), m) => Ok(Classifier::with_rules(r, m)?),
+    }
+}
+
+/// The exclusion settings of a classifier (from its rules file; none without rules).
+pub fn exclusions_of(c: &Classifier) -> ExclusionConfig {
+    c.rules().map(|r| r.exclusions.clone()).unwrap_or_default()
+}
+
+/// A rayon pool with `threads` workers (0 = all cores).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Current Unix time.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Training time for model headers: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+pub fn trained_at() -> Result<String, Error> {
+    let ts = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp")))?,
+        Err(_) => now(),
+    };
+    let dt = time::OffsetDateTime::from_unix_timestamp(ts)
+        .map_err(|_| Error::Input(format!("SOURCE_DATE_EPOCH={ts} is out of range")))?;
+    Ok(dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+}
+
+/// Store errors are failures while running; they name the store file (`store_error(path)` is
+/// the `map_err` argument).
+pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + Copy + '_ {
+    move |e| Error::Store(e.at(path))
+}
+
+/// The engine a configuration describes (rules, model, exclusions, limits, snippets).
+pub fn engine_for(config: &Config) -> Result<Engine, Error> {
+    let classifier =
+        build_classifier(&ModelChoice::parse(&config.model), &RulesChoice::parse(&config.rules))?;
+    Ok(Engine {
+        exclusions: exclusions_of(&classifier),
+        classifier,
+        limits: config.limits.clone(),
+        snippets: config.store_snippets,
+    })
+}
