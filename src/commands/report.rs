@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{Error, RulesChoice, store_error};
-use crate::report::themes::{self, By, Mapping, Provenance, Query, ThemeTable};
+use crate::config::mapping;
+use crate::report::themes::{self, By, Provenance, Query, ThemeTable};
 use crate::store::Store;
 
 /// Output format of the theme table.
@@ -59,21 +60,8 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         .load()?
         .ok_or_else(|| Error::Input("the theme table needs the rules' taxonomy for its labels".into()))?;
     let mapping = match &args.mapping {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| Error::Input(format!("{}: {e}", p.display())))?;
-            let m: Mapping = themes::parse_mapping(&text, &p.display().to_string()).map_err(Error::Input)?;
-            for new in m.map.values() {
-                if rules.taxonomy.find(new).is_none() {
-                    return Err(Error::Input(format!(
-                        "{}: {new:?} is not a topic of taxonomy {}",
-                        p.display(),
-                        rules.taxonomy.id
-                    )));
-                }
-            }
-            Some(m)
-        }
+        // As input, not `Error::Config`: the message already names the file and line.
+        Some(p) => Some(mapping::load(p, &rules.taxonomy).map_err(|e| Error::Input(e.to_string()))?),
         None => None,
     };
     let versions = versions(&store)?;
