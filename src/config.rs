@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod mapping;
+
 /// Configuration format this build reads.
 pub const CONFIG_VERSION: u32 = 1;
 
-/// A configuration error.
+/// A configuration error (also of the taxonomy mapping file, [`mapping`]).
 #[derive(Debug, thiserror::Error)]
 #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct ConfigError {

@@ -109,9 +109,8 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
         seed: "urpmail".into(),
     })?;
     let json = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
-    std::fs::write(&review_path, json)
-        .map_err(|e| Error::Io { context: format!("writing {}", review_path.display()), source: e })?;
+    super::report::write_file(&review_path, json.as_bytes())?;
     let chart = folder.join(format!("temi-{year}.svg"));
-    crate::report::chart::write_chart(&table, &chart)?;
+    super::report::write_chart(&table, &chart)?;
     Ok(Demo { table, text, store: store_path, folder, review: review_path, chart })
 }

@@ -249,10 +249,10 @@ impl Error {
             | Error::Classifier(_)
             | Error::Rules(_)
             | Error::Config(_)
-            | Error::Export(ExportError::Unsupported(_)) => 2,
+            | Error::Export(ExportError::Font(_)) => 2,
             Error::Unavailable(_) => 75,
             Error::Store(_) => 1,
-            Error::Io { .. } | Error::Train(_) | Error::Export(ExportError::Write { .. }) => 1,
+            Error::Io { .. } | Error::Train(_) | Error::Export(ExportError::Render(_)) => 1,
         }
     }
 }

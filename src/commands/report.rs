@@ -1,10 +1,25 @@
 //! `urpmail report ...`: the outputs staff touch. `themes` builds the theme table from the store.
+//! This is the I/O edge of [`crate::report`], which renders to memory: files (the mapping, the
+//! PNG's font, the outputs), the clock and `SOURCE_DATE_EPOCH` are read and written here.
 
 use std::path::{Path, PathBuf};
 
+use time::OffsetDateTime;
+
 use super::{Error, RulesChoice, store_error};
-use crate::report::themes::{self, By, Mapping, Provenance, Query, ThemeTable};
+use crate::config::mapping;
+use crate::report::ExportError;
+use crate::report::chart::{self, Font, Fonts};
+use crate::report::themes::{self, By, Provenance, Query, ThemeTable};
+use crate::report::xlsx;
 use crate::store::Store;
+
+/// Where the PNG chart's font is looked for, in order (Debian/Ubuntu, Arch, Fedora).
+pub const FONT_PATHS: [&str; 3] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+];
 
 /// Output format of the theme table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,21 +74,8 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         .load()?
         .ok_or_else(|| Error::Input("the theme table needs the rules' taxonomy for its labels".into()))?;
     let mapping = match &args.mapping {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| Error::Input(format!("{}: {e}", p.display())))?;
-            let m: Mapping = themes::parse_mapping(&text, &p.display().to_string()).map_err(Error::Input)?;
-            for new in m.map.values() {
-                if rules.taxonomy.find(new).is_none() {
-                    return Err(Error::Input(format!(
-                        "{}: {new:?} is not a topic of taxonomy {}",
-                        p.display(),
-                        rules.taxonomy.id
-                    )));
-                }
-            }
-            Some(m)
-        }
+        // As input, not `Error::Config`: the message already names the file and line.
+        Some(p) => Some(mapping::load(p, &rules.taxonomy).map_err(|e| Error::Input(e.to_string()))?),
         None => None,
     };
     let versions = versions(&store)?;
@@ -97,7 +99,7 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
     }
     if let Some(chart) = &args.chart {
-        crate::report::chart::write_chart(&table, chart)?;
+        write_chart(&table, chart)?;
         tracing::info!("chart written to {}", chart.display());
     }
     let text = match args.format {
@@ -110,14 +112,16 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
                 .out
                 .as_ref()
                 .ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
-            crate::report::xlsx::write_xlsx(&table, out)?;
+            let bytes = xlsx::to_bytes(&table, workbook_time(std::env::var("SOURCE_DATE_EPOCH").ok()))
+                .map_err(export_error(out))?;
+            write_file(out, &bytes)?;
             tracing::info!("workbook written to {}", out.display());
             None
         }
     };
     match (&text, &args.out) {
         (Some(t), Some(out)) => {
-            write(out, t.as_bytes())?;
+            write_file(out, t.as_bytes())?;
             tracing::info!("table written to {}", out.display());
             Ok((table, None))
         }
@@ -130,9 +134,72 @@ fn versions(store: &Store) -> Result<(Option<String>, Option<String>), Error> {
     store.decision_versions().map_err(store_error(store.path()))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes)
-        .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })
+/// Writes a report file. A regular file (or a new one) is replaced through a temporary file and
+/// a rename, so a failed write never leaves half a workbook where the last one was; a device, a
+/// pipe or a symbolic link (`--out /dev/stdout`) is written in place, as the user pointed it.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() => std::fs::write(path, bytes)
+            .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e }),
+        _ => super::train::write_atomic(path, bytes),
+    }
+}
+
+/// A rendering failure, named after the file it was for.
+fn export_error(path: &Path) -> impl Fn(ExportError) -> Error + '_ {
+    move |e| match e {
+        // The font's own file is the one to fix.
+        ExportError::Font(_) => Error::Input(e.to_string()),
+        // The drawing library failed: not the user's input (exit 1).
+        ExportError::Render(m) => Error::Export(ExportError::Render(format!("{}: {m}", path.display()))),
+    }
+}
+
+/// Draws the table's chart into `path`: SVG or PNG after its extension (the PNG with the
+/// system's DejaVu Sans, see [`FONT_PATHS`]).
+pub fn write_chart(t: &ThemeTable, path: &Path) -> Result<(), Error> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "svg" => chart::svg(t).map(String::into_bytes),
+        "png" => chart::png(t, &read_fonts(&FONT_PATHS)?),
+        _ => {
+            return Err(Error::Input(format!(
+                "{}: unsupported chart format {:?}: use a .svg or .png file",
+                path.display(),
+                path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+            )));
+        }
+    }
+    .map_err(export_error(path))?;
+    write_file(path, &bytes)
+}
+
+/// Reads DejaVu Sans from the first of `candidates` that exists, with its bold face when it is
+/// beside it.
+pub fn read_fonts(candidates: &[&str]) -> Result<Fonts, Error> {
+    let path = candidates.iter().map(Path::new).find(|p| p.is_file()).ok_or_else(|| {
+        Error::Input(format!(
+            "a PNG chart needs the DejaVu Sans font, not found in {}: install the fonts-dejavu-core \
+             package or write the chart to an .svg file",
+            candidates.join(", ")
+        ))
+    })?;
+    let read = |p: &Path| {
+        std::fs::read(p)
+            .map(|bytes| Font { name: p.display().to_string(), bytes })
+            .map_err(|e| Error::Input(format!("{}: {e}", p.display())))
+    };
+    let bold = path.with_file_name("DejaVuSans-Bold.ttf");
+    Ok(Fonts { regular: read(path)?, bold: if bold.is_file() { Some(read(&bold)?) } else { None } })
+}
+
+/// When a workbook is made: `SOURCE_DATE_EPOCH` (given as read from the environment) when it is
+/// a timestamp, so files are reproducible; else now.
+fn workbook_time(source_date_epoch: Option<String>) -> OffsetDateTime {
+    source_date_epoch
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok())
+        .unwrap_or_else(OffsetDateTime::now_utc)
 }
 
 /// Arguments of `report review`.
@@ -187,8 +254,59 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
         }
     };
     let items = rows.iter().map(|r| review::item(r, &rules.taxonomy)).collect();
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let now =
+        OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(review::file(items, &rules.taxonomy, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn missing_font_and_unknown_extensions_are_explained() {
+        let e = read_fonts(&["/nonexistent/DejaVuSans.ttf"]).expect_err("no such font");
+        let msg = e.to_string();
+        assert!(msg.contains("install the fonts-dejavu-core package") && msg.contains(".svg file"), "{msg}");
+        assert_eq!(e.exit_code(), 2);
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = write_chart(&fixture::table(None), &dir.path().join("temi.pdf")).expect_err("pdf");
+        assert!(e.to_string().contains("\"pdf\""), "{e}");
+        let e = write_chart(&fixture::table(None), &dir.path().join("temi")).expect_err("no extension");
+        assert!(e.to_string().contains("unsupported chart format"), "{e}");
+    }
+
+    #[test]
+    fn charts_are_written_whole_and_a_failed_write_is_an_io_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("temi.svg");
+        std::fs::write(&path, "old chart").expect("an earlier file");
+        write_chart(&fixture::table(None), &path).expect("written");
+        let svg = std::fs::read_to_string(&path).expect("read back");
+        assert_eq!(svg, chart::svg(&fixture::table(None)).expect("rendered"), "the rendered bytes, whole");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+
+        let missing = dir.path().join("manca").join("temi.svg");
+        let e = write_chart(&fixture::table(None), &missing).expect_err("no such directory");
+        assert!(e.to_string().starts_with(&format!("writing {}: ", missing.display())), "{e}");
+        assert_eq!(e.exit_code(), 1, "a failed write is not bad input");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place() {
+        write_file(Path::new("/dev/null"), b"tabella").expect("no temporary file beside /dev/null");
+    }
+
+    #[test]
+    fn the_workbook_time_is_source_date_epoch_when_it_is_a_timestamp() {
+        assert_eq!(workbook_time(Some("1767225600".into())), time::macros::datetime!(2026-01-01 00:00 UTC));
+        assert_eq!(workbook_time(Some(" 0\n".into())), OffsetDateTime::UNIX_EPOCH);
+        let before = OffsetDateTime::now_utc();
+        assert!(workbook_time(Some("ieri".into())) >= before, "not a timestamp: now");
+        assert!(workbook_time(None) >= before);
+    }
 }

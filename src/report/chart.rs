@@ -1,14 +1,14 @@
-//! The theme table as a horizontal bar chart (SVG or PNG, after the file's extension).
+//! The theme table as a horizontal bar chart, rendered to memory as SVG or PNG.
 //!
 //! One group per topic (largest first, as in the table), one bar per year. Suppressed rows are
 //! left out and named in the caption. The chart is laid out here rather than with plotters'
 //! `ChartBuilder`, whose captions and axis labels measure text with a registered font: the SVG
-//! only writes `<text>` elements and so needs no font file at all. The PNG rasterises text with
-//! DejaVu Sans, loaded at run time (see [`FONT_PATHS`]).
+//! only writes `<text>` elements and so needs no font at all. The PNG rasterises text with the
+//! DejaVu Sans bytes the caller passes in ([`Fonts`]); nothing here reads a file.
 
-use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
+use image::ImageEncoder;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -16,19 +16,33 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::ExportError;
 use super::themes::{MESI, ThemeTable};
 
-/// Where the PNG's font is looked for, in order (Debian/Ubuntu, Arch, Fedora).
-pub const FONT_PATHS: [&str; 3] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-];
-
 /// Font family name used for every text; the PNG's font is registered under it.
 const FAMILY: &str = "sans-serif";
 /// Colour of the table's year.
 const MAIN_COLOUR: u32 = 0x1F4E79;
 /// Colours of the compared years, in turn.
 const OTHER_COLOURS: [u32; 5] = [0x9DC3E6, 0xF4B183, 0xA9D18E, 0xFFD966, 0xB4A7D6];
+
+/// A TrueType font's bytes, with a name (its file, as the caller found it) for error messages.
+#[derive(Clone)]
+pub struct Font {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Font {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Font").field("name", &self.name).field("bytes", &self.bytes.len()).finish()
+    }
+}
+
+/// The PNG's fonts: DejaVu Sans and, when the caller has it, its bold face (without it, bold
+/// text falls back to the regular face).
+#[derive(Debug, Clone)]
+pub struct Fonts {
+    pub regular: Font,
+    pub bold: Option<Font>,
+}
 
 /// The years drawn, oldest first, each with its colour (the table's year in dark blue).
 /// Shared with the workbook's chart so both look alike.
@@ -47,69 +61,64 @@ pub(crate) fn years_with_colours(t: &ThemeTable) -> Vec<(i32, u32)> {
     years
 }
 
-/// Writes the chart to `path`: `.svg` or `.png`.
-pub fn write_chart(t: &ThemeTable, path: &Path) -> Result<(), ExportError> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+/// The chart as an SVG document.
+pub fn svg(t: &ThemeTable) -> Result<String, ExportError> {
     let layout = Layout::new(t);
-    let size = (layout.width, layout.height);
-    match ext.as_str() {
-        "svg" => {
-            let root = SVGBackend::new(path, size).into_drawing_area();
-            draw(&root, &layout).map_err(|e| ExportError::write(path, e))?;
-            root.present().map_err(|e| ExportError::write(path, e))
-        }
-        "png" => {
-            ensure_font(&FONT_PATHS)?;
-            let root = BitMapBackend::new(path, size).into_drawing_area();
-            draw(&root, &layout).map_err(|e| ExportError::write(path, e))?;
-            root.present().map_err(|e| ExportError::write(path, e))
-        }
-        _ => Err(ExportError::Unsupported(format!(
-            "{}: unsupported chart format {:?}: use a .svg or .png file",
-            path.display(),
-            path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
-        ))),
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (layout.width, layout.height)).into_drawing_area();
+        draw(&root, &layout).map_err(ExportError::render)?;
+        root.present().map_err(ExportError::render)?;
     }
+    Ok(out)
+}
+
+/// The chart as a PNG image, its text drawn with `fonts`.
+///
+/// plotters keeps fonts for the whole process: the first call registers `fonts`, later calls
+/// draw with those whatever they pass.
+pub fn png(t: &ThemeTable, fonts: &Fonts) -> Result<Vec<u8>, ExportError> {
+    ensure_font(fonts)?;
+    let layout = Layout::new(t);
+    let (w, h) = (layout.width, layout.height);
+    let len = usize::try_from(u64::from(w) * u64::from(h) * 3)
+        .map_err(|_| ExportError::Render(format!("a {w}x{h} image does not fit in memory")))?;
+    let mut pixels = vec![0u8; len];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        draw(&root, &layout).map_err(ExportError::render)?;
+        root.present().map_err(ExportError::render)?;
+    }
+    // The same encoder, with the same settings, plotters uses when it saves a PNG file itself.
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .map_err(ExportError::render)?;
+    Ok(out)
 }
 
 /// Whether the PNG font has been registered with plotters (once per process).
 static FONT_READY: Mutex<bool> = Mutex::new(false);
 
-/// The first existing font file among `candidates`.
-fn find_font<'a>(candidates: &[&'a str]) -> Result<&'a Path, ExportError> {
-    candidates.iter().map(|c| Path::new(*c)).find(|p| p.is_file()).ok_or_else(|| {
-        ExportError::Unsupported(format!(
-            "a PNG chart needs the DejaVu Sans font, not found in {}: install the fonts-dejavu-core \
-             package or write the chart to an .svg file",
-            candidates.join(", ")
-        ))
-    })
-}
-
-/// Registers DejaVu Sans (and its bold face, when beside it) for the bitmap backend.
-fn ensure_font(candidates: &[&str]) -> Result<(), ExportError> {
+/// Registers the PNG fonts with plotters, unless done before.
+fn ensure_font(fonts: &Fonts) -> Result<(), ExportError> {
     let mut ready = FONT_READY.lock().unwrap_or_else(PoisonError::into_inner);
     if *ready {
         return Ok(());
     }
-    let path = find_font(candidates)?;
-    register(path, FontStyle::Normal)?;
-    let bold = path.with_file_name("DejaVuSans-Bold.ttf");
-    if bold.is_file() {
-        // Without it, bold text falls back to the regular face.
-        register(&bold, FontStyle::Bold)?;
+    register(&fonts.regular, FontStyle::Normal)?;
+    if let Some(bold) = &fonts.bold {
+        register(bold, FontStyle::Bold)?;
     }
     *ready = true;
     Ok(())
 }
 
-fn register(path: &Path, style: FontStyle) -> Result<(), ExportError> {
-    let bytes = std::fs::read(path).map_err(|e| ExportError::write(path, e))?;
+fn register(font: &Font, style: FontStyle) -> Result<(), ExportError> {
     // plotters keeps fonts for the whole process and wants 'static bytes: leaked once, guarded
     // by FONT_READY.
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font(FAMILY, style, bytes)
-        .map_err(|_| ExportError::Unsupported(format!("{}: not a usable TrueType font", path.display())))
+    let bytes: &'static [u8] = Box::leak(font.bytes.clone().into_boxed_slice());
+    plotters::style::register_font(FAMILY, style, bytes).map_err(|_| ExportError::Font(font.name.clone()))
 }
 
 // Geometry, in pixels (font sizes are plotters' sizes: the SVG writes them divided by 1.24).
@@ -413,10 +422,7 @@ mod tests {
 
     #[test]
     fn svg_has_a_bar_per_topic_and_year_and_needs_no_font() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.svg");
-        write_chart(&fixture::table(None), &path).expect("written");
-        let svg = std::fs::read_to_string(&path).expect("read back");
+        let svg = svg(&fixture::table(None)).expect("rendered");
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("Temi trattati via e-mail - 2025"), "{svg}");
         assert!(svg.contains("Totale messaggi classificati: 75 (confronto 2024: 65)"), "{svg}");
@@ -435,14 +441,12 @@ mod tests {
         assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 4 + 1, "2025: {fills:?}");
         assert_eq!(fills.iter().filter(|f| *f == "#9DC3E6").count(), 4 + 1, "2024: {fills:?}");
         assert!(!svg.contains("Non mostrati"), "nothing suppressed");
+        assert!(svg.trim_end().ends_with("</svg>"), "the document is closed");
     }
 
     #[test]
     fn suppressed_topics_are_left_out_and_named() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.svg");
-        write_chart(&fixture::table(Some(5)), &path).expect("written");
-        let svg = std::fs::read_to_string(&path).expect("read back");
+        let svg = svg(&fixture::table(Some(5))).expect("rendered");
         let fills = rect_fills(&svg);
         assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 3 + 1, "{fills:?}");
         assert!(
@@ -453,17 +457,11 @@ mod tests {
     }
 
     #[test]
-    fn png_is_drawn_with_the_system_font() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.png");
-        let res = write_chart(&fixture::table(Some(5)), &path);
-        if find_font(&FONT_PATHS).is_err() {
-            let e = res.expect_err("no font, no PNG");
-            assert!(e.to_string().contains("fonts-dejavu-core") && e.to_string().contains(".svg"), "{e}");
+    fn png_is_drawn_with_the_fonts_passed_in() {
+        let Some(fonts) = fixture::system_fonts() else {
             return;
-        }
-        res.expect("written");
-        let bytes = std::fs::read(&path).expect("read back");
+        };
+        let bytes = png(&fixture::table(Some(5)), &fonts).expect("rendered");
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG signature");
         let img = image::load_from_memory(&bytes).expect("decodes").to_rgb8();
         assert_eq!(img.width(), WIDTH);
@@ -471,19 +469,6 @@ mod tests {
         let main = img.pixels().filter(|p| p.0 == [0x1F, 0x4E, 0x79]).count();
         assert!(dark > 2000, "text is drawn: {dark} dark pixels");
         assert!(main > 3 * 500, "the 2025 bars are drawn: {main} pixels");
-    }
-
-    #[test]
-    fn missing_font_and_unknown_extensions_are_explained() {
-        let e = find_font(&["/nonexistent/DejaVuSans.ttf"]).expect_err("no such font");
-        let msg = e.to_string();
-        assert!(msg.contains("install the fonts-dejavu-core package") && msg.contains(".svg file"), "{msg}");
-
-        let dir = tempfile::tempdir().expect("tempdir");
-        let e = write_chart(&fixture::table(None), &dir.path().join("temi.pdf")).expect_err("pdf");
-        assert!(e.to_string().contains("\"pdf\""), "{e}");
-        let e = write_chart(&fixture::table(None), &dir.path().join("temi")).expect_err("no extension");
-        assert!(e.to_string().contains("unsupported chart format"), "{e}");
     }
 
     #[test]

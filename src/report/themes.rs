@@ -42,6 +42,7 @@ impl By {
 }
 
 /// An old topic id → new topic id map, applied when comparing years of different taxonomies.
+/// Read from its file by [`crate::config::mapping`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapping {
     pub name: String,
@@ -584,17 +585,6 @@ pub fn to_csv(t: &ThemeTable) -> String {
         let _ = writeln!(s, "{}", row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
     }
     s
-}
-
-/// Parses a mapping file: one `old-id = "new-id"` per line in a TOML `[mapping]` table.
-pub fn parse_mapping(text: &str, name: &str) -> Result<Mapping, String> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Raw {
-        mapping: BTreeMap<String, String>,
-    }
-    let raw: Raw = toml::from_str(text).map_err(|e| format!("{name}: {}", e.message().trim()))?;
-    Ok(Mapping { name: name.to_string(), map: raw.mapping })
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! changes), suppressed small cells as the text `<{min_cell}`, the total, the notes in italics and
 //! a clustered column chart of the topics per year. Sheet "Esclusi": excluded mail per reason.
 //! Sheet "Info": provenance and the parameters the table was built with.
-
-use std::path::Path;
+//!
+//! Rendered to memory; the creation time (document properties and the Info sheet) is passed in,
+//! so the command decides between `SOURCE_DATE_EPOCH` and now.
 
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, ColNum, Color, DocProperties,
@@ -24,10 +25,10 @@ const FMT_COUNT: &str = "#,##0";
 /// Light blue fill of the header row.
 const HEADER_FILL: u32 = 0xDDEBF7;
 
-/// Writes the table to `path` as an `.xlsx` workbook.
-pub fn write_xlsx(t: &ThemeTable, path: &Path) -> Result<(), ExportError> {
-    let mut wb = build_workbook(t).map_err(|e| ExportError::write(path, e))?;
-    wb.save(path).map_err(|e| ExportError::write(path, e))
+/// The table as the bytes of an `.xlsx` workbook made at `generated_at`.
+pub fn to_bytes(t: &ThemeTable, generated_at: time::OffsetDateTime) -> Result<Vec<u8>, ExportError> {
+    let mut wb = build_workbook(t, generated_at).map_err(ExportError::render)?;
+    wb.save_to_buffer().map_err(ExportError::render)
 }
 
 /// The sheet with the table; its name also appears in the chart's ranges.
@@ -143,19 +144,9 @@ fn width_for<'a>(texts: impl Iterator<Item = &'a str>, min: usize, max: usize) -
     (longest + 2).clamp(min, max) as f64
 }
 
-/// When the workbook is made: `SOURCE_DATE_EPOCH` when set (reproducible files), else now.
-fn generated_at() -> time::OffsetDateTime {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .and_then(|ts| time::OffsetDateTime::from_unix_timestamp(ts).ok())
-        .unwrap_or_else(time::OffsetDateTime::now_utc)
-}
-
-fn build_workbook(t: &ThemeTable) -> Result<Workbook, XlsxError> {
+fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
-    let when = generated_at();
     let mut props = DocProperties::new()
         .set_title(title(t))
         .set_subject("Temi trattati via e-mail dall'URP")
@@ -442,13 +433,17 @@ fn col_num(j: usize) -> Result<ColNum, XlsxError> {
 
 #[cfg(test)]
 mod tests {
-    use calamine::{Data, Reader, Xlsx, open_workbook};
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx};
 
     use super::*;
     use crate::report::fixture;
 
-    fn read(path: &Path) -> Xlsx<std::io::BufReader<std::fs::File>> {
-        open_workbook(path).expect("the workbook opens")
+    const WHEN: time::OffsetDateTime = time::macros::datetime!(2026-01-01 00:00 UTC);
+
+    fn read(bytes: Vec<u8>) -> Xlsx<Cursor<Vec<u8>>> {
+        Xlsx::new(Cursor::new(bytes)).expect("the workbook opens")
     }
 
     fn text(r: &calamine::Range<Data>, pos: (u32, u32)) -> String {
@@ -468,12 +463,11 @@ mod tests {
 
     #[test]
     fn workbook_has_the_table_with_real_numbers() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.xlsx");
         let t = fixture::table(None);
-        write_xlsx(&t, &path).expect("written");
+        let bytes = to_bytes(&t, WHEN).expect("rendered");
+        assert_eq!(to_bytes(&t, WHEN).expect("rendered again"), bytes, "same table and time, same bytes");
 
-        let mut wb = read(&path);
+        let mut wb = read(bytes.clone());
         assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Esclusi", "Info"]);
         let r = wb.worksheet_range("Temi 2025").expect("table sheet");
         assert_eq!(text(&r, (0, 0)), "Temi trattati via e-mail - anno 2025 (confronto con il 2024)");
@@ -546,21 +540,16 @@ mod tests {
         assert_eq!(get("Versione del modello"), "nessuno");
         assert_eq!(get("Corrispondenza tra tassonomie"), "nessuna");
         assert_eq!(get("Versione dello schema"), "1");
-        assert!(get("Generato il").ends_with(" UTC"), "{info:?}");
+        assert_eq!(get("Generato il"), "01/01/2026 00:00:00 UTC", "the time passed in");
 
         // The chart is in the package (file names are stored uncompressed in a zip).
-        let bytes = std::fs::read(&path).expect("read back");
         assert!(bytes.windows(20).any(|w| w == b"xl/charts/chart1.xml"), "a chart is embedded");
     }
 
     #[test]
     fn small_cells_are_written_as_text() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.xlsx");
         let t = fixture::table(Some(5));
-        write_xlsx(&t, &path).expect("written");
-
-        let mut wb = read(&path);
+        let mut wb = read(to_bytes(&t, WHEN).expect("rendered"));
         let r = wb.worksheet_range("Temi 2025").expect("table sheet");
         assert_eq!(text(&r, (5, 0)), "Strade e lavori pubblici");
         assert_eq!(text(&r, (5, 1)), "<5");
@@ -597,11 +586,8 @@ mod tests {
 
     #[test]
     fn breakdown_columns_follow_the_grid() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("temi.xlsx");
         let t = fixture::table_by(None, Some(crate::report::themes::By::Month));
-        write_xlsx(&t, &path).expect("written");
-        let mut wb = read(&path);
+        let mut wb = read(to_bytes(&t, WHEN).expect("rendered"));
         let r = wb.worksheet_range("Temi 2025").expect("table sheet");
         let head: Vec<String> = (6..10).map(|c| text(&r, (2, c))).collect();
         assert_eq!(head, ["gen", "apr", "lug", "dic"]);
@@ -610,13 +596,5 @@ mod tests {
         assert_eq!(number(&r, (3, 9)), 0.0);
         assert_eq!(number(&r, (4, 9)), 25.0, "anagrafe in December");
         assert_eq!(number(&r, (7, 7)), 3.0, "April's total");
-    }
-
-    #[test]
-    fn an_unwritable_path_is_an_error_naming_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("manca").join("temi.xlsx");
-        let e = write_xlsx(&fixture::table(None), &path).expect_err("no such directory");
-        assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
     }
 }
