@@ -87,15 +87,6 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
     }
 }
 
-/// The weighted terms of a parsed message, after body cleaning.
-pub fn message_terms(
-    cfg: &features::FeatureConfig,
-    analyzer: &mut Analyzer,
-    parsed: &ParsedMail,
-) -> Vec<(String, f32)> {
-    features::weighted(&analyze_message(cfg, analyzer, parsed), cfg)
-}
-
 /// Cleans the body and analyses subject and body.
 pub fn analyze_message(
     cfg: &features::FeatureConfig,
