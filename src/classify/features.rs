@@ -1,7 +1,7 @@
 //! Message → analysed text: term sequences of subject and body (for rules and the model) and the
-//! folded plain text (for rule patterns and tipologia cues). Weighted model features: subject
-//! terms count `subject_weight` times body terms; optional bigrams of adjacent stems within one
-//! field.
+//! folded plain text (for rule patterns and tipologia cues). [`extract`] is the one definition of
+//! the model's weighted features: subject terms count `subject_weight` times body terms; optional
+//! bigrams of adjacent stems within one field.
 
 use crate::text::analyze::fold_char;
 use crate::text::{Analyzer, Term};
@@ -20,18 +20,6 @@ pub struct FeatureConfig {
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig { subject_weight: 2.0, bigrams: false, max_terms: 20_000, fold: true }
-    }
-}
-
-impl FeatureConfig {
-    /// The features a model's training parameters describe; `fold` when rules will read the text.
-    pub fn from_params(p: &super::bayes::TrainParams, fold: bool) -> FeatureConfig {
-        FeatureConfig {
-            subject_weight: p.subject_weight,
-            bigrams: p.bigrams,
-            fold,
-            ..FeatureConfig::default()
-        }
     }
 }
 
@@ -107,24 +95,50 @@ fn fold_parts(parts: &[&str], max_bytes: usize) -> String {
     out
 }
 
-/// Weighted model features of an analysed message.
-pub fn weighted(a: &AnalyzedText, cfg: &FeatureConfig) -> Vec<(String, f32)> {
-    let mut out = Vec::with_capacity(a.subject.len() + a.body.len());
-    push_field(&mut out, &a.subject, cfg.subject_weight, cfg.bigrams);
-    push_field(&mut out, &a.body, 1.0, cfg.bigrams);
-    out
+/// Names model features for [`extract`]. `extract` decides which features a message has and
+/// their weights; a namer only says what each is called: an id in a fixed vocabulary (scoring,
+/// `None` for unknown terms) or a new id per distinct feature (training and update).
+pub trait FeatureIds<'t> {
+    type Id: Copy;
+    /// The id of a term.
+    fn term(&mut self, term: &'t Term) -> Option<Self::Id>;
+    /// The id of the bigram of two adjacent terms of one field, given their own ids (a namer can
+    /// find a bigram from two ids without building its string).
+    fn bigram(
+        &mut self,
+        first: (&'t Term, Option<Self::Id>),
+        second: (&'t Term, Option<Self::Id>),
+    ) -> Option<Self::Id>;
 }
 
-fn push_field(out: &mut Vec<(String, f32)>, terms: &[Term], weight: f32, bigrams: bool) {
-    if weight <= 0.0 {
-        return;
-    }
-    for t in terms {
-        out.push((t.to_string(), weight));
-    }
-    if bigrams {
-        for w in terms.windows(2) {
-            out.push((format!("{}_{}", w[0], w[1]), weight));
+/// Separator of a bigram's two words in its name (`a_b`); the analyzer splits words on it, so a
+/// word never contains it.
+pub const BIGRAM_SEPARATOR: char = '_';
+
+/// Appends the weighted model features of subject and body terms to `out`, in a fixed order (per
+/// field: its terms, then its bigrams). Ids may repeat: callers merge them. A field whose weight
+/// is not positive has no features.
+pub fn extract<'t, N: FeatureIds<'t>>(
+    subject: &'t [Term],
+    body: &'t [Term],
+    cfg: &FeatureConfig,
+    names: &mut N,
+    out: &mut Vec<(N::Id, f32)>,
+) {
+    let mut ids: Vec<Option<N::Id>> = Vec::with_capacity(subject.len().max(body.len()));
+    for (terms, w) in [(subject, cfg.subject_weight), (body, 1.0)] {
+        if w <= 0.0 {
+            continue;
+        }
+        ids.clear();
+        ids.extend(terms.iter().map(|t| names.term(t)));
+        out.extend(ids.iter().flatten().map(|&i| (i, w)));
+        if cfg.bigrams {
+            for (pair, pair_ids) in terms.windows(2).zip(ids.windows(2)) {
+                if let Some(i) = names.bigram((&pair[0], pair_ids[0]), (&pair[1], pair_ids[1])) {
+                    out.push((i, w));
+                }
+            }
         }
     }
 }
@@ -141,6 +155,54 @@ mod tests {
         assert_eq!(fold_parts(&["Città", "\n", "PERCHÉ"], 100), " citta perche ");
         // The cut counts bytes before folding: "èè" is 4 bytes lower-cased, 2 folded.
         assert_eq!(fold_text("èèèè", 5), " ee ");
+    }
+
+    /// Strings as ids, to read [`extract`]'s output.
+    struct Names(Vec<String>);
+
+    impl<'t> FeatureIds<'t> for Names {
+        type Id = usize;
+        fn term(&mut self, term: &'t Term) -> Option<usize> {
+            self.0.push(term.to_string());
+            Some(self.0.len() - 1)
+        }
+        fn bigram(&mut self, a: (&'t Term, Option<usize>), b: (&'t Term, Option<usize>)) -> Option<usize> {
+            self.0.push(format!("{}{BIGRAM_SEPARATOR}{}", a.0, b.0));
+            Some(self.0.len() - 1)
+        }
+    }
+
+    fn features(subject: &str, body: &str, cfg: &FeatureConfig) -> Vec<(String, f32)> {
+        let terms = |s: &str| s.split_whitespace().map(Term::from).collect::<Vec<_>>();
+        let (subject, body) = (terms(subject), terms(body));
+        let mut names = Names(Vec::new());
+        let mut out = Vec::new();
+        extract(&subject, &body, cfg, &mut names, &mut out);
+        out.into_iter().map(|(i, w)| (names.0[i].clone(), w)).collect()
+    }
+
+    #[test]
+    fn features_are_terms_then_bigrams_per_field_with_the_field_weight() {
+        let cfg = FeatureConfig { subject_weight: 2.0, bigrams: true, ..FeatureConfig::default() };
+        let f = features("buca strada", "via roma buca", &cfg);
+        let f: Vec<(&str, f32)> = f.iter().map(|(s, w)| (s.as_str(), *w)).collect();
+        assert_eq!(
+            f,
+            [
+                ("buca", 2.0),
+                ("strada", 2.0),
+                ("buca_strada", 2.0),
+                ("via", 1.0),
+                ("roma", 1.0),
+                ("buca", 1.0),
+                ("via_roma", 1.0),
+                ("roma_buca", 1.0)
+            ]
+        );
+        // Without bigrams only terms; a subject weighted 0 has no features at all.
+        let cfg = FeatureConfig { subject_weight: 0.0, bigrams: false, ..FeatureConfig::default() };
+        let f = features("buca strada", "via roma", &cfg);
+        assert_eq!(f, [("via".to_string(), 1.0), ("roma".to_string(), 1.0)]);
     }
 
     /// The one-pass fold equals lower-casing, framing and cutting first, then folding accents.

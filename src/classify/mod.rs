@@ -271,7 +271,7 @@ impl Classifier {
 }
 
 fn features_of(model: &Model) -> FeatureConfig {
-    FeatureConfig::from_params(&model.header().params, false)
+    model.params().features(false)
 }
 
 fn round4(x: f64) -> f64 {

@@ -6,6 +6,8 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use super::features::BIGRAM_SEPARATOR;
+
 /// Terms by id, ids by term.
 #[derive(Clone, Default)]
 pub struct Vocab {
@@ -44,13 +46,13 @@ impl Vocab {
     }
 
     fn index_pairs(&self) -> Option<FxHashMap<u64, u32>> {
-        if !self.blob.contains('_') {
+        if !self.blob.contains(BIGRAM_SEPARATOR) {
             return None;
         }
         let mut pairs = FxHashMap::default();
         for (id, term) in self.iter().enumerate() {
-            let Some((a, b)) = term.split_once('_') else { continue };
-            // Words never contain '_' (the analyzer splits on it), so a bigram splits one way.
+            let Some((a, b)) = term.split_once(BIGRAM_SEPARATOR) else { continue };
+            // Words never contain the separator (the analyzer splits on it), so a bigram splits one way.
             let (Some(a), Some(b)) = (self.get(a), self.get(b)) else { return None };
             pairs.insert(pair_key(a, b), id as u32);
         }

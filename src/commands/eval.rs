@@ -108,16 +108,16 @@ pub struct CvReport {
 pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
     use crate::classify::Classifier;
     use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc};
-    use crate::classify::features::{AnalyzedText, FeatureConfig};
+    use crate::classify::features::AnalyzedText;
 
     if args.folds < 2 {
         return Err(Error::Input("--cv needs at least 2 folds".into()));
     }
-    args.params.check().map_err(|e| Error::Input(e.to_string()))?;
+    let params = args.params.check().map_err(|e| Error::Input(e.to_string()))?;
     let rules = args.rules.load()?;
     let corpus = read_corpus(&args.data)?;
-    let lang = crate::text::Language::parse(&args.params.language).unwrap_or(crate::text::Language::Italian);
-    let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
+    let lang = crate::text::Language::parse(&params.language).unwrap_or(crate::text::Language::Italian);
+    let cfg = params.features(rules.is_some());
     let analyzed = super::analyze_corpus(&corpus, &cfg, lang, args.threads)?;
     let docs: Vec<(usize, AnalyzedText)> = analyzed.into_iter().flatten().collect();
     let taxonomy_labels: Vec<String> = match &rules {
@@ -163,7 +163,7 @@ pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
         let model = Model::train(
             corpus.labels.clone(),
             &train_docs,
-            args.params.clone(),
+            params.clone(),
             taxonomy,
             rules_ref,
             String::new(),

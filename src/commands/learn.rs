@@ -168,10 +168,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
             continue;
         };
         let analyzed = analyze_message(classifier.features(), &mut analyzer, &parsed);
-        docs.push((
-            a.new_topic.clone(),
-            crate::classify::features::weighted(&analyzed, classifier.features()),
-        ));
+        docs.push((a.new_topic.clone(), analyzed));
         trained_ids.push(a.message_id);
     }
     summary.trained = docs.len();

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use super::{Error, RulesChoice, analyze_corpus, read_corpus, trained_at};
 use crate::classify::bayes::{Model, RulesRef, TaxonomyRef, TrainDoc, TrainParams};
-use crate::classify::features::FeatureConfig;
 use crate::text::Language;
 
 /// Arguments of `train`.
@@ -32,7 +31,7 @@ pub struct Summary {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<Summary, Error> {
-    args.params.check().map_err(|e| Error::Input(e.to_string()))?;
+    let params = args.params.check().map_err(|e| Error::Input(e.to_string()))?;
     let rules = args.rules.load()?;
     let corpus = read_corpus(&args.data)?;
     // With rules, every label folder must be a topic of the taxonomy.
@@ -50,8 +49,8 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
             label_topics.push(t);
         }
     }
-    let lang = Language::parse(&args.params.language).unwrap_or(Language::Italian);
-    let cfg = FeatureConfig::from_params(&args.params, rules.is_some());
+    let lang = Language::parse(&params.language).unwrap_or(Language::Italian);
+    let cfg = params.features(rules.is_some());
     let analyzed = analyze_corpus(&corpus, &cfg, lang, args.threads)?;
     let skipped = analyzed.iter().filter(|d| d.is_none()).count();
     let docs: Vec<TrainDoc> = analyzed
@@ -70,9 +69,8 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     let taxonomy = rules.as_ref().map(|r| TaxonomyRef { id: r.taxonomy.id.clone(), hash: r.taxonomy.hash() });
     let rules_ref =
         rules.as_ref().map(|r| RulesRef { version: r.rules_version.clone(), hash: r.hash.clone() });
-    let model =
-        Model::train(corpus.labels.clone(), &docs, args.params.clone(), taxonomy, rules_ref, trained_at()?)
-            .map_err(Error::Train)?;
+    let model = Model::train(corpus.labels.clone(), &docs, params, taxonomy, rules_ref, trained_at()?)
+        .map_err(Error::Train)?;
     let bytes = model.to_bytes();
     write_atomic(&args.out, &bytes)?;
     let h = model.header();

@@ -1,0 +1,288 @@
+//! The model file: its JSON header types and the binary layout (`format_version` 1),
+//! little-endian: `URPMAIL-MODEL\n`, one JSON header line, then `u32 V`, V × (`u16` length +
+//! UTF-8 term), V × `f32` idf, V × `u32` df, per class `u32 nnz` + nnz × (`u32` term, `f32`
+//! weight sum), and a trailing SHA-256 of everything after the magic line. The file holds the
+//! sufficient statistics; weights are derived at load by the closed form.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::params::TrainParams;
+use super::weights::weights_into;
+use super::{Model, ModelError};
+use crate::classify::taxonomy::hex;
+use crate::classify::vocab::Vocab;
+
+/// Current model file format.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8] = b"URPMAIL-MODEL\n";
+
+/// Which taxonomy a model was trained for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyRef {
+    pub id: String,
+    pub hash: String,
+}
+
+/// Which rules file a model was calibrated with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesRef {
+    pub version: String,
+    pub hash: String,
+}
+
+/// Facts about the training run, for reproducibility and the review of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSummary {
+    pub documents: u64,
+    pub per_label: BTreeMap<String, u64>,
+    pub vocabulary: u64,
+    /// Accuracy of out-of-fold predictions (k-fold inside training), if computed.
+    pub cv_accuracy: Option<f64>,
+    pub cv_folds: u32,
+    /// Documents added by incremental updates since the last full training.
+    pub updated_documents: u64,
+}
+
+/// Probability calibration fitted on out-of-fold scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Softmax temperature applied to raw scores.
+    pub temperature: f64,
+    /// Per label: confidence below which a decision is flagged for review.
+    pub thresholds: BTreeMap<String, f64>,
+    /// Threshold for labels with too few held-out predictions.
+    pub default_threshold: f64,
+    /// Weight of rule evidence added to the model's logits, fitted on held-out folds when the
+    /// model was trained with a rules file.
+    pub rules_weight: Option<f64>,
+}
+
+/// The JSON header line of a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHeader {
+    pub format_version: u32,
+    pub kind: String,
+    /// Content hash of parameters, labels and statistics: the model's version.
+    pub version: String,
+    /// Version this one was updated from, if incremental.
+    pub parent_version: Option<String>,
+    pub labels: Vec<String>,
+    pub taxonomy: Option<TaxonomyRef>,
+    /// Version and hash of the rules file the model was calibrated with.
+    pub rules: Option<RulesRef>,
+    pub params: TrainParams,
+    pub class_docs: Vec<u64>,
+    pub summary: TrainingSummary,
+    pub calibration: Calibration,
+    /// RFC 3339; from `SOURCE_DATE_EPOCH` when set, so builds are reproducible.
+    pub trained_at: String,
+}
+
+impl Model {
+    /// Content hash of header (without version and time) and payload: the model's version.
+    pub(super) fn content_hash(&self) -> String {
+        let mut h = Sha256::new();
+        let mut header = self.header.clone();
+        header.version = String::new();
+        header.trained_at = String::new();
+        h.update(serde_json::to_vec(&header).unwrap_or_default());
+        h.update(self.payload());
+        hex(&h.finalize()[..6])
+    }
+
+    /// Everything after the header line but the checksum.
+    fn payload(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(self.vocab.len() as u32).to_le_bytes());
+        for t in self.vocab.iter() {
+            let b = t.as_bytes();
+            out.extend_from_slice(&(b.len().min(u16::MAX as usize) as u16).to_le_bytes());
+            out.extend_from_slice(&b[..b.len().min(u16::MAX as usize)]);
+        }
+        for x in &self.idf {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        for x in &self.df {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        for row in &self.sums {
+            out.extend_from_slice(&(row.len() as u32).to_le_bytes());
+            for &(t, w) in row {
+                out.extend_from_slice(&t.to_le_bytes());
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Serialises the model (deterministic: same model, same bytes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = serde_json::to_vec(&self.header).unwrap_or_default();
+        body.push(b'\n');
+        body.extend(self.payload());
+        let digest = Sha256::digest(&body);
+        let mut out = Vec::with_capacity(MAGIC.len() + body.len() + 32);
+        out.extend_from_slice(MAGIC);
+        out.extend(body);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    /// Reads a model written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or(ModelError::BadMagic)?;
+        if rest.len() < 32 {
+            return Err(ModelError::Corrupt("file too short".into()));
+        }
+        let (body, digest) = rest.split_at(rest.len() - 32);
+        let nl = body
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| ModelError::Corrupt("no header line".into()))?;
+        // Read the version first so an old or future file gets the version message, not a
+        // checksum or schema error.
+        let loose: serde_json::Value = serde_json::from_slice(&body[..nl])
+            .map_err(|e| ModelError::Corrupt(format!("header is not JSON: {e}")))?;
+        let found = loose.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
+        if found != FORMAT_VERSION {
+            return Err(ModelError::Version { found });
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(ModelError::Corrupt("checksum mismatch".into()));
+        }
+        let header: ModelHeader =
+            serde_json::from_value(loose).map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
+        let params = header.params.check()?;
+        let mut r = Reader { buf: &body[nl + 1..] };
+        let v = r.u32()? as usize;
+        let c = header.labels.len();
+        if c < 2 || header.class_docs.len() != c {
+            return Err(ModelError::Corrupt("label list and class counts disagree".into()));
+        }
+        let mut terms = Vec::with_capacity(v.min(1 << 22));
+        for _ in 0..v {
+            let len = r.u16()? as usize;
+            let t = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ModelError::Corrupt("term is not UTF-8".into()))?;
+            terms.push(t);
+        }
+        let vocab = Vocab::new(terms.iter().copied());
+        if vocab.len() != v {
+            return Err(ModelError::Corrupt("duplicate terms in the vocabulary".into()));
+        }
+        let idf = (0..v).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
+        let df = (0..v).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
+        let mut sums = Vec::with_capacity(c);
+        for _ in 0..c {
+            let nnz = r.u32()? as usize;
+            let mut row = Vec::with_capacity(nnz.min(v));
+            for _ in 0..nnz {
+                let t = r.u32()?;
+                let w = r.f32()?;
+                if t as usize >= v || !w.is_finite() {
+                    return Err(ModelError::Corrupt("term index or weight out of range".into()));
+                }
+                row.push((t, w));
+            }
+            sums.push(row);
+        }
+        if !r.buf.is_empty() {
+            return Err(ModelError::Corrupt("trailing bytes".into()));
+        }
+        let mut weights = Vec::new();
+        let mut bias = Vec::new();
+        weights_into(&params, &sums, &header.class_docs, v, &mut weights, &mut bias);
+        Ok(Model { header, params, vocab, idf, df, sums, weights, bias })
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        if self.buf.len() < n {
+            return Err(ModelError::Corrupt("unexpected end of data".into()));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+    fn u16(&mut self) -> Result<u16, ModelError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{corpus, labels, text};
+    use super::super::{TrainParams, Variant};
+    use super::*;
+
+    #[test]
+    fn trains_scores_and_round_trips_byte_for_byte() {
+        for variant in [Variant::Complement, Variant::Multinomial] {
+            let params = TrainParams { variant, ..TrainParams::default() }.check().expect("valid");
+            let m =
+                Model::train(labels(), &corpus(), params.clone(), None, None, "2026-01-01T00:00:00Z".into())
+                    .expect("train");
+            let s = m.score_analyzed(&text("imu scadenza"), None);
+            assert_eq!(s.best().0, 0);
+            assert!(s.probs.iter().all(|p| (0.0..=1.0).contains(p)));
+            let bytes = m.to_bytes();
+            let back = Model::from_bytes(&bytes).expect("load");
+            assert_eq!(back.to_bytes(), bytes);
+            assert_eq!(back.weights, m.weights, "weights are re-derived at load");
+            let s2 = back.score_analyzed(&text("imu scadenza"), None);
+            assert_eq!(s.probs, s2.probs);
+            let again = Model::train(labels(), &corpus(), params, None, None, "2026-01-01T00:00:00Z".into())
+                .expect("train");
+            assert_eq!(again.to_bytes(), bytes, "training is deterministic");
+        }
+    }
+
+    #[test]
+    fn corrupted_files_are_refused() {
+        let params = TrainParams::default().check().expect("valid");
+        let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        let mut bytes = m.to_bytes();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0xff;
+        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Corrupt(_))));
+        assert!(matches!(Model::from_bytes(b"hello"), Err(ModelError::BadMagic)));
+        let truncated = &m.to_bytes()[..40];
+        assert!(Model::from_bytes(truncated).is_err());
+    }
+
+    #[test]
+    fn a_file_with_invalid_parameters_is_refused_as_such() {
+        let params = TrainParams::default().check().expect("valid");
+        let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        let mut header = m.header.clone();
+        header.params.alpha = -1.0;
+        let mut body = serde_json::to_vec(&header).expect("json");
+        body.push(b'\n');
+        body.extend(m.payload());
+        let digest = Sha256::digest(&body);
+        let bytes = [MAGIC, &body, &digest].concat();
+        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Params(_))));
+    }
+}

@@ -1,0 +1,151 @@
+//! Incremental update: labelled analysed documents (staff corrections) are added to the stored
+//! sums, with new labels and terms, and the weights re-derived; a new model version.
+
+use super::train::{Interner, class_sums};
+use super::{Model, ModelError, idf_value, merge_sorted};
+use crate::classify::features::{AnalyzedText, extract};
+use crate::classify::vocab::Vocab;
+
+impl Model {
+    /// Adds labelled documents to the model (incremental update, e.g. from staff corrections).
+    /// Labels not yet known are added. IDF of known terms stays as trained; new terms get the IDF
+    /// of a term seen only in the new documents. Calibration is kept from the last full training.
+    pub fn update(&mut self, docs: &[(String, AnalyzedText)], trained_at: String) -> Result<(), ModelError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let parent = self.header.version.clone();
+        for (label, _) in docs {
+            if !self.header.labels.contains(label) {
+                self.header.labels.push(label.clone());
+                self.header.class_docs.push(0);
+                self.sums.push(Vec::new());
+            }
+        }
+        let tokens: usize = docs.iter().map(|(_, a)| a.subject.len() + a.body.len()).sum();
+        let features = self.params.features(false);
+        let mut names = Interner::with_capacity(tokens, self.params.bigrams);
+        let doc_ids: Vec<Vec<(u32, f32)>> = docs
+            .iter()
+            .map(|(_, a)| {
+                let mut ids = Vec::with_capacity(a.subject.len() + a.body.len());
+                extract(&a.subject, &a.body, &features, &mut names, &mut ids);
+                ids
+            })
+            .collect();
+        let feature_names: Vec<String> = (0..names.len() as u32).map(|i| names.name(i)).collect();
+        drop(names);
+
+        // New terms: rebuild a sorted vocabulary and remap.
+        let mut new_terms: Vec<&str> =
+            feature_names.iter().map(String::as_str).filter(|t| self.vocab.get(t).is_none()).collect();
+        new_terms.sort_unstable();
+        new_terms.dedup();
+        let total_docs = self.header.summary.documents + docs.len() as u64;
+        if !new_terms.is_empty() {
+            let mut merged: Vec<(String, f32, u32)> = self
+                .vocab
+                .iter()
+                .zip(self.idf.iter().zip(&self.df))
+                .map(|(t, (&i, &d))| (t.to_string(), i, d))
+                .collect();
+            let new_idf = idf_value(total_docs as f64, 1.0);
+            merged.extend(new_terms.iter().map(|t| ((*t).to_string(), new_idf, 0)));
+            merged.sort_by(|a, b| a.0.cmp(&b.0));
+            let new_vocab = Vocab::new(merged.iter().map(|m| m.0.as_str()));
+            let remap: Vec<u32> = self.vocab.iter().map(|t| new_vocab.get(t).unwrap_or(0)).collect();
+            for row in &mut self.sums {
+                for e in row.iter_mut() {
+                    e.0 = remap[e.0 as usize];
+                }
+                row.sort_by_key(|e| e.0);
+            }
+            self.vocab = new_vocab;
+            self.idf = merged.iter().map(|m| m.1).collect();
+            self.df = merged.iter().map(|m| m.2).collect();
+        }
+        let c = self.header.labels.len();
+        let v = self.vocab.len();
+        let vocab_id: Vec<Option<u32>> = feature_names.iter().map(|n| self.vocab.get(n)).collect();
+        let mut vectors = Vec::with_capacity(docs.len());
+        for ((label, _), ids) in docs.iter().zip(doc_ids) {
+            let li = self.header.labels.iter().position(|l| l == label).unwrap_or(0);
+            let mut x: Vec<(u32, f32)> =
+                ids.into_iter().filter_map(|(i, w)| vocab_id[i as usize].map(|t| (t, w))).collect();
+            merge_sorted(&mut x);
+            for &(t, _) in &x {
+                self.df[t as usize] += 1;
+            }
+            self.transform(&mut x);
+            vectors.push((li, x));
+            self.header.class_docs[li] += 1;
+            *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
+        }
+        self.sums = class_sums(&self.sums, &vectors, c, v);
+        self.fit_weights()?;
+        self.header.summary.documents = total_docs;
+        self.header.summary.updated_documents += docs.len() as u64;
+        self.header.summary.vocabulary = v as u64;
+        self.header.parent_version = Some(parent);
+        self.header.trained_at = trained_at;
+        self.header.version = self.content_hash();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TrainParams;
+    use super::super::fixtures::{corpus, labels, text};
+    use super::*;
+
+    #[test]
+    fn incremental_update_learns_new_terms_and_labels() {
+        let params = TrainParams::default().check().expect("valid");
+        let mut m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        let before = m.header().version.clone();
+        let docs: Vec<(String, AnalyzedText)> =
+            (0..8).map(|_| ("cimiteri".to_string(), text("loculo cimitero"))).collect();
+        m.update(&docs, String::new()).expect("update");
+        assert_ne!(m.header().version, before);
+        assert_eq!(m.header().parent_version.as_deref(), Some(before.as_str()));
+        let s = m.score_analyzed(&text("loculo"), None);
+        assert_eq!(m.labels()[s.best().0], "cimiteri");
+        let i = m.vocab.get("loculo").expect("new term") as usize;
+        assert_eq!(m.df[i], 8, "each new document counts once in df");
+        let back = Model::from_bytes(&m.to_bytes()).expect("load");
+        assert_eq!(back.score_analyzed(&text("loculo"), None).probs, s.probs);
+    }
+
+    /// Updating with the training documents' own features adds exactly their training vectors:
+    /// training and update see the same features (subject weight and bigrams included).
+    #[test]
+    fn update_adds_the_features_training_sees() {
+        let params = TrainParams { bigrams: true, subject_weight: 3.0, ..TrainParams::default() }
+            .check()
+            .expect("valid");
+        let mut docs = corpus();
+        for d in &mut docs {
+            d.subject = d.body[..2].to_vec();
+        }
+        let mut m = Model::train(labels(), &docs, params, None, None, String::new()).expect("train");
+        let v = m.vocabulary_len();
+        let again: Vec<(String, AnalyzedText)> = docs
+            .iter()
+            .map(|d| {
+                let a =
+                    AnalyzedText { subject: d.subject.clone(), body: d.body.clone(), folded: String::new() };
+                (labels()[d.label].clone(), a)
+            })
+            .collect();
+        let before = m.sums.clone();
+        m.update(&again, String::new()).expect("update");
+        assert_eq!(m.vocabulary_len(), v, "no new features");
+        for (ci, (after, before)) in m.sums.iter().zip(&before).enumerate() {
+            for ((t, w), (t0, w0)) in after.iter().zip(before) {
+                assert_eq!(t, t0);
+                assert!((w - 2.0 * w0).abs() < 1e-4, "class {ci} term {t}: {w} vs 2 x {w0}");
+            }
+        }
+    }
+}
