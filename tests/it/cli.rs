@@ -220,7 +220,7 @@ fn a_closed_stdout_pipe_ends_quietly_with_0() {
         std::io::BufReader::new(stdout).read_line(&mut first).expect("one line");
     }
     let out = child.wait_with_output().expect("waits");
-    assert!(first.starts_with("{\"schema_version\":1"), "{first}");
+    assert!(first.starts_with("{\"schema_version\":2"), "{first}");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
