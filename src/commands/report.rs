@@ -93,11 +93,6 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     }
     table.changed_since_export = store.changes_since_export(year).map_err(store_error(&args.store))?;
     drop(store);
-    // A table written to a file counts as exported: later corrections to its year are flagged.
-    if let Some(out) = args.out.as_ref().or(args.chart.as_ref()) {
-        let mut w = Store::open(&args.store).map_err(store_error(&args.store))?;
-        w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
-    }
     if let Some(chart) = &args.chart {
         write_chart(&table, chart)?;
         tracing::info!("chart written to {}", chart.display());
@@ -119,14 +114,18 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
             None
         }
     };
-    match (&text, &args.out) {
-        (Some(t), Some(out)) => {
-            write_file(out, t.as_bytes())?;
-            tracing::info!("table written to {}", out.display());
-            Ok((table, None))
-        }
-        _ => Ok((table, text)),
+    if let (Some(t), Some(out)) = (&text, &args.out) {
+        write_file(out, t.as_bytes())?;
+        tracing::info!("table written to {}", out.display());
     }
+    // A table written to a file counts as exported (later corrections to its year are
+    // flagged), once the file is really there.
+    if let Some(out) = args.out.as_ref().or(args.chart.as_ref()) {
+        let mut w = Store::open(&args.store).map_err(store_error(&args.store))?;
+        w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
+    }
+    let text = if args.out.is_some() { None } else { text };
+    Ok((table, text))
 }
 
 /// The rules and model versions that made the stored decisions (the most frequent ones).

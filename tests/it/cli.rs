@@ -248,6 +248,10 @@ fn an_unwritable_output_path_exits_1() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert!(err.contains(&target.display().to_string()), "{args:?} names the file: {err}");
     }
+    // A table that was not written is not recorded as exported.
+    let conn = rusqlite::Connection::open(&store).expect("open store");
+    let exports: i64 = conn.query_row("SELECT COUNT(*) FROM exports", [], |r| r.get(0)).expect("exports");
+    assert_eq!(exports, 0, "failed writes recorded as exports");
     // A chart format that does not exist is still a bad argument.
     let out = urpmail()
         .args(["-q", "report", "themes", "--chart"])
