@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::config::{Account, Config};
-use crate::domain::SkipReason;
+use crate::domain::{SkipReason, Uid, UidValidity};
 use crate::pipeline::{Engine, skip_from_headers};
 use crate::service;
 use crate::source::RawMessage;
@@ -30,7 +30,7 @@ const BATCH_BYTES: u64 = 64 * 1024 * 1024;
 /// A long backlog starts and ends with smaller batches (1/8, 1/4, 1/2 of `count`): processing
 /// cannot start before the first batch is in, and the last batch is processed after fetching has
 /// ended, so those two batches are the only time the fetch/process pipeline is half idle.
-fn batches(list: &[(u32, u32)], count: usize, bytes: u64) -> Vec<&[(u32, u32)]> {
+fn batches(list: &[(Uid, u32)], count: usize, bytes: u64) -> Vec<&[(Uid, u32)]> {
     let mut limits = batch_counts(list.len(), count.max(1)).into_iter();
     let mut out = Vec::new();
     let mut start = 0;
@@ -119,7 +119,7 @@ struct BatchTarget {
     run: i64,
     account: String,
     mailbox: String,
-    uidvalidity: u32,
+    uidvalidity: UidValidity,
 }
 
 impl BatchTarget {
@@ -130,10 +130,11 @@ impl BatchTarget {
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
         let limit = engine.limits.max_message_bytes;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
-        let location = |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
+        let source = |uid: Uid| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
+        let location =
+            |uid: Uid| Location::Imap { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
         let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
-        let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
+        let mut uids: Vec<Uid> = full.iter().map(|f| f.uid).collect();
         let raws: Vec<RawMessage> = full
             .into_iter()
             .map(|f| RawMessage { source: source(f.uid), bytes: Ok(f.bytes), seen_at: f.internal_date })
@@ -144,8 +145,12 @@ impl BatchTarget {
             let reason = SkipReason::TooLarge { size: f.size as usize, limit };
             let o = skip_from_headers(engine, &source(f.uid), reason, &f.bytes);
             stored.push(service::stored(engine, &o, location(f.uid)));
+            uids.push(f.uid);
         }
-        stored.sort_by_key(|m| m.location.uid);
+        // Back in UID order (the headers-only messages were processed apart).
+        let mut by_uid: Vec<(Uid, StoredMessage)> = uids.into_iter().zip(stored).collect();
+        by_uid.sort_by_key(|(uid, _)| *uid);
+        let stored: Vec<StoredMessage> = by_uid.into_iter().map(|(_, m)| m).collect();
         tracing::debug!(
             messages = stored.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -155,14 +160,19 @@ impl BatchTarget {
     }
 
     /// Writes a processed batch with the checkpoint `last_uid` in one transaction. Blocking.
-    fn write(&self, stored: Vec<StoredMessage>, last_uid: u32) -> Result<BatchResult, StoreError> {
+    fn write(&self, stored: Vec<StoredMessage>, last_uid: Uid) -> Result<BatchResult, StoreError> {
         let started = std::time::Instant::now();
         let messages = stored.len();
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
         let cp = Checkpoint { uidvalidity: self.uidvalidity, last_uid };
         let r = service::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
-        tracing::debug!(messages, last_uid, ms = started.elapsed().as_millis() as u64, "batch written");
+        tracing::debug!(
+            messages,
+            last_uid = last_uid.0,
+            ms = started.elapsed().as_millis() as u64,
+            "batch written"
+        );
         r
     }
 }
@@ -183,20 +193,20 @@ pub async fn sync_account(
         let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.clone());
         let exists = u64::from(info.exists);
         let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
-        if info.uid_next.is_some_and(|next| next <= cp.last_uid.saturating_add(1)) {
+        if info.uid_next.is_some_and(|next| next <= cp.last_uid.next()) {
             continue; // nothing new
         }
         let new = client.new_uids(cp.last_uid).await?;
         if new.is_empty() {
             continue;
         }
-        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
+        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity.0, "new messages");
         // Three stages, each on its own thread, batches in UID order so the checkpoint only moves
         // forward: this task fetches, a blocking processor processes (in parallel), a blocking
         // writer writes each batch with its checkpoint. Short queues between them keep the server
         // and the cores busy and bound memory to a few batches.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, u32)>(QUEUED_BATCHES);
-        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, u32)>(1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, Uid)>(QUEUED_BATCHES);
+        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, Uid)>(1);
         let target = Arc::new(BatchTarget {
             shared: shared.clone(),
             totals: totals.clone(),
@@ -508,27 +518,28 @@ async fn account_loop(
 #[cfg(test)]
 mod tests {
     use super::batches;
+    use crate::domain::Uid;
 
     #[test]
     fn batches_respect_count_and_bytes() {
-        let list: Vec<(u32, u32)> = (1..=7).map(|u| (u, 10)).collect();
+        let list: Vec<(Uid, u32)> = (1..=7).map(|u| (Uid(u), 10)).collect();
         let b = batches(&list, 3, 1000);
         assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [3, 3, 1]);
         let b = batches(&list, 100, 25);
         assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [2, 2, 2, 1]);
-        let big = [(1, 10), (2, 5000), (3, 10)];
+        let big = [(Uid(1), 10), (Uid(2), 5000), (Uid(3), 10)];
         assert_eq!(batches(&big, 100, 100).iter().map(|x| x.len()).collect::<Vec<_>>(), [1, 1, 1]);
         assert!(batches(&[], 10, 10).is_empty());
     }
 
     #[test]
     fn a_long_backlog_starts_and_ends_with_small_batches() {
-        let list: Vec<(u32, u32)> = (1..=1000).map(|u| (u, 10)).collect();
+        let list: Vec<(Uid, u32)> = (1..=1000).map(|u| (Uid(u), 10)).collect();
         let sizes: Vec<usize> = batches(&list, 100, u64::MAX).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [12, 25, 50, 100, 100, 100, 100, 100, 100, 100, 100, 26, 50, 25, 12]);
         // Every message once, in order.
-        let uids: Vec<u32> = batches(&list, 100, u64::MAX).concat().iter().map(|x| x.0).collect();
-        assert_eq!(uids, (1..=1000).collect::<Vec<u32>>());
+        let uids: Vec<Uid> = batches(&list, 100, u64::MAX).concat().iter().map(|x| x.0).collect();
+        assert_eq!(uids, (1..=1000).map(Uid).collect::<Vec<Uid>>());
         // Short backlogs and small batch sizes: plain batches.
         let sizes: Vec<usize> = batches(&list[..399], 100, u64::MAX).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [100, 100, 100, 99]);

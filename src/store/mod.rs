@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::domain::{Uid, UidValidity};
+
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
 const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
@@ -79,13 +81,40 @@ fn hint(e: &rusqlite::Error) -> &'static str {
     }
 }
 
-/// Where a message was seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub account: String,
-    pub mailbox: String,
-    pub uidvalidity: u32,
-    pub uid: u32,
+pub use crate::domain::Location;
+
+/// The `locations` row of a location: `(account, mailbox, uidvalidity, uid)`. Files and the
+/// sample have no account; a file's mailbox is its path and its uid the mbox index (0 for a
+/// plain file), the sample's mailbox is `sample:NAME`. Existing stores hold exactly these.
+fn location_columns(l: &Location) -> (&str, std::borrow::Cow<'_, str>, i64, i64) {
+    match l {
+        Location::File { path, mbox_index } => {
+            ("", path.to_string_lossy(), 0, i64::from(mbox_index.unwrap_or(0)))
+        }
+        Location::Imap { account, mailbox, uidvalidity, uid } => {
+            (account, mailbox.as_str().into(), i64::from(uidvalidity.0), i64::from(uid.0))
+        }
+        Location::Sample { name } => ("", format!("{SAMPLE_PREFIX}{name}").into(), 0, 0),
+    }
+}
+
+const SAMPLE_PREFIX: &str = "sample:";
+
+/// The location a `locations` row describes (the inverse of [`location_columns`]; mbox entry 0
+/// reads back as the first message at the path, which is the same message).
+fn location_from_columns(account: String, mailbox: String, uidvalidity: i64, uid: i64) -> Location {
+    if !account.is_empty() {
+        return Location::Imap {
+            account,
+            mailbox,
+            uidvalidity: UidValidity(uidvalidity as u32),
+            uid: Uid(uid as u32),
+        };
+    }
+    match mailbox.strip_prefix(SAMPLE_PREFIX) {
+        Some(name) => Location::Sample { name: name.to_string() },
+        None => Location::File { path: PathBuf::from(mailbox), mbox_index: (uid > 0).then_some(uid as u32) },
+    }
 }
 
 /// One message's decision, as stored.
@@ -119,10 +148,10 @@ pub struct StoredMessage {
 }
 
 /// A checkpoint of a watched mailbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
-    pub uidvalidity: u32,
-    pub last_uid: u32,
+    pub uidvalidity: UidValidity,
+    pub last_uid: Uid,
 }
 
 /// What writing a batch did.
@@ -366,8 +395,8 @@ impl Store {
                 params![account, mailbox],
                 |r| {
                     Ok(Checkpoint {
-                        uidvalidity: r.get::<_, i64>(0)? as u32,
-                        last_uid: r.get::<_, i64>(1)? as u32,
+                        uidvalidity: UidValidity(r.get::<_, i64>(0)? as u32),
+                        last_uid: Uid(r.get::<_, i64>(1)? as u32),
                     })
                 },
             )
@@ -381,7 +410,7 @@ impl Store {
         &mut self,
         account: &str,
         mailbox: &str,
-        uidvalidity: u32,
+        uidvalidity: UidValidity,
         exists: u64,
     ) -> Result<Checkpoint, StoreError> {
         let current = self.checkpoint(account, mailbox)?;
@@ -391,19 +420,19 @@ impl Store {
                 tracing::warn!(
                     account,
                     mailbox,
-                    old = c.uidvalidity,
-                    new = uidvalidity,
+                    old = c.uidvalidity.0,
+                    new = uidvalidity.0,
                     "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
                 );
-                Checkpoint { uidvalidity, last_uid: 0 }
+                Checkpoint { uidvalidity, last_uid: Uid(0) }
             }
-            None => Checkpoint { uidvalidity, last_uid: 0 },
+            None => Checkpoint { uidvalidity, last_uid: Uid(0) },
         };
         self.conn.execute(
             "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, exists_count, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = ?3, last_uid = ?4, exists_count = ?5, updated_at = ?6",
-            params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, exists as i64, now_rfc3339()],
+            params![account, mailbox, i64::from(cp.uidvalidity.0), i64::from(cp.last_uid.0), exists as i64, now_rfc3339()],
         )?;
         Ok(cp)
     }
@@ -472,8 +501,8 @@ impl Store {
                     result.duplicates += 1;
                     find.query_row(params![m.content_key], |r| r.get(0))?
                 };
-                let l = &m.location;
-                locate.execute(params![id, l.account, l.mailbox, l.uidvalidity as i64, l.uid as i64])?;
+                let (account, mailbox, uidvalidity, uid) = location_columns(&m.location);
+                locate.execute(params![id, account, mailbox, uidvalidity, uid])?;
             }
         }
         if let Some((account, mailbox, cp)) = advance {
@@ -482,7 +511,7 @@ impl Store {
                  ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = ?3,
                    last_uid = MAX(CASE WHEN checkpoints.uidvalidity = ?3 THEN checkpoints.last_uid ELSE 0 END, ?4),
                    updated_at = ?5",
-                params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, now_rfc3339()],
+                params![account, mailbox, i64::from(cp.uidvalidity.0), i64::from(cp.last_uid.0), now_rfc3339()],
             )?;
         }
         tx.commit()?;
@@ -688,7 +717,12 @@ mod tests {
             snippet: None,
             sender_domain: Some("example.it".into()),
             explanation: None,
-            location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
+            location: Location::Imap {
+                account: "urp".into(),
+                mailbox: mailbox.into(),
+                uidvalidity: UidValidity(7),
+                uid: Uid(uid),
+            },
         }
     }
 
@@ -784,18 +818,42 @@ mod tests {
     }
 
     #[test]
+    fn locations_keep_the_columns_existing_stores_hold() {
+        let cases = [
+            (Location::File { path: "/m/a.eml".into(), mbox_index: None }, ("", "/m/a.eml", 0, 0)),
+            (Location::File { path: "/m/box".into(), mbox_index: Some(3) }, ("", "/m/box", 0, 3)),
+            (Location::Sample { name: "1.M1:2,S".into() }, ("", "sample:1.M1:2,S", 0, 0)),
+            (
+                Location::Imap {
+                    account: "urp".into(),
+                    mailbox: "INBOX".into(),
+                    uidvalidity: UidValidity(9),
+                    uid: Uid(42),
+                },
+                ("urp", "INBOX", 9, 42),
+            ),
+        ];
+        for (l, (account, mailbox, uidvalidity, uid)) in cases {
+            let (a, m, v, u) = location_columns(&l);
+            assert_eq!((a, m.as_ref(), v, u), (account, mailbox, uidvalidity, uid));
+            let back = location_from_columns(a.to_string(), m.into_owned(), v, u);
+            assert_eq!(back, l);
+        }
+    }
+
+    #[test]
     fn batches_are_idempotent_and_advance_the_checkpoint() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.db");
         let mut s = Store::open(&path).expect("open");
         let run = s.begin_run("poll").expect("run");
-        let cp = s.visit_mailbox("urp", "INBOX", 7, 2).expect("visit");
-        assert_eq!(cp, Checkpoint { uidvalidity: 7, last_uid: 0 });
+        let cp = s.visit_mailbox("urp", "INBOX", UidValidity(7), 2).expect("visit");
+        assert_eq!(cp, Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(0) });
         let r = s
             .write_batch(
                 run,
                 &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")],
-                Some(("urp", "INBOX", Checkpoint { uidvalidity: 7, last_uid: 2 })),
+                Some(("urp", "INBOX", Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })),
             )
             .expect("write");
         assert_eq!(r, BatchResult { inserted: 2, duplicates: 0 });
@@ -805,12 +863,12 @@ mod tests {
         assert_eq!(s.message_count().expect("count"), 2);
         assert_eq!(
             s.checkpoint("urp", "INBOX").expect("cp"),
-            Some(Checkpoint { uidvalidity: 7, last_uid: 2 })
+            Some(Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })
         );
         // UIDVALIDITY change restarts the checkpoint.
         assert_eq!(
-            s.visit_mailbox("urp", "INBOX", 8, 2).expect("visit"),
-            Checkpoint { uidvalidity: 8, last_uid: 0 }
+            s.visit_mailbox("urp", "INBOX", UidValidity(8), 2).expect("visit"),
+            Checkpoint { uidvalidity: UidValidity(8), last_uid: Uid(0) }
         );
         let counts = s.counts().expect("counts");
         assert_eq!(counts.len(), 1);
@@ -894,12 +952,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         sender_domain: r.get(14)?,
         explanation: r.get(15)?,
         location: match account {
-            Some(account) => Some(Location {
-                account,
-                mailbox: r.get(17)?,
-                uidvalidity: r.get::<_, i64>(18)? as u32,
-                uid: r.get::<_, i64>(19)? as u32,
-            }),
+            Some(account) => Some(location_from_columns(account, r.get(17)?, r.get(18)?, r.get(19)?)),
             None => None,
         },
         model_version: r.get(20)?,
@@ -1001,14 +1054,7 @@ impl Store {
                 .query_row(
                     "SELECT account, mailbox, uidvalidity, uid FROM locations WHERE message_id = ?1 ORDER BY rowid LIMIT 1",
                     params![id],
-                    |r| {
-                        Ok(Location {
-                            account: r.get(0)?,
-                            mailbox: r.get(1)?,
-                            uidvalidity: r.get::<_, i64>(2)? as u32,
-                            uid: r.get::<_, i64>(3)? as u32,
-                        })
-                    },
+                    |r| Ok(location_from_columns(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
             applied.push(Applied {
