@@ -2,9 +2,13 @@
 //! long-lived session per account; for each watched mailbox, new UIDs since the checkpoint are
 //! fetched in batches, processed off the async threads (`spawn_blocking`) and written with the
 //! checkpoint in one transaction. Then it waits with IDLE (re-issued every 29 minutes, RFC 2177)
-//! or polls, reconnecting with exponential backoff and jitter on network errors. SIGTERM/SIGINT
-//! stop it between batches: a batch is either written whole or not at all.
+//! or polls, reconnecting with exponential backoff and jitter on network errors.
+//!
+//! The entry points take a `shutdown` future (as mini-redis's `server::run`): when it resolves,
+//! the service stops between batches, after writing the batches already fetched (a batch is
+//! written whole or not at all). The command passes SIGTERM/SIGINT; tests pass any future.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -80,7 +84,7 @@ pub enum SyncError {
     Imap(#[from] ImapError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("stopped by signal")]
+    #[error("stopped on request")]
     Stopped,
     #[error("internal error: {0}")]
     Join(String),
@@ -276,33 +280,23 @@ pub struct PollSummary {
     pub accounts_failed: usize,
 }
 
-fn stop_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
-    watch::channel(false)
-}
-
-/// Sets `tx` on SIGTERM or SIGINT.
-fn watch_signals(tx: watch::Sender<bool>) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-            else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("stop requested: finishing the current batch");
-        let _ = tx.send(true);
-    });
+/// Runs `work` to its end. When `shutdown` resolves first, raises the stop flag the work checks
+/// between batches (and while waiting for mail), then still waits for the work to finish, so
+/// what was fetched is written and the run is closed.
+async fn until_shutdown<T>(
+    work: impl Future<Output = T>,
+    shutdown: impl Future<Output = ()>,
+    stop: watch::Sender<bool>,
+) -> T {
+    tokio::pin!(work);
+    tokio::pin!(shutdown);
+    tokio::select! {
+        r = &mut work => return r,
+        () = &mut shutdown => {}
+    }
+    tracing::info!("stop requested: finishing the current batch");
+    let _ = stop.send(true);
+    work.await
 }
 
 /// Opens the store and marks runs a crash left open.
@@ -318,7 +312,6 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     Ok(store)
 }
 
-/// `poll --once`: every account once, then exit. Returns the first error after trying all.
 /// A client for `account`, connected and logged in.
 pub async fn connect(account: &Account) -> Result<Client, ImapError> {
     let mut client = Client::new(account.clone());
@@ -326,15 +319,26 @@ pub async fn connect(account: &Account) -> Result<Client, ImapError> {
     Ok(client)
 }
 
-/// One pass over every account. `first` is the first account's connection when the caller
-/// already opened it (or the error that opening it gave), so it is not tried twice.
+/// `poll --once`: one pass over every account, then return; the first error after trying all.
+/// `first` is the first account's connection when the caller already opened it (or the error
+/// that opening it gave), so it is not tried twice. `shutdown` stops it early
+/// ([`SyncError::Stopped`], the run recorded as interrupted).
 pub async fn poll_once(
     config: &Config,
     shared: Shared,
-    mut first: Option<Result<Client, ImapError>>,
+    first: Option<Result<Client, ImapError>>,
+    shutdown: impl Future<Output = ()>,
 ) -> Result<PollSummary, SyncError> {
-    let (tx, rx) = stop_signal();
-    watch_signals(tx);
+    let (tx, rx) = watch::channel(false);
+    until_shutdown(poll_accounts(config, shared, first, &rx), shutdown, tx).await
+}
+
+async fn poll_accounts(
+    config: &Config,
+    shared: Shared,
+    mut first: Option<Result<Client, ImapError>>,
+    rx: &watch::Receiver<bool>,
+) -> Result<PollSummary, SyncError> {
     let store = shared.store.clone();
     let run = blocking(move || lock(&store).begin_run("poll")).await?;
     let totals = Arc::new(Mutex::new(RunTotals::default()));
@@ -346,7 +350,7 @@ pub async fn poll_once(
             connected => {
                 let mut client =
                     connected.and_then(Result::ok).unwrap_or_else(|| Client::new(account.clone()));
-                let r = sync_account(&mut client, &shared, run, &totals, &rx).await;
+                let r = sync_account(&mut client, &shared, run, &totals, rx).await;
                 (client, r)
             }
         };
@@ -385,15 +389,24 @@ fn jitter(base: Duration) -> Duration {
     base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
 }
 
-/// The long-running daemon: all accounts concurrently until SIGTERM/SIGINT.
-pub async fn run_daemon(config: &Config, shared: Shared) -> Result<(), SyncError> {
-    let (tx, rx) = stop_signal();
-    watch_signals(tx);
+/// The long-running daemon: all accounts concurrently until `shutdown` resolves (then `Ok`,
+/// after the batches already fetched are written), or until an account fails for good (wrong
+/// password or certificate, a missing mailbox at start-up).
+pub async fn run_daemon(
+    config: &Config,
+    shared: Shared,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), SyncError> {
+    let (tx, rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for account in config.accounts.clone() {
         let (shared, rx) = (shared.clone(), rx.clone());
         tasks.spawn(async move { account_loop(account, shared, rx).await });
     }
+    until_shutdown(join_accounts(tasks), shutdown, tx).await
+}
+
+async fn join_accounts(mut tasks: tokio::task::JoinSet<Result<(), SyncError>>) -> Result<(), SyncError> {
     let mut result = Ok(());
     while let Some(r) = tasks.join_next().await {
         match r {
