@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use urpmail::daemon::{self, Shared, SyncError};
-use urpmail::domain::Uid;
+use urpmail::domain::{Location, Uid, UidValidity};
 use urpmail::store::Store;
 
 use crate::dovecot::{Dovecot, RawImap};
@@ -396,6 +396,38 @@ fn a_shutdown_before_the_first_batch_stops_poll_once_with_nothing_half_written()
     // Nothing fetched, so the checkpoint (if the mailbox was visited) did not move.
     let last = st.checkpoint("urp", "INBOX").expect("checkpoint").map_or(Uid(0), |c| c.last_uid);
     assert_eq!(last, Uid(0));
+}
+
+#[test]
+fn read_at_re_reads_imap_uids_read_only_and_says_which_are_gone() {
+    let Some(d) = Dovecot::start() else { return };
+    let messages = sample(3);
+    d.deliver_many("INBOX", &messages);
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let config = urpmail::config::Config::load(&s.config).expect("config");
+    let mut raw = RawImap::login(&d);
+    let uidvalidity = UidValidity(crate::dovecot::uidvalidity(&raw.cmd("EXAMINE INBOX")));
+    let at = |uidvalidity, uid| Location::Imap {
+        account: "urp".into(),
+        mailbox: "INBOX".into(),
+        uidvalidity,
+        uid: Uid(uid),
+    };
+    let locations =
+        [at(uidvalidity, 3), at(uidvalidity, 1), at(uidvalidity, 99), at(UidValidity(uidvalidity.0 + 1), 2)];
+    let read = urpmail::source::read_at(&locations, &config.accounts);
+    let body = |i: usize| read[i].bytes.as_ref().expect("read").as_slice();
+    // Dovecot stores CRLF or LF as delivered; compare the unique Message-ID lines.
+    let id = |b: &[u8]| String::from_utf8_lossy(b).lines().next().map(str::to_string);
+    assert_eq!(id(body(0)), id(&messages[2]));
+    assert_eq!(id(body(1)), id(&messages[0]));
+    assert!(read[2].bytes.is_err(), "no UID 99");
+    let renumbered = read[3].bytes.as_ref().expect_err("another UIDVALIDITY");
+    assert!(renumbered.contains("UIDVALIDITY"), "{renumbered}");
+    assert_eq!(d.seen_count("INBOX"), 0, "read-only: \\Seen untouched");
+    // Without the account in the configuration, nothing is read.
+    let none = urpmail::source::read_at(&locations[..1], &[]);
+    assert!(none[0].bytes.is_err());
 }
 
 /// A small tmpfs mounted for one test, unmounted on drop. Needs the right to mount (root with
