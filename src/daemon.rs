@@ -2,16 +2,20 @@
 //! long-lived session per account; for each watched mailbox, new UIDs since the checkpoint are
 //! fetched in batches, processed off the async threads (`spawn_blocking`) and written with the
 //! checkpoint in one transaction. Then it waits with IDLE (re-issued every 29 minutes, RFC 2177)
-//! or polls, reconnecting with exponential backoff and jitter on network errors. SIGTERM/SIGINT
-//! stop it between batches: a batch is either written whole or not at all.
+//! or polls, reconnecting with exponential backoff and jitter on network errors.
+//!
+//! The entry points take a `shutdown` future (as mini-redis's `server::run`): when it resolves,
+//! the service stops between batches, after writing the batches already fetched (a batch is
+//! written whole or not at all). The command passes SIGTERM/SIGINT; tests pass any future.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::config::{Account, Config};
-use crate::domain::SkipReason;
+use crate::domain::{SkipReason, Uid, UidValidity};
 use crate::pipeline::{Engine, skip_from_headers};
 use crate::service;
 use crate::source::RawMessage;
@@ -30,7 +34,7 @@ const BATCH_BYTES: u64 = 64 * 1024 * 1024;
 /// A long backlog starts and ends with smaller batches (1/8, 1/4, 1/2 of `count`): processing
 /// cannot start before the first batch is in, and the last batch is processed after fetching has
 /// ended, so those two batches are the only time the fetch/process pipeline is half idle.
-fn batches(list: &[(u32, u32)], count: usize, bytes: u64) -> Vec<&[(u32, u32)]> {
+fn batches(list: &[(Uid, u32)], count: usize, bytes: u64) -> Vec<&[(Uid, u32)]> {
     let mut limits = batch_counts(list.len(), count.max(1)).into_iter();
     let mut out = Vec::new();
     let mut start = 0;
@@ -80,7 +84,7 @@ pub enum SyncError {
     Imap(#[from] ImapError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("stopped by signal")]
+    #[error("stopped on request")]
     Stopped,
     #[error("internal error: {0}")]
     Join(String),
@@ -119,7 +123,7 @@ struct BatchTarget {
     run: i64,
     account: String,
     mailbox: String,
-    uidvalidity: u32,
+    uidvalidity: UidValidity,
 }
 
 impl BatchTarget {
@@ -130,10 +134,11 @@ impl BatchTarget {
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
         let limit = engine.limits.max_message_bytes;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let source = |uid: u32| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
-        let location = |uid: u32| Location { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
+        let source = |uid: Uid| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
+        let location =
+            |uid: Uid| Location::Imap { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
         let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
-        let uids: Vec<u32> = full.iter().map(|f| f.uid).collect();
+        let mut uids: Vec<Uid> = full.iter().map(|f| f.uid).collect();
         let raws: Vec<RawMessage> = full
             .into_iter()
             .map(|f| RawMessage { source: source(f.uid), bytes: Ok(f.bytes), seen_at: f.internal_date })
@@ -144,8 +149,12 @@ impl BatchTarget {
             let reason = SkipReason::TooLarge { size: f.size as usize, limit };
             let o = skip_from_headers(&source(f.uid), reason, &f.bytes);
             stored.push(service::stored(engine, &o, location(f.uid)));
+            uids.push(f.uid);
         }
-        stored.sort_by_key(|m| m.location.uid);
+        // Back in UID order (the headers-only messages were processed apart).
+        let mut by_uid: Vec<(Uid, StoredMessage)> = uids.into_iter().zip(stored).collect();
+        by_uid.sort_by_key(|(uid, _)| *uid);
+        let stored: Vec<StoredMessage> = by_uid.into_iter().map(|(_, m)| m).collect();
         tracing::debug!(
             messages = stored.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -155,14 +164,19 @@ impl BatchTarget {
     }
 
     /// Writes a processed batch with the checkpoint `last_uid` in one transaction. Blocking.
-    fn write(&self, stored: Vec<StoredMessage>, last_uid: u32) -> Result<BatchResult, StoreError> {
+    fn write(&self, stored: Vec<StoredMessage>, last_uid: Uid) -> Result<BatchResult, StoreError> {
         let started = std::time::Instant::now();
         let messages = stored.len();
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
         let cp = Checkpoint { uidvalidity: self.uidvalidity, last_uid };
         let r = service::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
-        tracing::debug!(messages, last_uid, ms = started.elapsed().as_millis() as u64, "batch written");
+        tracing::debug!(
+            messages,
+            last_uid = last_uid.0,
+            ms = started.elapsed().as_millis() as u64,
+            "batch written"
+        );
         r
     }
 }
@@ -183,20 +197,20 @@ pub async fn sync_account(
         let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.clone());
         let exists = u64::from(info.exists);
         let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
-        if info.uid_next.is_some_and(|next| next <= cp.last_uid.saturating_add(1)) {
+        if info.uid_next.is_some_and(|next| next <= cp.last_uid.next()) {
             continue; // nothing new
         }
         let new = client.new_uids(cp.last_uid).await?;
         if new.is_empty() {
             continue;
         }
-        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity, "new messages");
+        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity.0, "new messages");
         // Three stages, each on its own thread, batches in UID order so the checkpoint only moves
         // forward: this task fetches, a blocking processor processes (in parallel), a blocking
         // writer writes each batch with its checkpoint. Short queues between them keep the server
         // and the cores busy and bound memory to a few batches.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, u32)>(QUEUED_BATCHES);
-        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, u32)>(1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, Uid)>(QUEUED_BATCHES);
+        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, Uid)>(1);
         let target = Arc::new(BatchTarget {
             shared: shared.clone(),
             totals: totals.clone(),
@@ -266,33 +280,23 @@ pub struct PollSummary {
     pub accounts_failed: usize,
 }
 
-fn stop_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
-    watch::channel(false)
-}
-
-/// Sets `tx` on SIGTERM or SIGINT.
-fn watch_signals(tx: watch::Sender<bool>) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-            else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("stop requested: finishing the current batch");
-        let _ = tx.send(true);
-    });
+/// Runs `work` to its end. When `shutdown` resolves first, raises the stop flag the work checks
+/// between batches (and while waiting for mail), then still waits for the work to finish, so
+/// what was fetched is written and the run is closed.
+async fn until_shutdown<T>(
+    work: impl Future<Output = T>,
+    shutdown: impl Future<Output = ()>,
+    stop: watch::Sender<bool>,
+) -> T {
+    tokio::pin!(work);
+    tokio::pin!(shutdown);
+    tokio::select! {
+        r = &mut work => return r,
+        () = &mut shutdown => {}
+    }
+    tracing::info!("stop requested: finishing the current batch");
+    let _ = stop.send(true);
+    work.await
 }
 
 /// Opens the store and marks runs a crash left open.
@@ -308,7 +312,6 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     Ok(store)
 }
 
-/// `poll --once`: every account once, then exit. Returns the first error after trying all.
 /// A client for `account`, connected and logged in.
 pub async fn connect(account: &Account) -> Result<Client, ImapError> {
     let mut client = Client::new(account.clone());
@@ -316,15 +319,26 @@ pub async fn connect(account: &Account) -> Result<Client, ImapError> {
     Ok(client)
 }
 
-/// One pass over every account. `first` is the first account's connection when the caller
-/// already opened it (or the error that opening it gave), so it is not tried twice.
+/// `poll --once`: one pass over every account, then return; the first error after trying all.
+/// `first` is the first account's connection when the caller already opened it (or the error
+/// that opening it gave), so it is not tried twice. `shutdown` stops it early
+/// ([`SyncError::Stopped`], the run recorded as interrupted).
 pub async fn poll_once(
     config: &Config,
     shared: Shared,
-    mut first: Option<Result<Client, ImapError>>,
+    first: Option<Result<Client, ImapError>>,
+    shutdown: impl Future<Output = ()>,
 ) -> Result<PollSummary, SyncError> {
-    let (tx, rx) = stop_signal();
-    watch_signals(tx);
+    let (tx, rx) = watch::channel(false);
+    until_shutdown(poll_accounts(config, shared, first, &rx), shutdown, tx).await
+}
+
+async fn poll_accounts(
+    config: &Config,
+    shared: Shared,
+    mut first: Option<Result<Client, ImapError>>,
+    rx: &watch::Receiver<bool>,
+) -> Result<PollSummary, SyncError> {
     let store = shared.store.clone();
     let run = blocking(move || lock(&store).begin_run("poll")).await?;
     let totals = Arc::new(Mutex::new(RunTotals::default()));
@@ -336,7 +350,7 @@ pub async fn poll_once(
             connected => {
                 let mut client =
                     connected.and_then(Result::ok).unwrap_or_else(|| Client::new(account.clone()));
-                let r = sync_account(&mut client, &shared, run, &totals, &rx).await;
+                let r = sync_account(&mut client, &shared, run, &totals, rx).await;
                 (client, r)
             }
         };
@@ -375,15 +389,24 @@ fn jitter(base: Duration) -> Duration {
     base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
 }
 
-/// The long-running daemon: all accounts concurrently until SIGTERM/SIGINT.
-pub async fn run_daemon(config: &Config, shared: Shared) -> Result<(), SyncError> {
-    let (tx, rx) = stop_signal();
-    watch_signals(tx);
+/// The long-running daemon: all accounts concurrently until `shutdown` resolves (then `Ok`,
+/// after the batches already fetched are written), or until an account fails for good (wrong
+/// password or certificate, a missing mailbox at start-up).
+pub async fn run_daemon(
+    config: &Config,
+    shared: Shared,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), SyncError> {
+    let (tx, rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for account in config.accounts.clone() {
         let (shared, rx) = (shared.clone(), rx.clone());
         tasks.spawn(async move { account_loop(account, shared, rx).await });
     }
+    until_shutdown(join_accounts(tasks), shutdown, tx).await
+}
+
+async fn join_accounts(mut tasks: tokio::task::JoinSet<Result<(), SyncError>>) -> Result<(), SyncError> {
     let mut result = Ok(());
     while let Some(r) = tasks.join_next().await {
         match r {
@@ -508,27 +531,28 @@ async fn account_loop(
 #[cfg(test)]
 mod tests {
     use super::batches;
+    use crate::domain::Uid;
 
     #[test]
     fn batches_respect_count_and_bytes() {
-        let list: Vec<(u32, u32)> = (1..=7).map(|u| (u, 10)).collect();
+        let list: Vec<(Uid, u32)> = (1..=7).map(|u| (Uid(u), 10)).collect();
         let b = batches(&list, 3, 1000);
         assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [3, 3, 1]);
         let b = batches(&list, 100, 25);
         assert_eq!(b.iter().map(|x| x.len()).collect::<Vec<_>>(), [2, 2, 2, 1]);
-        let big = [(1, 10), (2, 5000), (3, 10)];
+        let big = [(Uid(1), 10), (Uid(2), 5000), (Uid(3), 10)];
         assert_eq!(batches(&big, 100, 100).iter().map(|x| x.len()).collect::<Vec<_>>(), [1, 1, 1]);
         assert!(batches(&[], 10, 10).is_empty());
     }
 
     #[test]
     fn a_long_backlog_starts_and_ends_with_small_batches() {
-        let list: Vec<(u32, u32)> = (1..=1000).map(|u| (u, 10)).collect();
+        let list: Vec<(Uid, u32)> = (1..=1000).map(|u| (Uid(u), 10)).collect();
         let sizes: Vec<usize> = batches(&list, 100, u64::MAX).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [12, 25, 50, 100, 100, 100, 100, 100, 100, 100, 100, 26, 50, 25, 12]);
         // Every message once, in order.
-        let uids: Vec<u32> = batches(&list, 100, u64::MAX).concat().iter().map(|x| x.0).collect();
-        assert_eq!(uids, (1..=1000).collect::<Vec<u32>>());
+        let uids: Vec<Uid> = batches(&list, 100, u64::MAX).concat().iter().map(|x| x.0).collect();
+        assert_eq!(uids, (1..=1000).map(Uid).collect::<Vec<Uid>>());
         // Short backlogs and small batch sizes: plain batches.
         let sizes: Vec<usize> = batches(&list[..399], 100, u64::MAX).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [100, 100, 100, 99]);

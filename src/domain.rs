@@ -1,9 +1,10 @@
 //! Small shared types of the pipeline: channels, exclusion reasons, skip reasons and kinds,
-//! message status, review reasons, decision provenance. Topics live in
-//! [`crate::classify::taxonomy`]. Each type keeps its stable identifier (`as_str`) for outputs and
-//! the store; inside the program they stay enums.
+//! message status, review reasons, decision provenance, IMAP UIDs and message locations. Topics
+//! live in [`crate::classify::taxonomy`]. Each enum keeps its stable identifier (`as_str`) for
+//! outputs and the store; inside the program they stay enums.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// How a message reached the comune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -285,6 +286,45 @@ impl DecidedBy {
             DecidedBy::Exclusion => "exclusion",
         }
     }
+}
+
+/// An IMAP UID (RFC 3501 §2.3.1.1): names one message of a mailbox, but only together with the
+/// mailbox's [`UidValidity`]. Raw `u32`s exist only at the IMAP and store edges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Uid(pub u32);
+
+impl Uid {
+    /// The UID after this one (saturating: UIDs are 32-bit and never wrap).
+    pub fn next(self) -> Uid {
+        Uid(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for Uid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A mailbox's UIDVALIDITY: when it changes, every UID the store remembers names nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UidValidity(pub u32);
+
+impl fmt::Display for UidValidity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a message was found, so it can be read again (bodies are never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A message file, or entry `mbox_index` of an mbox file.
+    File { path: PathBuf, mbox_index: Option<u32> },
+    /// A message on an IMAP server.
+    Imap { account: String, mailbox: String, uidvalidity: UidValidity, uid: Uid },
+    /// A message of the built-in sample mailbox, by file name.
+    Sample { name: String },
 }
 
 #[cfg(test)]

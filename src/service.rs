@@ -129,11 +129,13 @@ pub fn write(
     Ok(r)
 }
 
-/// Location of a local file message: `path` or `path#index` (mbox).
+/// Location of a local file message from its source name: `path`, or `path#index` for an mbox
+/// entry (as [`crate::source::local`] names them).
 pub fn local_location(source: &str) -> Location {
-    let (path, uid) = match source.rsplit_once('#') {
-        Some((p, i)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => (p, i.parse().unwrap_or(0)),
-        _ => (source, 0),
-    };
-    Location { account: String::new(), mailbox: path.to_string(), uidvalidity: 0, uid }
+    match source.rsplit_once('#') {
+        Some((path, i)) if !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()) => {
+            Location::File { path: path.into(), mbox_index: Some(i.parse().unwrap_or(0)) }
+        }
+        _ => Location::File { path: source.into(), mbox_index: None },
+    }
 }

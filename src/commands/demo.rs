@@ -65,11 +65,8 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
         .collect();
     let pool = thread_pool(threads)?;
     let stored = pool.install(|| {
-        service::process_all(&engine, &raws, now(), |_, o| Location {
-            account: String::new(),
-            mailbox: o.source.clone(),
-            uidvalidity: 0,
-            uid: 0,
+        service::process_all(&engine, &raws, now(), |i, _| Location::Sample {
+            name: mailbox[i].0.to_string(),
         })
     });
     let mut totals = RunTotals::default();

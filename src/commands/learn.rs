@@ -189,59 +189,26 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     Ok(summary)
 }
 
-/// The raw bytes of each reviewed message, from its location (None when it cannot be reached).
+/// The raw bytes of each reviewed message, re-read by the source layer from its location (None
+/// when it cannot be reached).
 fn fetch_sources(applied: &[Applied], config: Option<&Config>) -> Vec<Option<Vec<u8>>> {
-    let mut out: Vec<Option<Vec<u8>>> =
-        applied.iter().map(|a| a.location.as_ref().and_then(read_local)).collect();
-    // IMAP locations, fetched read-only in one session per account.
-    let Some(config) = config else { return out };
-    let wanted: Vec<(usize, &Location)> = applied
+    let locations: Vec<Location> = applied.iter().filter_map(|a| a.location.clone()).collect();
+    let accounts = config.map_or(&[][..], |c| c.accounts.as_slice());
+    let mut read = crate::source::read_at(&locations, accounts).into_iter();
+    applied
         .iter()
-        .enumerate()
-        .filter_map(|(i, a)| a.location.as_ref().filter(|l| !l.account.is_empty()).map(|l| (i, l)))
-        .collect();
-    if wanted.is_empty() {
-        return out;
-    }
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return out };
-    rt.block_on(async {
-        for account in &config.accounts {
-            let mine: Vec<&(usize, &Location)> = wanted.iter().filter(|(_, l)| l.account == account.name).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let mut client = crate::source::imap::Client::new(account.clone());
-            if let Err(e) = client.ensure_connected().await {
-                tracing::warn!(account = %account.name, error = %e, "cannot reach the mailbox to re-read reviewed messages");
-                continue;
-            }
-            for (i, l) in mine {
-                let Ok(info) = client.examine(&l.mailbox).await else { continue };
-                if info.uidvalidity != l.uidvalidity {
-                    continue; // renumbered since: the UID no longer names the message
-                }
-                if let Ok(mut got) = client.fetch(&[(l.uid, 0)], usize::MAX).await
-                    && let Some(f) = got.pop()
-                {
-                    out[*i] = Some(f.bytes);
+        .map(|a| {
+            a.location.as_ref()?;
+            let raw = read.next()?;
+            match raw.bytes {
+                Ok(bytes) => Some(bytes),
+                Err(e) => {
+                    tracing::debug!(source = %raw.source, error = %e, "reviewed message not re-read");
+                    None
                 }
             }
-            client.logout().await;
-        }
-    });
-    out
-}
-
-fn read_local(l: &Location) -> Option<Vec<u8>> {
-    if !l.account.is_empty() {
-        return None;
-    }
-    if let Some(name) = l.mailbox.strip_prefix("sample:") {
-        return crate::defaults::sample_mailbox().iter().find(|(n, _)| *n == name).map(|(_, b)| b.to_vec());
-    }
-    let path = Path::new(&l.mailbox);
-    let items = crate::source::local::expand(&[path.to_path_buf()]).ok()?;
-    crate::source::local::messages(items, usize::MAX).nth(l.uid as usize).and_then(|r| r.bytes.ok())
+        })
+        .collect()
 }
 
 /// Runs `learn --undo BATCH`.

@@ -1,6 +1,8 @@
 //! `urpmail poll`: the service. `--once` processes what is new in every account and exits (for
-//! systemd timers and cron); without it, it runs until SIGTERM/SIGINT.
+//! systemd timers and cron); without it, it runs until SIGTERM/SIGINT. The signals are handled
+//! here, at the edge: the daemon only sees a shutdown future.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use super::{Error, engine_for, store_error};
@@ -15,6 +17,35 @@ fn map_sync(e: SyncError, config: &Config) -> Error {
         SyncError::Store(e) => store_error(&config.store_path)(e),
         SyncError::Stopped => Error::Unavailable("stopped by signal before the run finished".into()),
         SyncError::Join(m) => Error::Input(m),
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C where there are no Unix signals). The handlers are
+/// installed when this is called, not when first polled, so an early signal is not lost to the
+/// default action (which would kill the process mid-batch). Must be called inside the runtime.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+        async move {
+            match streams {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                // No handler: the default action stops the process, as before urpmail started.
+                _ => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -42,10 +73,14 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
     let store = daemon::open_store(config).map_err(store_error(&config.store_path))?;
     let shared = Shared { engine: Arc::new(engine), store: Arc::new(Mutex::new(store)) };
     runtime.block_on(async {
+        let shutdown = shutdown_signal();
         if once {
-            daemon::poll_once(config, shared, first).await.map(Some).map_err(|e| map_sync(e, config))
+            daemon::poll_once(config, shared, first, shutdown)
+                .await
+                .map(Some)
+                .map_err(|e| map_sync(e, config))
         } else {
-            daemon::run_daemon(config, shared).await.map(|()| None).map_err(|e| map_sync(e, config))
+            daemon::run_daemon(config, shared, shutdown).await.map(|()| None).map_err(|e| map_sync(e, config))
         }
     })
 }

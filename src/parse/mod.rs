@@ -88,6 +88,10 @@ pub struct Signals {
     pub list_id: bool,
     pub list_unsubscribe: bool,
     pub report_content_type: bool,
+    /// `Return-Path: <>`: the null reverse-path that bounces and most automatic replies use.
+    pub null_return_path: bool,
+    /// `X-Autoreply` (vacation programs and webmail autoresponders).
+    pub x_autoreply: bool,
     pub x_ricevuta: Option<String>,
     pub x_trasporto: Option<String>,
     pub from_address: Option<String>,
@@ -346,15 +350,17 @@ pub(crate) fn to_offset(d: &mail_parser::DateTime) -> Option<OffsetDateTime> {
 fn signals(m: &Message<'_>) -> Signals {
     // One pass over the header block; like `Message::header_raw`, the last occurrence of a field
     // counts.
-    const FIELDS: [&str; 6] = [
+    const FIELDS: [&str; 8] = [
         "auto-submitted",
         "x-auto-response-suppress",
         "x-ms-exchange-inbox-rules-loop",
         "precedence",
         "x-ricevuta",
         "x-trasporto",
+        "return-path",
+        "x-autoreply",
     ];
-    let mut found: [Option<&str>; 6] = [None; 6];
+    let mut found: [Option<&str>; 8] = [None; 8];
     let raw_message: &[u8] = m.raw_message.as_ref();
     for h in m.parts.first().map(|p| p.headers.as_slice()).unwrap_or_default() {
         let name = h.name.as_str();
@@ -376,6 +382,8 @@ fn signals(m: &Message<'_>) -> Signals {
             ct.c_type.eq_ignore_ascii_case("multipart")
                 && ct.c_subtype.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("report"))
         }),
+        null_return_path: found[6].is_some_and(|v| v.trim() == "<>"),
+        x_autoreply: found[7].is_some_and(|v| !v.trim().eq_ignore_ascii_case("no")),
         x_ricevuta: raw(4),
         x_trasporto: raw(5),
         from_address: first_address(m.from()),

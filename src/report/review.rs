@@ -103,13 +103,13 @@ fn motivo(r: &ReviewRow) -> (String, Vec<String>) {
 }
 
 fn dove(l: &Location) -> String {
-    if l.account.is_empty() {
-        if l.uid > 0 { format!("{} (messaggio n. {})", l.mailbox, l.uid) } else { l.mailbox.clone() }
-    } else {
-        format!(
-            "account {}, cartella {}, UID {} (UIDVALIDITY {})",
-            l.account, l.mailbox, l.uid, l.uidvalidity
-        )
+    match l {
+        Location::File { path, mbox_index: Some(i) } => format!("{} (messaggio n. {i})", path.display()),
+        Location::File { path, mbox_index: None } => path.display().to_string(),
+        Location::Sample { name } => format!("sample:{name}"),
+        Location::Imap { account, mailbox, uidvalidity, uid } => {
+            format!("account {account}, cartella {mailbox}, UID {uid} (UIDVALIDITY {uidvalidity})")
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use tokio_rustls::rustls::{
 };
 
 use crate::config::{Account, Tls};
+use crate::domain::{Uid, UidValidity};
 
 /// IMAP failures, by what the operator should do about them.
 #[derive(Debug, thiserror::Error)]
@@ -62,15 +63,15 @@ type Session = async_imap::Session<Conn>;
 /// What EXAMINE reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MailboxInfo {
-    pub uidvalidity: u32,
-    pub uid_next: Option<u32>,
+    pub uidvalidity: UidValidity,
+    pub uid_next: Option<Uid>,
     pub exists: u32,
 }
 
 /// A fetched message.
 #[derive(Debug, Clone)]
 pub struct Fetched {
-    pub uid: u32,
+    pub uid: Uid,
     /// Full message, or only the header block for messages over the size limit.
     pub bytes: Vec<u8>,
     pub header_only: bool,
@@ -277,13 +278,17 @@ impl Client {
             Ok(Ok(m)) => m,
         };
         let uidvalidity = m.uid_validity.ok_or_else(|| self.proto(format!("{mailbox}: no UIDVALIDITY")))?;
-        Ok(MailboxInfo { uidvalidity, uid_next: m.uid_next, exists: m.exists })
+        Ok(MailboxInfo {
+            uidvalidity: UidValidity(uidvalidity),
+            uid_next: m.uid_next.map(Uid),
+            exists: m.exists,
+        })
     }
 
     /// UIDs above `after` with their sizes, ascending.
-    pub async fn new_uids(&mut self, after: u32) -> Result<Vec<(u32, u32)>, ImapError> {
+    pub async fn new_uids(&mut self, after: Uid) -> Result<Vec<(Uid, u32)>, ImapError> {
         let timeout = self.account.timeout;
-        let lo = after.saturating_add(1);
+        let lo = after.next();
         let name = self.account.name.clone();
         let result = async {
             let s = self.session()?;
@@ -293,8 +298,8 @@ impl Client {
             while let Some(f) = stream.try_next().await.map_err(|e| map_imap(&name, e))? {
                 if let (Some(uid), Some(size)) = (f.uid, f.size) {
                     // "n:*" with n above the highest UID still returns the last message.
-                    if uid > after {
-                        out.push((uid, size));
+                    if Uid(uid) > after {
+                        out.push((Uid(uid), size));
                     }
                 }
             }
@@ -314,10 +319,10 @@ impl Client {
     /// mid-fetch) is a network error, so the caller never advances past a missing message.
     pub async fn fetch(
         &mut self,
-        wanted: &[(u32, u32)],
+        wanted: &[(Uid, u32)],
         max_bytes: usize,
     ) -> Result<Vec<Fetched>, ImapError> {
-        type UidSizes = Vec<(u32, u32)>;
+        type UidSizes = Vec<(Uid, u32)>;
         let (small, large): (UidSizes, UidSizes) =
             wanted.iter().partition(|(_, size)| (*size as usize) <= max_bytes);
         let mut out = Vec::with_capacity(wanted.len());
@@ -340,7 +345,7 @@ impl Client {
                     let bytes = if header_only { f.header() } else { f.body() };
                     let Some(bytes) = bytes else { continue };
                     got.push(Fetched {
-                        uid,
+                        uid: Uid(uid),
                         bytes: bytes.to_vec(),
                         header_only,
                         size: f.size.unwrap_or(bytes.len() as u32),
@@ -355,9 +360,9 @@ impl Client {
             })??;
             // The fetch stream ends at the tagged line whatever its status, and ends early when the
             // connection drops: count what came back, and make sure the connection is still alive.
-            let expected: std::collections::BTreeSet<u32> = set.iter().map(|(u, _)| *u).collect();
-            let received: std::collections::BTreeSet<u32> = got.iter().map(|f| f.uid).collect();
-            let missing: Vec<u32> = expected.difference(&received).copied().collect();
+            let expected: std::collections::BTreeSet<Uid> = set.iter().map(|(u, _)| *u).collect();
+            let received: std::collections::BTreeSet<Uid> = got.iter().map(|f| f.uid).collect();
+            let missing: Vec<Uid> = expected.difference(&received).copied().collect();
             if !missing.is_empty() {
                 // Expunged between the size listing and the fetch is fine; a dead connection is not.
                 self.noop().await?;
@@ -429,4 +434,56 @@ impl Client {
             let _ = tokio::time::timeout(Duration::from_secs(5), s.logout()).await;
         }
     }
+}
+
+/// Reads messages again by UID, read-only, in one session of `account` (for `learn`): one
+/// result per `(mailbox, uidvalidity, uid)`, in order, or why the message cannot be read (the
+/// account unreachable, the mailbox renumbered since, the UID expunged).
+pub async fn read_uids(
+    account: &Account,
+    wanted: &[(&str, UidValidity, Uid)],
+) -> Vec<Result<Fetched, String>> {
+    let mut out: Vec<Result<Fetched, String>> =
+        wanted.iter().map(|(_, _, uid)| Err(format!("no message with UID {uid}"))).collect();
+    let mut client = Client::new(account.clone());
+    if let Err(e) = client.ensure_connected().await {
+        tracing::warn!(account = %account.name, error = %e, "cannot reach the mailbox to re-read messages");
+        out.iter_mut().for_each(|r| *r = Err(e.to_string()));
+        return out;
+    }
+    let mut by_mailbox: std::collections::BTreeMap<(&str, UidValidity), Vec<usize>> = Default::default();
+    for (i, (mailbox, uidvalidity, _)) in wanted.iter().enumerate() {
+        by_mailbox.entry((mailbox, *uidvalidity)).or_default().push(i);
+    }
+    for ((mailbox, uidvalidity), indices) in by_mailbox {
+        let fail = |out: &mut Vec<Result<_, String>>, m: String| {
+            indices.iter().for_each(|&i| out[i] = Err(m.clone()))
+        };
+        match client.examine(mailbox).await {
+            Err(e) => fail(&mut out, e.to_string()),
+            Ok(info) if info.uidvalidity != uidvalidity => fail(
+                &mut out,
+                format!(
+                    "{mailbox}: UIDVALIDITY is now {}: the UID no longer names the message",
+                    info.uidvalidity
+                ),
+            ),
+            Ok(_) => {
+                // Size 0: every message is "small", so whole bodies come back.
+                let uids: Vec<(Uid, u32)> = indices.iter().map(|&i| (wanted[i].2, 0)).collect();
+                match client.fetch(&uids, usize::MAX).await {
+                    Err(e) => fail(&mut out, e.to_string()),
+                    Ok(got) => {
+                        for f in got {
+                            if let Some(&i) = indices.iter().find(|&&i| wanted[i].2 == f.uid) {
+                                out[i] = Ok(f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    client.logout().await;
+    out
 }

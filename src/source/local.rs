@@ -102,7 +102,8 @@ pub fn read_file(path: &Path, max_bytes: usize) -> RawMessage {
             return Err(format!("file of {len} bytes exceeds the limit of {max_bytes}"));
         }
         let mut buf = Vec::with_capacity(len as usize);
-        f.take(max_bytes as u64 + 1).read_to_end(&mut buf).map_err(|e| e.to_string())?;
+        // Saturating: `usize::MAX` means "no limit" (re-reading for `learn`), not 0 bytes.
+        f.take((max_bytes as u64).saturating_add(1)).read_to_end(&mut buf).map_err(|e| e.to_string())?;
         Ok(buf)
     })();
     RawMessage { source, bytes, seen_at }

@@ -1,8 +1,14 @@
 //! Where raw messages come from. [`local`] reads `.eml` files, directories, Maildirs and mbox
-//! files; the IMAP source arrives with the daemon.
+//! files; [`imap`] reads IMAP mailboxes for the daemon. [`read_at`] reads messages again at the
+//! [`Location`]s the store recorded (for `learn`), so one layer owns files and IMAP sessions.
 
 pub mod imap;
 pub mod local;
+
+use std::collections::BTreeMap;
+
+use crate::config::Account;
+use crate::domain::{Location, Uid, UidValidity};
 
 /// One raw message as a source found it. Reading errors are carried, not thrown: they become
 /// recorded skips.
@@ -14,4 +20,131 @@ pub struct RawMessage {
     pub bytes: Result<Vec<u8>, String>,
     /// When the source saw it (file mtime, mbox/IMAP internal date), Unix seconds.
     pub seen_at: Option<i64>,
+}
+
+/// A location as a source name, as the sources name messages when they first read them.
+fn source_name(l: &Location) -> String {
+    match l {
+        Location::File { path, mbox_index: Some(i) } => format!("{}#{i}", path.display()),
+        Location::File { path, mbox_index: None } => path.display().to_string(),
+        Location::Sample { name } => format!("sample:{name}"),
+        Location::Imap { account, mailbox, uidvalidity, uid } => {
+            format!("imap://{account}/{mailbox};UIDVALIDITY={uidvalidity}/;UID={uid}")
+        }
+    }
+}
+
+/// Reads the messages at `locations` again: files and mbox entries, the built-in sample mailbox,
+/// and IMAP UIDs of the `accounts` (read-only, one session per account, blocking the calling
+/// thread). One [`RawMessage`] per location, in order; a message that can no longer be reached
+/// (file gone, account not configured or unreachable, UIDVALIDITY changed, UID expunged) has the
+/// reason in `bytes`.
+pub fn read_at(locations: &[Location], accounts: &[Account]) -> Vec<RawMessage> {
+    let mut out: Vec<RawMessage> = locations
+        .iter()
+        .map(|l| RawMessage { source: source_name(l), bytes: Err(String::new()), seen_at: None })
+        .collect();
+    let mut imap: BTreeMap<&str, Vec<(usize, &str, UidValidity, Uid)>> = BTreeMap::new();
+    for (i, l) in locations.iter().enumerate() {
+        match l {
+            Location::File { path, mbox_index } => {
+                let index = mbox_index.unwrap_or(0) as usize;
+                out[i] = match local::expand(std::slice::from_ref(path)) {
+                    Err(e) => RawMessage { bytes: Err(e.to_string()), ..out[i].clone() },
+                    Ok(items) => local::messages(items, usize::MAX).nth(index).unwrap_or(RawMessage {
+                        bytes: Err(format!("no message {index} in {}", path.display())),
+                        ..out[i].clone()
+                    }),
+                };
+            }
+            Location::Sample { name } => {
+                let found = crate::defaults::sample_mailbox().iter().find(|(n, _)| n == name);
+                out[i].bytes = found
+                    .map(|(_, b)| b.to_vec())
+                    .ok_or_else(|| "not in this urpmail's sample mailbox".to_string());
+            }
+            Location::Imap { account, mailbox, uidvalidity, uid } => {
+                imap.entry(account.as_str()).or_default().push((i, mailbox, *uidvalidity, *uid));
+            }
+        }
+    }
+    if imap.is_empty() {
+        return out;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            for (i, ..) in imap.values().flatten() {
+                out[*i].bytes = Err(format!("cannot start the async runtime: {e}"));
+            }
+            return out;
+        }
+    };
+    for (name, wanted) in imap {
+        let Some(account) = accounts.iter().find(|a| a.name == name) else {
+            for (i, ..) in wanted {
+                out[i].bytes = Err(format!("account {name} is not in the configuration"));
+            }
+            continue;
+        };
+        let uids: Vec<(&str, UidValidity, Uid)> = wanted.iter().map(|&(_, m, v, u)| (m, v, u)).collect();
+        let read = runtime.block_on(imap::read_uids(account, &uids));
+        for ((i, ..), r) in wanted.into_iter().zip(read) {
+            match r {
+                Ok(f) => {
+                    out[i].bytes = Ok(f.bytes);
+                    out[i].seen_at = f.internal_date;
+                }
+                Err(e) => out[i].bytes = Err(e),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_at;
+    use crate::domain::{Location, Uid, UidValidity};
+
+    #[test]
+    fn read_at_reads_files_mbox_entries_and_the_sample_and_says_why_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let eml = dir.path().join("one.eml");
+        std::fs::write(&eml, b"Subject: uno\n\nuno\n").expect("write");
+        let mbox = dir.path().join("box.mbox");
+        std::fs::write(&mbox, b"From a@b Mon Jan  1 00:00:00 2024\nSubject: zero\n\n0\n\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: due\n\n2\n")
+            .expect("write");
+        let sample = crate::defaults::sample_mailbox().first().map(|(n, b)| (n.to_string(), b.to_vec()));
+        let mut locations = vec![
+            Location::File { path: eml.clone(), mbox_index: None },
+            Location::File { path: mbox.clone(), mbox_index: Some(1) },
+            Location::File { path: mbox.clone(), mbox_index: None },
+            Location::File { path: dir.path().join("gone.eml"), mbox_index: None },
+            Location::Imap {
+                account: "urp".into(),
+                mailbox: "INBOX".into(),
+                uidvalidity: UidValidity(1),
+                uid: Uid(7),
+            },
+            Location::Sample { name: "no-such-sample".into() },
+        ];
+        if let Some((name, _)) = &sample {
+            locations.push(Location::Sample { name: name.clone() });
+        }
+        let read = read_at(&locations, &[]);
+        assert_eq!(read.len(), locations.len());
+        let text = |i: usize| read[i].bytes.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+        assert!(text(0).expect("file").contains("Subject: uno"));
+        assert!(text(1).expect("mbox entry 1").contains("Subject: due"));
+        assert!(text(2).expect("mbox entry 0").contains("Subject: zero"));
+        assert_eq!(read[1].source, format!("{}#1", mbox.display()));
+        assert!(read[3].bytes.is_err(), "a missing file is an error, not a panic");
+        let imap = read[4].bytes.as_ref().expect_err("no account configured");
+        assert!(imap.contains("urp"), "{imap}");
+        assert!(read[5].bytes.is_err());
+        if let Some((_, bytes)) = sample {
+            assert_eq!(read[6].bytes.as_ref().ok(), Some(&bytes));
+        }
+    }
 }

@@ -19,6 +19,8 @@ mod types;
 
 use std::path::Path;
 
+use crate::domain::UidValidity;
+
 pub use error::StoreError;
 pub use types::{
     Applied, BatchResult, Checkpoint, Correction, CountRow, Location, MailboxState, ReviewRow, RunRecord,
@@ -88,7 +90,7 @@ impl Store {
         &mut self,
         account: &str,
         mailbox: &str,
-        uidvalidity: u32,
+        uidvalidity: UidValidity,
         exists: u64,
     ) -> Result<Checkpoint, StoreError> {
         match &mut self.backend {

@@ -7,16 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{Channel, DecidedBy, ExclusionReason, ReviewReason, SkipReason, Status};
+use crate::domain::{
+    Channel, DecidedBy, ExclusionReason, ReviewReason, SkipReason, Status, Uid, UidValidity,
+};
 
-/// Where a message was seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub account: String,
-    pub mailbox: String,
-    pub uidvalidity: u32,
-    pub uid: u32,
-}
+pub use crate::domain::Location;
 
 /// One message's decision, as stored. Typed up to here: the store turns the enums into their
 /// stable identifiers when it writes the row.
@@ -50,10 +45,10 @@ pub struct StoredMessage {
 }
 
 /// A checkpoint of a watched mailbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
-    pub uidvalidity: u32,
-    pub last_uid: u32,
+    pub uidvalidity: UidValidity,
+    pub last_uid: Uid,
 }
 
 /// What writing a batch did.

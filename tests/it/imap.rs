@@ -1,13 +1,18 @@
 //! The service against a real Dovecot on 127.0.0.1 (tests/it/dovecot.rs): TLS modes and CA
 //! verification, first and incremental sync, \Seen untouched, UIDVALIDITY reset, duplicate
-//! delivery, size limit, server killed mid-fetch, daemon killed mid-batch, IDLE wake-up and
-//! graceful SIGTERM. Counts must be exact after every fault.
+//! delivery, size limit, server killed mid-fetch, daemon killed mid-batch, IDLE wake-up,
+//! graceful SIGTERM, and the library daemon stopped through its shutdown future. Counts must be
+//! exact after every fault.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use urpmail::daemon::{self, Shared, SyncError};
+use urpmail::domain::{Location, Uid, UidValidity};
+use urpmail::store::Store;
 
 use crate::dovecot::{Dovecot, RawImap};
 use crate::support::repo;
@@ -324,6 +329,105 @@ fn idle_wakes_the_daemon_and_sigterm_stops_it_cleanly() {
     );
     assert_eq!(messages(&s), 3);
     assert_eq!(d.seen_count("INBOX"), 0);
+}
+
+/// The library service with the engine and store a test configuration describes.
+fn library_service(s: &Setup) -> (urpmail::config::Config, Shared, Arc<Mutex<Store>>) {
+    let config = urpmail::config::Config::load(&s.config).expect("config");
+    let engine = urpmail::commands::engine_for(&config).expect("engine");
+    let store = Arc::new(Mutex::new(daemon::open_store(&config).expect("store")));
+    (config, Shared { engine: Arc::new(engine), store: store.clone() }, store)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+#[test]
+fn the_library_daemon_stops_through_its_shutdown_future() {
+    let Some(d) = Dovecot::start() else { return };
+    let n = 45; // three batches of 20
+    d.deliver_many("INBOX", &sample(n));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let (config, shared, store) = library_service(&s);
+    let lock = || store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The condition: every message stored and the run that stored them closed. No signal: the
+    // daemon only sees this future, which the test resolves when the condition holds.
+    let synced = || {
+        let st = lock();
+        st.message_count().expect("count") == n as u64
+            && st.last_run().expect("run").is_some_and(|r| r.status == "ok")
+    };
+    let shutdown = async {
+        while !synced() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let started = Instant::now();
+    let result = runtime().block_on(daemon::run_daemon(&config, shared, shutdown));
+    assert!(result.is_ok(), "clean stop: {result:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "stopped while waiting for mail, not after a timeout"
+    );
+    let st = lock();
+    assert_eq!(st.message_count().expect("count"), n as u64);
+    let cp = st.checkpoint("urp", "INBOX").expect("checkpoint").expect("recorded");
+    assert_eq!(cp.last_uid, Uid(n as u32));
+    let run = st.last_run().expect("run").expect("a run");
+    assert_eq!((run.status.as_str(), run.fetched), ("ok", n as u64), "no run left open after the stop");
+    assert!(run.finished_at.is_some());
+    drop(st);
+    assert_eq!(d.seen_count("INBOX"), 0);
+}
+
+#[test]
+fn a_shutdown_before_the_first_batch_stops_poll_once_with_nothing_half_written() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(5));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let (config, shared, store) = library_service(&s);
+    let r = runtime().block_on(daemon::poll_once(&config, shared, None, std::future::ready(())));
+    assert!(matches!(r, Err(SyncError::Stopped)), "{r:?}");
+    let st = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(st.message_count().expect("count"), 0);
+    let run = st.last_run().expect("run").expect("a run");
+    assert_eq!(run.status, "interrupted", "the stopped run is closed, not left running");
+    // Nothing fetched, so the checkpoint (if the mailbox was visited) did not move.
+    let last = st.checkpoint("urp", "INBOX").expect("checkpoint").map_or(Uid(0), |c| c.last_uid);
+    assert_eq!(last, Uid(0));
+}
+
+#[test]
+fn read_at_re_reads_imap_uids_read_only_and_says_which_are_gone() {
+    let Some(d) = Dovecot::start() else { return };
+    let messages = sample(3);
+    d.deliver_many("INBOX", &messages);
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let config = urpmail::config::Config::load(&s.config).expect("config");
+    let mut raw = RawImap::login(&d);
+    let uidvalidity = UidValidity(crate::dovecot::uidvalidity(&raw.cmd("EXAMINE INBOX")));
+    let at = |uidvalidity, uid| Location::Imap {
+        account: "urp".into(),
+        mailbox: "INBOX".into(),
+        uidvalidity,
+        uid: Uid(uid),
+    };
+    let locations =
+        [at(uidvalidity, 3), at(uidvalidity, 1), at(uidvalidity, 99), at(UidValidity(uidvalidity.0 + 1), 2)];
+    let read = urpmail::source::read_at(&locations, &config.accounts);
+    let body = |i: usize| read[i].bytes.as_ref().expect("read").as_slice();
+    // Dovecot stores CRLF or LF as delivered; compare the unique Message-ID lines.
+    let id = |b: &[u8]| String::from_utf8_lossy(b).lines().next().map(str::to_string);
+    assert_eq!(id(body(0)), id(&messages[2]));
+    assert_eq!(id(body(1)), id(&messages[0]));
+    assert!(read[2].bytes.is_err(), "no UID 99");
+    let renumbered = read[3].bytes.as_ref().expect_err("another UIDVALIDITY");
+    assert!(renumbered.contains("UIDVALIDITY"), "{renumbered}");
+    assert_eq!(d.seen_count("INBOX"), 0, "read-only: \\Seen untouched");
+    // Without the account in the configuration, nothing is read.
+    let none = urpmail::source::read_at(&locations[..1], &[]);
+    assert!(none[0].bytes.is_err());
 }
 
 /// A small tmpfs mounted for one test, unmounted on drop. Needs the right to mount (root with

@@ -12,13 +12,14 @@ mod runs;
 mod tests;
 mod write;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 use super::StoreError;
-use crate::domain::{ReviewReason, Status};
+use crate::domain::{Location, ReviewReason, Status, Uid, UidValidity};
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
 const MIGRATIONS: &[&str] = &[
@@ -34,6 +35,40 @@ const MIGRATIONS: &[&str] = &[
 pub(crate) struct Sqlite {
     conn: Connection,
     path: PathBuf,
+}
+
+/// The `locations` row of a location: `(account, mailbox, uidvalidity, uid)`. Files and the
+/// sample have no account; a file's mailbox is its path and its uid the mbox index (0 for a
+/// plain file), the sample's mailbox is `sample:NAME`. Existing stores hold exactly these.
+fn location_columns(l: &Location) -> (&str, Cow<'_, str>, i64, i64) {
+    match l {
+        Location::File { path, mbox_index } => {
+            ("", path.to_string_lossy(), 0, i64::from(mbox_index.unwrap_or(0)))
+        }
+        Location::Imap { account, mailbox, uidvalidity, uid } => {
+            (account, mailbox.as_str().into(), i64::from(uidvalidity.0), i64::from(uid.0))
+        }
+        Location::Sample { name } => ("", format!("{SAMPLE_PREFIX}{name}").into(), 0, 0),
+    }
+}
+
+const SAMPLE_PREFIX: &str = "sample:";
+
+/// The location a `locations` row describes (the inverse of [`location_columns`]; mbox entry 0
+/// reads back as the first message at the path, which is the same message).
+fn location_from_columns(account: String, mailbox: String, uidvalidity: i64, uid: i64) -> Location {
+    if !account.is_empty() {
+        return Location::Imap {
+            account,
+            mailbox,
+            uidvalidity: UidValidity(uidvalidity as u32),
+            uid: Uid(uid as u32),
+        };
+    }
+    match mailbox.strip_prefix(SAMPLE_PREFIX) {
+        Some(name) => Location::Sample { name: name.to_string() },
+        None => Location::File { path: PathBuf::from(mailbox), mbox_index: (uid > 0).then_some(uid as u32) },
+    }
 }
 
 fn now_rfc3339() -> String {

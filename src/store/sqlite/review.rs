@@ -3,9 +3,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sqlite, StoredReasons, now_rfc3339};
+use super::{Sqlite, StoredReasons, location_from_columns, now_rfc3339};
 use crate::domain::Status;
-use crate::store::{Applied, Correction, Location, ReviewRow, StoreError};
+use crate::store::{Applied, Correction, ReviewRow, StoreError};
 
 const REVIEW_COLUMNS: &str = "m.id, m.content_key, m.message_date, m.channel, m.status, m.topic, m.confidence, m.decided_by,
     m.review, m.review_reasons, m.tipologia, m.exclusion, m.exclusion_strong, m.snippet, m.sender_domain, m.explanation,
@@ -31,12 +31,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         sender_domain: r.get(14)?,
         explanation: r.get(15)?,
         location: match account {
-            Some(account) => Some(Location {
-                account,
-                mailbox: r.get(17)?,
-                uidvalidity: r.get::<_, i64>(18)? as u32,
-                uid: r.get::<_, i64>(19)? as u32,
-            }),
+            Some(account) => Some(location_from_columns(account, r.get(17)?, r.get(18)?, r.get(19)?)),
             None => None,
         },
         model_version: r.get(20)?,
@@ -160,12 +155,7 @@ impl Sqlite {
             tx.execute(include_str!("sql/apply_correction.sql"), params![id, c.new_topic, c.tipologia])?;
             let location = tx
                 .query_row(include_str!("sql/first_location.sql"), params![id], |r| {
-                    Ok(Location {
-                        account: r.get(0)?,
-                        mailbox: r.get(1)?,
-                        uidvalidity: r.get::<_, i64>(2)? as u32,
-                        uid: r.get::<_, i64>(3)? as u32,
-                    })
+                    Ok(location_from_columns(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()?;
             applied.push(Applied {

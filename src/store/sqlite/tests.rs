@@ -2,8 +2,8 @@
 
 use rusqlite::Connection;
 
-use super::{MIGRATIONS, Sqlite};
-use crate::domain::{Channel, DecidedBy, SkipReason, Status};
+use super::{MIGRATIONS, Sqlite, location_columns, location_from_columns};
+use crate::domain::{Channel, DecidedBy, SkipReason, Status, Uid, UidValidity};
 use crate::store::{BatchResult, Checkpoint, Location, StoredMessage};
 
 fn msg(key: &str, uid: u32, mailbox: &str) -> StoredMessage {
@@ -29,7 +29,12 @@ fn msg(key: &str, uid: u32, mailbox: &str) -> StoredMessage {
         snippet: None,
         sender_domain: Some("example.it".into()),
         explanation: None,
-        location: Location { account: "urp".into(), mailbox: mailbox.into(), uidvalidity: 7, uid },
+        location: Location::Imap {
+            account: "urp".into(),
+            mailbox: mailbox.into(),
+            uidvalidity: UidValidity(7),
+            uid: Uid(uid),
+        },
     }
 }
 
@@ -193,13 +198,13 @@ fn batches_are_idempotent_and_advance_the_checkpoint() {
     let path = dir.path().join("s.db");
     let mut s = Sqlite::open(&path).expect("open");
     let run = s.begin_run("poll").expect("run");
-    let cp = s.visit_mailbox("urp", "INBOX", 7, 2).expect("visit");
-    assert_eq!(cp, Checkpoint { uidvalidity: 7, last_uid: 0 });
+    let cp = s.visit_mailbox("urp", "INBOX", UidValidity(7), 2).expect("visit");
+    assert_eq!(cp, Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(0) });
     let r = s
         .write_batch(
             run,
             &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")],
-            Some(("urp", "INBOX", Checkpoint { uidvalidity: 7, last_uid: 2 })),
+            Some(("urp", "INBOX", Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })),
         )
         .expect("write");
     assert_eq!(r, BatchResult { inserted: 2, duplicates: 0 });
@@ -207,11 +212,14 @@ fn batches_are_idempotent_and_advance_the_checkpoint() {
     let r = s.write_batch(run, &[msg("a", 9, "PEC"), msg("a", 1, "INBOX")], None).expect("write");
     assert_eq!(r, BatchResult { inserted: 0, duplicates: 2 });
     assert_eq!(s.message_count().expect("count"), 2);
-    assert_eq!(s.checkpoint("urp", "INBOX").expect("cp"), Some(Checkpoint { uidvalidity: 7, last_uid: 2 }));
+    assert_eq!(
+        s.checkpoint("urp", "INBOX").expect("cp"),
+        Some(Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })
+    );
     // UIDVALIDITY change restarts the checkpoint.
     assert_eq!(
-        s.visit_mailbox("urp", "INBOX", 8, 2).expect("visit"),
-        Checkpoint { uidvalidity: 8, last_uid: 0 }
+        s.visit_mailbox("urp", "INBOX", UidValidity(8), 2).expect("visit"),
+        Checkpoint { uidvalidity: UidValidity(8), last_uid: Uid(0) }
     );
     let counts = s.counts().expect("counts");
     assert_eq!(counts.len(), 1);
@@ -224,5 +232,29 @@ fn batches_are_idempotent_and_advance_the_checkpoint() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn locations_keep_the_columns_existing_stores_hold() {
+    let cases = [
+        (Location::File { path: "/m/a.eml".into(), mbox_index: None }, ("", "/m/a.eml", 0, 0)),
+        (Location::File { path: "/m/box".into(), mbox_index: Some(3) }, ("", "/m/box", 0, 3)),
+        (Location::Sample { name: "1.M1:2,S".into() }, ("", "sample:1.M1:2,S", 0, 0)),
+        (
+            Location::Imap {
+                account: "urp".into(),
+                mailbox: "INBOX".into(),
+                uidvalidity: UidValidity(9),
+                uid: Uid(42),
+            },
+            ("urp", "INBOX", 9, 42),
+        ),
+    ];
+    for (l, (account, mailbox, uidvalidity, uid)) in cases {
+        let (a, m, v, u) = location_columns(&l);
+        assert_eq!((a, m.as_ref(), v, u), (account, mailbox, uidvalidity, uid));
+        let back = location_from_columns(a.to_string(), m.into_owned(), v, u);
+        assert_eq!(back, l);
     }
 }

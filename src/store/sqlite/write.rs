@@ -3,8 +3,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sqlite, join_reasons, now_rfc3339};
-use crate::domain::DecidedBy;
+use super::{Sqlite, join_reasons, location_columns, now_rfc3339};
+use crate::domain::{DecidedBy, Uid, UidValidity};
 use crate::store::{BatchResult, Checkpoint, StoreError, StoredMessage};
 
 impl Sqlite {
@@ -17,8 +17,8 @@ impl Sqlite {
                 params![account, mailbox],
                 |r| {
                     Ok(Checkpoint {
-                        uidvalidity: r.get::<_, i64>(0)? as u32,
-                        last_uid: r.get::<_, i64>(1)? as u32,
+                        uidvalidity: UidValidity(r.get::<_, i64>(0)? as u32),
+                        last_uid: Uid(r.get::<_, i64>(1)? as u32),
                     })
                 },
             )
@@ -32,7 +32,7 @@ impl Sqlite {
         &mut self,
         account: &str,
         mailbox: &str,
-        uidvalidity: u32,
+        uidvalidity: UidValidity,
         exists: u64,
     ) -> Result<Checkpoint, StoreError> {
         let current = self.checkpoint(account, mailbox)?;
@@ -42,21 +42,21 @@ impl Sqlite {
                 tracing::warn!(
                     account,
                     mailbox,
-                    old = c.uidvalidity,
-                    new = uidvalidity,
+                    old = c.uidvalidity.0,
+                    new = uidvalidity.0,
                     "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
                 );
-                Checkpoint { uidvalidity, last_uid: 0 }
+                Checkpoint { uidvalidity, last_uid: Uid(0) }
             }
-            None => Checkpoint { uidvalidity, last_uid: 0 },
+            None => Checkpoint { uidvalidity, last_uid: Uid(0) },
         };
         self.conn.execute(
             include_str!("sql/visit_mailbox.sql"),
             params![
                 account,
                 mailbox,
-                cp.uidvalidity as i64,
-                cp.last_uid as i64,
+                i64::from(cp.uidvalidity.0),
+                i64::from(cp.last_uid.0),
                 exists as i64,
                 now_rfc3339()
             ],
@@ -120,14 +120,20 @@ impl Sqlite {
                     result.duplicates += 1;
                     find.query_row(params![m.content_key], |r| r.get(0))?
                 };
-                let l = &m.location;
-                locate.execute(params![id, l.account, l.mailbox, l.uidvalidity as i64, l.uid as i64])?;
+                let (account, mailbox, uidvalidity, uid) = location_columns(&m.location);
+                locate.execute(params![id, account, mailbox, uidvalidity, uid])?;
             }
         }
         if let Some((account, mailbox, cp)) = advance {
             tx.execute(
                 include_str!("sql/advance_checkpoint.sql"),
-                params![account, mailbox, cp.uidvalidity as i64, cp.last_uid as i64, now_rfc3339()],
+                params![
+                    account,
+                    mailbox,
+                    i64::from(cp.uidvalidity.0),
+                    i64::from(cp.last_uid.0),
+                    now_rfc3339()
+                ],
             )?;
         }
         tx.commit()?;
