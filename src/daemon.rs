@@ -20,7 +20,9 @@ use crate::pipeline::{Engine, skip_from_headers};
 use crate::service;
 use crate::source::RawMessage;
 use crate::source::imap::{Client, Fetched, ImapError};
-use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreError, StoredMessage};
+use crate::store::{
+    BatchResult, Checkpoint, Location, RunStatus, RunTotals, Store, StoreError, StoredMessage,
+};
 
 /// RFC 2177: re-issue IDLE at least every 29 minutes.
 const IDLE_MAX: Duration = Duration::from_secs(29 * 60);
@@ -363,9 +365,9 @@ async fn poll_accounts(
     }
     let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     let status = match &first_err {
-        None => "ok",
-        Some(SyncError::Stopped) => "interrupted",
-        Some(_) => "failed",
+        None => RunStatus::Ok,
+        Some(SyncError::Stopped) => RunStatus::Interrupted,
+        Some(_) => RunStatus::Failed,
     };
     let (store, t2, err) = (shared.store.clone(), t.clone(), first_err.as_ref().map(ToString::to_string));
     let closed = blocking(move || lock(&store).finish_run(run, &t2, status, err.as_deref())).await;
@@ -466,9 +468,9 @@ async fn account_loop(
         let r = sync_account(&mut client, &shared, run, &totals, &stop).await;
         let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let (status, err) = match &r {
-            Ok(_) => ("ok", None),
-            Err(SyncError::Stopped) => ("interrupted", None),
-            Err(e) => ("failed", Some(e.to_string())),
+            Ok(_) => (RunStatus::Ok, None),
+            Err(SyncError::Stopped) => (RunStatus::Interrupted, None),
+            Err(e) => (RunStatus::Failed, Some(e.to_string())),
         };
         let store = shared.store.clone();
         if let Err(e) = blocking(move || lock(&store).finish_run(run, &t, status, err.as_deref())).await {

@@ -13,7 +13,7 @@ use crate::pipeline::Engine;
 use crate::report::themes::{self, Provenance, Query, ThemeTable};
 use crate::service;
 use crate::source::RawMessage;
-use crate::store::{Location, RunTotals, Store};
+use crate::store::{Location, RunStatus, RunTotals, Store};
 
 /// What the demo produced.
 #[derive(Debug)]
@@ -71,7 +71,7 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     });
     let mut totals = RunTotals::default();
     service::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
-    st.finish_run(run, &totals, "ok", None).map_err(store_error(&store_path))?;
+    st.finish_run(run, &totals, RunStatus::Ok, None).map_err(store_error(&store_path))?;
     let rows = st.counts().map_err(store_error(&store_path))?;
     let years = themes::years(&rows);
     let Some(&year) = years.last() else {

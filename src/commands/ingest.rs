@@ -7,7 +7,7 @@ use super::{Error, now, store_error, thread_pool};
 use crate::pipeline::Engine;
 use crate::service::{self, local_location};
 use crate::source::local;
-use crate::store::{RunTotals, Store};
+use crate::store::{RunStatus, RunTotals, Store};
 
 /// What an ingest run did.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +47,8 @@ pub fn run(
         }
     })();
     let (status, err) = match &result {
-        Ok(()) => ("ok", None),
-        Err(e) => ("failed", Some(e.to_string())),
+        Ok(()) => (RunStatus::Ok, None),
+        Err(e) => (RunStatus::Failed, Some(e.to_string())),
     };
     store.finish_run(run, &summary.totals, status, err.as_deref()).map_err(store_error(store_path))?;
     result?;

@@ -24,7 +24,7 @@ use crate::domain::UidValidity;
 pub use error::StoreError;
 pub use types::{
     Applied, BatchResult, Checkpoint, Correction, CountRow, Location, MailboxState, ReviewRow, RunRecord,
-    RunTotals, StoredMessage,
+    RunStatus, RunTotals, StoredMessage,
 };
 
 /// An open store.
@@ -68,7 +68,7 @@ impl Store {
         &mut self,
         run: i64,
         totals: &RunTotals,
-        status: &str,
+        status: RunStatus,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
         match &mut self.backend {

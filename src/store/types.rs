@@ -90,6 +90,27 @@ impl RunTotals {
     }
 }
 
+/// How a run ended, as the ledger records it (a run still going is `running`, and one left
+/// `running` by a crash becomes `interrupted` at the next start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Ok,
+    Failed,
+    /// Stopped on request (SIGTERM, a shutdown future) after writing what it had fetched.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// Stable identifier used in the ledger and `status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// A run as stored in the ledger.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRecord {

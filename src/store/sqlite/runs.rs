@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, now_rfc3339};
-use crate::store::{RunRecord, RunTotals, StoreError};
+use crate::store::{RunRecord, RunStatus, RunTotals, StoreError};
 
 impl Sqlite {
     /// Starts a run in the ledger.
@@ -20,7 +20,7 @@ impl Sqlite {
         &mut self,
         run: i64,
         totals: &RunTotals,
-        status: &str,
+        status: RunStatus,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
         self.conn.execute(
@@ -28,7 +28,7 @@ impl Sqlite {
             params![
                 run,
                 now_rfc3339(),
-                status,
+                status.as_str(),
                 totals.fetched as i64,
                 totals.classified as i64,
                 serde_json::to_string(&totals.excluded).unwrap_or_default(),
