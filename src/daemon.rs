@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::batch;
 use crate::config::{Account, Config};
 use crate::domain::{SkipReason, Uid, UidValidity};
 use crate::pipeline::{Engine, skip_from_headers};
-use crate::service;
 use crate::source::RawMessage;
 use crate::source::imap::{Client, Fetched, ImapError};
 use crate::store::{
@@ -136,21 +136,21 @@ impl BatchTarget {
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
         let limit = engine.limits.max_message_bytes;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let source = |uid: Uid| format!("imap://{name}/{mb};UIDVALIDITY={uidvalidity}/;UID={uid}");
         let location =
             |uid: Uid| Location::Imap { account: name.clone(), mailbox: mb.clone(), uidvalidity, uid };
         let (full, large): (Vec<_>, Vec<_>) = got.into_iter().partition(|f| !f.header_only);
         let mut uids: Vec<Uid> = full.iter().map(|f| f.uid).collect();
         let raws: Vec<RawMessage> = full
             .into_iter()
-            .map(|f| RawMessage { source: source(f.uid), bytes: Ok(f.bytes), seen_at: f.internal_date })
+            .map(|f| RawMessage { location: location(f.uid), bytes: Ok(f.bytes), seen_at: f.internal_date })
             .collect();
-        let mut stored = service::process_all(engine, &raws, now, |i, _| location(uids[i]));
+        let mut stored = batch::process_all(engine, &raws, now);
         drop(raws);
         for f in &large {
             let reason = SkipReason::TooLarge { size: f.size as usize, limit };
-            let o = skip_from_headers(&source(f.uid), reason, &f.bytes);
-            stored.push(service::stored(engine, &o, location(f.uid)));
+            let at = location(f.uid);
+            let o = skip_from_headers(&at.to_string(), reason, &f.bytes);
+            stored.push(batch::stored(engine, &o, at));
             uids.push(f.uid);
         }
         // Back in UID order (the headers-only messages were processed apart).
@@ -172,7 +172,7 @@ impl BatchTarget {
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
         let cp = Checkpoint { uidvalidity: self.uidvalidity, last_uid };
-        let r = service::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
+        let r = batch::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
         tracing::debug!(
             messages,
             last_uid = last_uid.0,

@@ -316,7 +316,9 @@ impl fmt::Display for UidValidity {
     }
 }
 
-/// Where a message was found, so it can be read again (bodies are never stored).
+/// Where a message was found, so it can be read again (bodies are never stored). Displayed as
+/// the name outputs give it: the path, `path#index` inside an mbox, `sample:NAME`, or an IMAP
+/// URL (RFC 5092).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     /// A message file, or entry `mbox_index` of an mbox file.
@@ -325,6 +327,19 @@ pub enum Location {
     Imap { account: String, mailbox: String, uidvalidity: UidValidity, uid: Uid },
     /// A message of the built-in sample mailbox, by file name.
     Sample { name: String },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { path, mbox_index: Some(i) } => write!(f, "{}#{i}", path.display()),
+            Location::File { path, mbox_index: None } => write!(f, "{}", path.display()),
+            Location::Sample { name } => write!(f, "sample:{name}"),
+            Location::Imap { account, mailbox, uidvalidity, uid } => {
+                write!(f, "imap://{account}/{mailbox};UIDVALIDITY={uidvalidity}/;UID={uid}")
+            }
+        }
+    }
 }
 
 #[cfg(test)]

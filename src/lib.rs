@@ -17,18 +17,18 @@
 //! Library code never prints: data goes to the writers the commands are given, logs go through
 //! `tracing`.
 
+pub(crate) mod batch;
 pub mod classify;
 pub mod commands;
 pub mod config;
 pub mod daemon;
-pub mod defaults;
+pub(crate) mod defaults;
 pub mod domain;
-pub mod eval;
-pub mod output;
+pub(crate) mod eval;
+pub(crate) mod output;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
-pub mod service;
 pub mod source;
 pub mod store;
 pub mod text;

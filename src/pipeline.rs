@@ -112,7 +112,11 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
     let bytes = match &raw.bytes {
         Ok(b) => b,
         Err(e) => {
-            return skipped(raw, SkipReason::Unreadable(e.clone()), content_hash(raw.source.as_bytes()));
+            return skipped(
+                raw,
+                SkipReason::Unreadable(e.clone()),
+                content_hash(raw.location.to_string().as_bytes()),
+            );
         }
     };
     let meta = SourceMeta { seen_at: raw.seen_at, now };
@@ -127,7 +131,7 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
     let decision = engine.classifier.decide(&analyzed);
     let snippet = engine.snippets.then(|| redact::snippet(&format!("{} - {}", parsed.subject, body), 200));
     Outcome {
-        source: raw.source.clone(),
+        source: raw.location.to_string(),
         content_key: content_key(&parsed, bytes),
         message_id: parsed.message_id.clone(),
         date: parsed.date,
@@ -179,7 +183,7 @@ pub fn is_forward(subject_raw: &str) -> bool {
 }
 
 fn skipped(raw: &RawMessage, reason: SkipReason, key: String) -> Outcome {
-    skipped_outcome(&raw.source, reason, key, None, DateSource::None)
+    skipped_outcome(&raw.location.to_string(), reason, key, None, DateSource::None)
 }
 
 /// A skip for a message whose body was never fetched (over the size limit): the key and date

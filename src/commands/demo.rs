@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use super::{
     Error, ModelChoice, RulesChoice, build_classifier, exclusions_of, now, store_error, thread_pool,
 };
+use crate::batch;
 use crate::defaults;
 use crate::parse::Limits;
 use crate::pipeline::Engine;
 use crate::report::themes::{self, Provenance, Query, ThemeTable};
-use crate::service;
 use crate::source::RawMessage;
 use crate::store::{Location, RunStatus, RunTotals, Store};
 
@@ -58,19 +58,15 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     let raws: Vec<RawMessage> = mailbox
         .iter()
         .map(|(name, bytes)| RawMessage {
-            source: format!("sample:{name}"),
+            location: Location::Sample { name: name.to_string() },
             bytes: Ok(bytes.to_vec()),
             seen_at: None,
         })
         .collect();
     let pool = thread_pool(threads)?;
-    let stored = pool.install(|| {
-        service::process_all(&engine, &raws, now(), |i, _| Location::Sample {
-            name: mailbox[i].0.to_string(),
-        })
-    });
+    let stored = pool.install(|| batch::process_all(&engine, &raws, now()));
     let mut totals = RunTotals::default();
-    service::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
+    batch::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
     st.finish_run(run, &totals, RunStatus::Ok, None).map_err(store_error(&store_path))?;
     let rows = st.counts().map_err(store_error(&store_path))?;
     let years = themes::years(&rows);

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::{Error, now, store_error, thread_pool};
+use crate::batch;
 use crate::pipeline::Engine;
-use crate::service::{self, local_location};
 use crate::source::local;
 use crate::store::{RunStatus, RunTotals, Store};
 
@@ -39,9 +39,8 @@ pub fn run(
             if batch.is_empty() {
                 return Ok(());
             }
-            let stored =
-                pool.install(|| service::process_all(engine, &batch, now, |_, o| local_location(&o.source)));
-            let r = service::write(&mut store, run, stored, None, &mut summary.totals)
+            let stored = pool.install(|| batch::process_all(engine, &batch, now));
+            let r = batch::write(&mut store, run, stored, None, &mut summary.totals)
                 .map_err(store_error(store_path))?;
             summary.inserted += r.inserted;
         }

@@ -203,7 +203,7 @@ fn fetch_sources(applied: &[Applied], config: Option<&Config>) -> Vec<Option<Vec
             match raw.bytes {
                 Ok(bytes) => Some(bytes),
                 Err(e) => {
-                    tracing::debug!(source = %raw.source, error = %e, "reviewed message not re-read");
+                    tracing::debug!(source = %raw.location, error = %e, "reviewed message not re-read");
                     None
                 }
             }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use super::RawMessage;
+use crate::domain::Location;
 
 /// Errors naming a path the user gave.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +94,7 @@ fn mtime(path: &Path) -> Option<i64> {
 
 /// Reads a message file, refusing (as a skip) files over `max_bytes` without reading them.
 pub fn read_file(path: &Path, max_bytes: usize) -> RawMessage {
-    let source = path.display().to_string();
+    let location = Location::File { path: path.to_path_buf(), mbox_index: None };
     let seen_at = mtime(path);
     let bytes = (|| {
         let f = File::open(path).map_err(|e| e.to_string())?;
@@ -106,7 +107,7 @@ pub fn read_file(path: &Path, max_bytes: usize) -> RawMessage {
         f.take((max_bytes as u64).saturating_add(1)).read_to_end(&mut buf).map_err(|e| e.to_string())?;
         Ok(buf)
     })();
-    RawMessage { source, bytes, seen_at }
+    RawMessage { location, bytes, seen_at }
 }
 
 /// Iterates all messages of all items in order, lazily.
@@ -120,23 +121,24 @@ pub fn messages(items: Vec<Item>, max_bytes: usize) -> impl Iterator<Item = RawM
 }
 
 fn mbox_messages(path: PathBuf) -> Box<dyn Iterator<Item = RawMessage>> {
-    let display = path.display().to_string();
     match File::open(&path) {
         Ok(f) => {
             let it = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(f));
             Box::new(it.enumerate().map(move |(i, m)| {
-                let source = format!("{display}#{i}");
+                let location = Location::File { path: path.clone(), mbox_index: Some(i as u32) };
                 match m {
                     Ok(m) => {
                         let seen_at = i64::try_from(m.internal_date()).ok().filter(|&t| t > 0);
-                        RawMessage { source, bytes: Ok(m.unwrap_contents()), seen_at }
+                        RawMessage { location, bytes: Ok(m.unwrap_contents()), seen_at }
                     }
-                    Err(_) => RawMessage { source, bytes: Err("malformed mbox entry".into()), seen_at: None },
+                    Err(_) => {
+                        RawMessage { location, bytes: Err("malformed mbox entry".into()), seen_at: None }
+                    }
                 }
             }))
         }
         Err(e) => Box::new(std::iter::once(RawMessage {
-            source: display,
+            location: Location::File { path, mbox_index: None },
             bytes: Err(e.to_string()),
             seen_at: None,
         })),

@@ -14,24 +14,12 @@ use crate::domain::{Location, Uid, UidValidity};
 /// recorded skips.
 #[derive(Debug, Clone)]
 pub struct RawMessage {
-    /// Where it was found: a file path, or `path#index` inside an mbox.
-    pub source: String,
+    /// Where it was found (and can be read again); its `Display` is the name outputs show.
+    pub location: Location,
     /// The bytes, or why they could not be read.
     pub bytes: Result<Vec<u8>, String>,
     /// When the source saw it (file mtime, mbox/IMAP internal date), Unix seconds.
     pub seen_at: Option<i64>,
-}
-
-/// A location as a source name, as the sources name messages when they first read them.
-fn source_name(l: &Location) -> String {
-    match l {
-        Location::File { path, mbox_index: Some(i) } => format!("{}#{i}", path.display()),
-        Location::File { path, mbox_index: None } => path.display().to_string(),
-        Location::Sample { name } => format!("sample:{name}"),
-        Location::Imap { account, mailbox, uidvalidity, uid } => {
-            format!("imap://{account}/{mailbox};UIDVALIDITY={uidvalidity}/;UID={uid}")
-        }
-    }
 }
 
 /// Reads the messages at `locations` again: files and mbox entries, the built-in sample mailbox,
@@ -42,7 +30,7 @@ fn source_name(l: &Location) -> String {
 pub fn read_at(locations: &[Location], accounts: &[Account]) -> Vec<RawMessage> {
     let mut out: Vec<RawMessage> = locations
         .iter()
-        .map(|l| RawMessage { source: source_name(l), bytes: Err(String::new()), seen_at: None })
+        .map(|l| RawMessage { location: l.clone(), bytes: Err(String::new()), seen_at: None })
         .collect();
     let mut imap: BTreeMap<&str, Vec<(usize, &str, UidValidity, Uid)>> = BTreeMap::new();
     for (i, l) in locations.iter().enumerate() {
@@ -138,7 +126,7 @@ mod tests {
         assert!(text(0).expect("file").contains("Subject: uno"));
         assert!(text(1).expect("mbox entry 1").contains("Subject: due"));
         assert!(text(2).expect("mbox entry 0").contains("Subject: zero"));
-        assert_eq!(read[1].source, format!("{}#1", mbox.display()));
+        assert_eq!(read[1].location.to_string(), format!("{}#1", mbox.display()));
         assert!(read[3].bytes.is_err(), "a missing file is an error, not a panic");
         let imap = read[4].bytes.as_ref().expect_err("no account configured");
         assert!(imap.contains("urp"), "{imap}");

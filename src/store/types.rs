@@ -83,7 +83,7 @@ impl RunTotals {
                 *self.skipped.entry(reason.kind().as_str().to_string()).or_insert(0) += 1;
             }
             (Status::Classified, _, _) => self.classified += 1,
-            // `service::stored` never builds these; count them where the totals stay honest.
+            // `batch::stored` never builds these; count them where the totals stay honest.
             (Status::Excluded, None, _) => *self.excluded.entry("?".to_string()).or_insert(0) += 1,
             (Status::Skipped, _, None) => *self.skipped.entry("?".to_string()).or_insert(0) += 1,
         }

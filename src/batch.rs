@@ -12,7 +12,7 @@ use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreErr
 use crate::text::with_analyzer;
 
 /// Converts an outcome for the store.
-pub fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage {
+pub(crate) fn stored(engine: &Engine, o: &Outcome, location: Location) -> StoredMessage {
     let c = &engine.classifier;
     let topic_id = |d: &Decision| c.taxonomy().topic(d.topic).id.clone();
     let classified = o.classified();
@@ -96,25 +96,21 @@ fn explanation(engine: &Engine, o: &Outcome, d: &Decision) -> String {
     serde_json::to_string(&stored).unwrap_or_default()
 }
 
-/// Processes raw messages in parallel and converts each outcome for the store, also in
-/// parallel (output in input order). `location(i, outcome)` says where message `i` came from.
-pub fn process_all<L>(engine: &Engine, raws: &[RawMessage], now: i64, location: L) -> Vec<StoredMessage>
-where
-    L: Fn(usize, &Outcome) -> Location + Sync,
-{
+/// Processes raw messages in parallel and converts each outcome for the store, with the
+/// location its source gave it, also in parallel (output in input order).
+pub(crate) fn process_all(engine: &Engine, raws: &[RawMessage], now: i64) -> Vec<StoredMessage> {
     let lang = engine.classifier.language();
     raws.par_iter()
-        .enumerate()
-        .map(|(i, raw)| {
+        .map(|raw| {
             let o = with_analyzer(lang, |a| process(engine, a, raw, now));
-            stored(engine, &o, location(i, &o))
+            stored(engine, &o, raw.location.clone())
         })
         .collect()
 }
 
 /// Writes processed messages with their locations, advancing `checkpoint` in the same
 /// transaction, and adds them to the run totals.
-pub fn write(
+pub(crate) fn write(
     store: &mut Store,
     run: i64,
     messages: Vec<StoredMessage>,
@@ -127,15 +123,4 @@ pub fn write(
     }
     totals.duplicates += r.duplicates;
     Ok(r)
-}
-
-/// Location of a local file message from its source name: `path`, or `path#index` for an mbox
-/// entry (as [`crate::source::local`] names them).
-pub fn local_location(source: &str) -> Location {
-    match source.rsplit_once('#') {
-        Some((path, i)) if !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()) => {
-            Location::File { path: path.into(), mbox_index: Some(i.parse().unwrap_or(0)) }
-        }
-        _ => Location::File { path: source.into(), mbox_index: None },
-    }
 }
