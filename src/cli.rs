@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// tables.
 #[derive(Debug, Parser)]
 #[command(name = "urpmail", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// More log output on stderr (repeat for more). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -28,21 +28,21 @@ pub struct Cli {
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 /// Output format of reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Json,
     Table,
 }
 
 /// Naive-Bayes variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VariantArg {
+pub(crate) enum VariantArg {
     Complement,
     Multinomial,
 }
@@ -50,7 +50,7 @@ pub enum VariantArg {
 /// Where the store is: `--config FILE | --store FILE`, exactly one.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// Configuration file: its store, and its rules and model where the command uses them.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -61,7 +61,7 @@ pub struct StoreArgs {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Classify the built-in sample mailbox and print the e-mail theme table.
     Demo {
         /// Store file to record the sample mailbox in (default: a new one in a temporary folder).
@@ -250,7 +250,7 @@ pub enum Command {
 
 /// `urpmail rules ...`
 #[derive(Debug, Subcommand)]
-pub enum RulesCommand {
+pub(crate) enum RulesCommand {
     /// Validate a rules file (default: the built-in one) and print a summary.
     Check {
         /// Rules file.
@@ -260,7 +260,7 @@ pub enum RulesCommand {
 
 /// `urpmail config ...`
 #[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
+pub(crate) enum ConfigCommand {
     /// Validate a configuration file (passwords are read, never printed).
     Check {
         /// Configuration file.
@@ -271,7 +271,7 @@ pub enum ConfigCommand {
 
 /// Breakdown of each topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ByArg {
+pub(crate) enum ByArg {
     Month,
     Channel,
     Tipologia,
@@ -279,7 +279,7 @@ pub enum ByArg {
 
 /// Format of the theme table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ThemesFormat {
+pub(crate) enum ThemesFormat {
     Table,
     Md,
     Csv,
@@ -289,7 +289,7 @@ pub enum ThemesFormat {
 
 /// `urpmail report ...`
 #[derive(Debug, Subcommand)]
-pub enum ReportCommand {
+pub(crate) enum ReportCommand {
     /// The JSON review report: doubtful decisions first, then a sample of confident ones.
     Review {
         #[command(flatten)]

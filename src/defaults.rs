@@ -5,21 +5,21 @@
 include!(concat!(env!("OUT_DIR"), "/defaults.rs"));
 
 /// Name used for the embedded rules in messages.
-pub const RULES_NAME: &str = "<built-in rules/urp-it.toml>";
+pub(crate) const RULES_NAME: &str = "<built-in rules/urp-it.toml>";
 /// Name used for the embedded model in messages.
-pub const MODEL_NAME: &str = "<built-in models/urp-it.model>";
+pub(crate) const MODEL_NAME: &str = "<built-in models/urp-it.model>";
 
 /// The embedded rules text, if the source tree had it at build time.
-pub fn rules() -> Option<&'static str> {
+pub(crate) fn rules() -> Option<&'static str> {
     RULES_TEXT
 }
 
 /// The embedded model bytes, if the source tree had it at build time.
-pub fn model() -> Option<&'static [u8]> {
+pub(crate) fn model() -> Option<&'static [u8]> {
     MODEL_BYTES
 }
 
 /// The embedded sample mailbox: (name, bytes) per message, in name order.
-pub fn sample_mailbox() -> &'static [(&'static str, &'static [u8])] {
+pub(crate) fn sample_mailbox() -> &'static [(&'static str, &'static [u8])] {
     SAMPLE_MAILBOX
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// One evaluated item.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub(crate) struct Item {
     /// Label indices the item belongs to (at least one).
     pub truth: Vec<usize>,
     pub predicted: usize,
@@ -47,7 +47,7 @@ pub struct Report {
 
 /// Computes the report. For a multi-label item the "true" label of the confusion matrix is the
 /// predicted one when it is among the item's labels, else its first label.
-pub fn evaluate(labels: &[String], items: &[Item]) -> Report {
+pub(crate) fn evaluate(labels: &[String], items: &[Item]) -> Report {
     let n = labels.len();
     let mut confusion = vec![vec![0u64; n]; n];
     let mut correct = 0u64;
@@ -117,7 +117,7 @@ fn r4(x: f64) -> f64 {
 }
 
 /// The report as a plain-text table.
-pub fn to_table(r: &Report) -> String {
+pub(crate) fn to_table(r: &Report) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "items {}  accuracy {:.4}  macro-F1 {:.4}", r.items, r.accuracy, r.macro_f1);

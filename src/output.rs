@@ -12,11 +12,11 @@ use crate::pipeline::Outcome;
 ///
 /// 2: a skipped message has no topic (`topic`, `topic_label`, `confidence` and `decided_by` are
 /// null); version 1 gave it the residual topic of an empty text.
-pub const CLASSIFY_SCHEMA_VERSION: u32 = 2;
+pub(crate) const CLASSIFY_SCHEMA_VERSION: u32 = 2;
 
 /// One line of `urpmail classify`.
 #[derive(Debug, Serialize)]
-pub struct ClassifyRecord {
+pub(crate) struct ClassifyRecord {
     pub schema_version: u32,
     pub source: String,
     pub message_id: Option<String>,
@@ -46,14 +46,14 @@ pub struct ClassifyRecord {
 
 /// PEC facts of a message.
 #[derive(Debug, Serialize)]
-pub struct PecRecord {
+pub(crate) struct PecRecord {
     pub envelopes: Vec<&'static str>,
     pub receipt: Option<String>,
 }
 
 /// Why the decision was made (`--explain`).
 #[derive(Debug, Serialize)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     pub top_topics: Vec<ScoredTopic>,
     pub model_terms: Vec<TermWeight>,
     pub exclusion_signal: Option<&'static str>,
@@ -63,7 +63,7 @@ pub struct Explanation {
 
 /// A rule that fired.
 #[derive(Debug, Serialize)]
-pub struct RuleFired {
+pub(crate) struct RuleFired {
     pub topic: String,
     pub rule: String,
     pub kind: &'static str,
@@ -73,21 +73,21 @@ pub struct RuleFired {
 
 /// A topic with its score.
 #[derive(Debug, Serialize)]
-pub struct ScoredTopic {
+pub(crate) struct ScoredTopic {
     pub topic: String,
     pub score: f64,
 }
 
 /// A term with its contribution.
 #[derive(Debug, Serialize)]
-pub struct TermWeight {
+pub(crate) struct TermWeight {
     pub term: String,
     pub weight: f64,
 }
 
 impl ClassifyRecord {
     /// Builds the record of an outcome.
-    pub fn new(
+    pub(crate) fn new(
         o: &Outcome,
         taxonomy: &Taxonomy,
         rules_version: Option<&str>,

@@ -19,7 +19,7 @@ use super::{
 
 impl Cli {
     /// The command these arguments ask for, validated.
-    pub fn into_command(self) -> Result<Command, Error> {
+    pub(crate) fn into_command(self) -> Result<Command, Error> {
         let progress = !self.quiet;
         Ok(match self.command {
             Raw::Classify {

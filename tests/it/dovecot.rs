@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Printed (or panicked with, when CI=true) when Dovecot is missing.
-pub const SKIP_MESSAGE: &str = "SKIP: dovecot not installed (scripts/test.sh installs dovecot-imapd)";
+pub(crate) const SKIP_MESSAGE: &str = "SKIP: dovecot not installed (scripts/test.sh installs dovecot-imapd)";
 
 const USER: &str = "test";
 const PASSWORD: &str = "secret";
@@ -33,7 +33,7 @@ const PORT_ATTEMPTS: u32 = 8;
 
 /// A running (or killed, see [`Dovecot::kill`]) Dovecot instance on loopback.
 #[derive(Debug)]
-pub struct Dovecot {
+pub(crate) struct Dovecot {
     dir: tempfile::TempDir,
     dovecot_bin: PathBuf,
     doveadm_bin: PathBuf,
@@ -83,7 +83,7 @@ enum SpawnError {
 impl Dovecot {
     /// Starts a fresh instance on free loopback ports, or returns `None` (after printing
     /// [`SKIP_MESSAGE`]) when Dovecot is not installed and CI is not "true".
-    pub fn start() -> Option<Dovecot> {
+    pub(crate) fn start() -> Option<Dovecot> {
         let (Some(dovecot_bin), Some(doveadm_bin)) = (find_bin("dovecot"), find_bin("doveadm")) else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("{SKIP_MESSAGE}");
@@ -127,45 +127,45 @@ impl Dovecot {
     }
 
     /// The plain (and STARTTLS) listener.
-    pub fn imap_port(&self) -> u16 {
+    pub(crate) fn imap_port(&self) -> u16 {
         self.imap_port
     }
 
     /// The implicit-TLS listener.
-    pub fn imaps_port(&self) -> u16 {
+    pub(crate) fn imaps_port(&self) -> u16 {
         self.imaps_port
     }
 
     /// The CA that signed the server certificate (SAN: localhost, 127.0.0.1, ::1).
-    pub fn ca_pem(&self) -> PathBuf {
+    pub(crate) fn ca_pem(&self) -> PathBuf {
         self.certs().join("ca.pem")
     }
 
     /// A second CA, unrelated to the server certificate.
-    pub fn other_ca_pem(&self) -> PathBuf {
+    pub(crate) fn other_ca_pem(&self) -> PathBuf {
         self.certs().join("other-ca.pem")
     }
 
-    pub fn user(&self) -> &str {
+    pub(crate) fn user(&self) -> &str {
         USER
     }
 
-    pub fn password(&self) -> &str {
+    pub(crate) fn password(&self) -> &str {
         PASSWORD
     }
 
     /// The instance's root directory (config, logs, mail).
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
     /// The Dovecot log (useful in assertion messages).
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir().join("log/dovecot.log")).unwrap_or_default()
     }
 
     /// The Maildir directory of a mailbox: INBOX is the Maildir root, `A/B` is `.A.B`.
-    pub fn maildir(&self, mailbox: &str) -> PathBuf {
+    pub(crate) fn maildir(&self, mailbox: &str) -> PathBuf {
         let root = self.dir().join("mail").join(USER).join("Maildir");
         if mailbox.eq_ignore_ascii_case("INBOX") {
             root
@@ -175,7 +175,7 @@ impl Dovecot {
     }
 
     /// Creates a mailbox (a Maildir++ folder); nothing is subscribed.
-    pub fn create_mailbox(&self, name: &str) {
+    pub(crate) fn create_mailbox(&self, name: &str) {
         assert!(!name.eq_ignore_ascii_case("INBOX"), "INBOX always exists");
         let md = self.maildir(name);
         self.make_maildir(&md);
@@ -185,17 +185,17 @@ impl Dovecot {
     }
 
     /// Delivers one message (INTERNALDATE = now). UIDs follow delivery order.
-    pub fn deliver(&self, mailbox: &str, bytes: &[u8]) {
+    pub(crate) fn deliver(&self, mailbox: &str, bytes: &[u8]) {
         self.deliver_one(&self.maildir(mailbox), bytes, None);
     }
 
     /// Delivers one message with the given INTERNALDATE (the file's mtime).
-    pub fn deliver_dated(&self, mailbox: &str, bytes: &[u8], internal_date: SystemTime) {
+    pub(crate) fn deliver_dated(&self, mailbox: &str, bytes: &[u8], internal_date: SystemTime) {
         self.deliver_one(&self.maildir(mailbox), bytes, Some(internal_date));
     }
 
     /// Delivers many messages, in order (10,000 take well under a second on tmpfs).
-    pub fn deliver_many(&self, mailbox: &str, messages: &[Vec<u8>]) {
+    pub(crate) fn deliver_many(&self, mailbox: &str, messages: &[Vec<u8>]) {
         let md = self.maildir(mailbox);
         for m in messages {
             self.deliver_one(&md, m, None);
@@ -203,7 +203,7 @@ impl Dovecot {
     }
 
     /// Messages whose Maildir flags contain `S` (\Seen), counted from the files in cur/ and new/.
-    pub fn seen_count(&self, mailbox: &str) -> usize {
+    pub(crate) fn seen_count(&self, mailbox: &str) -> usize {
         let md = self.maildir(mailbox);
         let mut n = 0;
         for sub in ["cur", "new"] {
@@ -226,7 +226,7 @@ impl Dovecot {
 
     /// New UIDVALIDITY, UIDs renumbered from 1: removes `dovecot-uidlist` and `dovecot.index*`.
     /// No IMAP session may be open on the mailbox (the caller makes sure).
-    pub fn reset_uidvalidity(&self, mailbox: &str) {
+    pub(crate) fn reset_uidvalidity(&self, mailbox: &str) {
         let md = self.maildir(mailbox);
         let entries =
             std::fs::read_dir(&md).unwrap_or_else(|e| panic!("dovecot: reading {}: {e}", md.display()));
@@ -242,13 +242,13 @@ impl Dovecot {
     }
 
     /// Sets UIDVALIDITY to `value` keeping UIDs (`doveadm mailbox update --uid-validity`).
-    pub fn set_uidvalidity(&self, mailbox: &str, value: u32) {
+    pub(crate) fn set_uidvalidity(&self, mailbox: &str, value: u32) {
         self.doveadm(&["mailbox", "update", "-u", USER, "--uid-validity", &value.to_string(), mailbox]);
     }
 
     /// Polite disconnect: `doveadm kick test` (clients read `* BYE`, then EOF). Returns once
     /// no imap session process is left. No session at all is fine.
-    pub fn kick(&self) {
+    pub(crate) fn kick(&self) {
         let out = self.doveadm_output(&["kick", USER]);
         // 68 (EX_NOUSER) = "No users kicked".
         if !out.status.success() && out.status.code() != Some(68) {
@@ -258,7 +258,7 @@ impl Dovecot {
     }
 
     /// Hard disconnect: SIGKILL to every imap session process (clients get EOF, no BYE).
-    pub fn kill_sessions(&self) {
+    pub(crate) fn kill_sessions(&self) {
         let pids = self.session_pids();
         if pids.is_empty() {
             return;
@@ -271,7 +271,7 @@ impl Dovecot {
     }
 
     /// Kills the whole server at once (SIGKILL to its process group). Idempotent.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(server) = self.server.take() {
             server.kill();
         }
@@ -279,7 +279,7 @@ impl Dovecot {
 
     /// Starts the server again on the same ports and mail (fresh run dir). Kills it first
     /// if it is running.
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.kill();
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
@@ -303,7 +303,7 @@ impl Dovecot {
     /// Restarts the server presenting another certificate of [`Dovecot::make_certs`]:
     /// `good` (the default), `wrong-name` (valid, signed by the CA, for another host name) or
     /// `expired`.
-    pub fn use_certificate(&mut self, which: &str) {
+    pub(crate) fn use_certificate(&mut self, which: &str) {
         let c = self.certs();
         std::fs::copy(c.join(format!("{which}.pem")), c.join("server.pem"))
             .unwrap_or_else(|e| panic!("dovecot: certificate {which}: {e}"));
@@ -311,12 +311,12 @@ impl Dovecot {
     }
 
     /// Whether the server is running (not killed).
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         self.server.as_ref().is_some_and(|s| s.master.is_some())
     }
 
     /// The number of messages the server reports (`doveadm mailbox status messages`).
-    pub fn message_count(&self, mailbox: &str) -> usize {
+    pub(crate) fn message_count(&self, mailbox: &str) -> usize {
         let out = self.doveadm(&["-f", "flow", "mailbox", "status", "-u", USER, "messages", mailbox]);
         let text = String::from_utf8_lossy(&out.stdout);
         text.split_whitespace()
@@ -326,7 +326,7 @@ impl Dovecot {
     }
 
     /// Runs `doveadm -c CONF ARGS...`, panics with stderr on failure.
-    pub fn doveadm(&self, args: &[&str]) -> Output {
+    pub(crate) fn doveadm(&self, args: &[&str]) -> Output {
         let out = self.doveadm_output(args);
         if !out.status.success() {
             panic!("dovecot: doveadm {args:?} failed: {}", describe(&out));
@@ -753,7 +753,7 @@ fn port_bindable(port: u16) -> bool {
 }
 
 /// The greeting line on the plain port, if the server answers with `* OK`.
-pub fn greeting(port: u16) -> Option<String> {
+pub(crate) fn greeting(port: u16) -> Option<String> {
     let stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut line = String::new();
@@ -796,7 +796,7 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// A minimal blocking IMAP client over plain TCP, for tests of the harness itself.
 #[derive(Debug)]
-pub struct RawImap {
+pub(crate) struct RawImap {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     tag: u32,
@@ -804,7 +804,7 @@ pub struct RawImap {
 
 impl RawImap {
     /// Connects and reads the greeting.
-    pub fn connect(port: u16) -> RawImap {
+    pub(crate) fn connect(port: u16) -> RawImap {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect {port}: {e}"));
         s.set_read_timeout(Some(Duration::from_secs(30))).expect("set_read_timeout");
         let writer = s.try_clone().expect("try_clone");
@@ -815,7 +815,7 @@ impl RawImap {
     }
 
     /// Connects and logs in as the instance's user.
-    pub fn login(d: &Dovecot) -> RawImap {
+    pub(crate) fn login(d: &Dovecot) -> RawImap {
         let mut c = RawImap::connect(d.imap_port());
         let r = c.cmd(&format!("LOGIN {} {}", d.user(), d.password()));
         assert!(r.lines().last().is_some_and(|l| l.contains(" OK ")), "login: {r}");
@@ -823,7 +823,7 @@ impl RawImap {
     }
 
     /// One line (CRLF stripped), `None` on EOF.
-    pub fn line(&mut self) -> Option<String> {
+    pub(crate) fn line(&mut self) -> Option<String> {
         let mut buf = Vec::new();
         match self.reader.read_until(b'\n', &mut buf) {
             Ok(0) | Err(_) => None,
@@ -832,7 +832,7 @@ impl RawImap {
     }
 
     /// Sends a tagged command, returns every line up to and including the tagged one.
-    pub fn cmd(&mut self, command: &str) -> String {
+    pub(crate) fn cmd(&mut self, command: &str) -> String {
         self.tag += 1;
         let tag = format!("t{}", self.tag);
         self.writer.write_all(format!("{tag} {command}\r\n").as_bytes()).expect("write command");
@@ -850,7 +850,7 @@ impl RawImap {
 
 impl RawImap {
     /// IMAP APPEND of one message (a literal), as a mail client or MTA would deliver it.
-    pub fn append(&mut self, mailbox: &str, bytes: &[u8]) -> String {
+    pub(crate) fn append(&mut self, mailbox: &str, bytes: &[u8]) -> String {
         self.tag += 1;
         let tag = format!("t{}", self.tag);
         self.writer
@@ -874,7 +874,7 @@ impl RawImap {
 }
 
 /// `[UIDVALIDITY n]` from an EXAMINE/SELECT response.
-pub fn uidvalidity(response: &str) -> u32 {
+pub(crate) fn uidvalidity(response: &str) -> u32 {
     let i = response.find("[UIDVALIDITY ").unwrap_or_else(|| panic!("no UIDVALIDITY in {response}"));
     response[i + 13..].split(']').next().and_then(|n| n.parse().ok()).expect("UIDVALIDITY number")
 }

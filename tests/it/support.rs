@@ -8,29 +8,29 @@ use urpmail::pipeline::is_forward;
 use urpmail::text::clean::clean_body;
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A fixture path.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     repo().join("tests/fixtures").join(rel)
 }
 
 /// The internal domain of the fictional comune all fixtures use.
-pub fn comune_exclusions() -> ExclusionConfig {
+pub(crate) fn comune_exclusions() -> ExclusionConfig {
     ExclusionConfig { internal_domains: vec!["comune.borgoesempio.it".into()], internal_addresses: vec![] }
 }
 
 /// Parse + exclusion + cleaned text of a file, as the pipeline sees it.
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub mail: ParsedMail,
     pub exclusion: Option<Exclusion>,
     pub clean_text: String,
 }
 
 /// Runs the parse stage on a file; `Err` is the skip reason.
-pub fn parse_file(path: &Path, cfg: &ExclusionConfig) -> Result<Parsed, String> {
+pub(crate) fn parse_file(path: &Path, cfg: &ExclusionConfig) -> Result<Parsed, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     // A fixed "now" keeps date plausibility checks reproducible.
     let meta = SourceMeta { seen_at: None, now: 1_767_225_600 };
@@ -41,7 +41,7 @@ pub fn parse_file(path: &Path, cfg: &ExclusionConfig) -> Result<Parsed, String> 
 }
 
 /// Collapses every run of white space (U+00A0 included) to one space.
-pub fn squash(s: &str) -> String {
+pub(crate) fn squash(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c == '\u{a0}')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
@@ -54,7 +54,7 @@ use urpmail::classify::bayes::TrainParams;
 use urpmail::commands::{self, ModelChoice, RulesChoice};
 
 /// A model trained once per test run on the shipped Italian corpus (model only).
-pub fn corpus_model() -> PathBuf {
+pub(crate) fn corpus_model() -> PathBuf {
     static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     MODEL
         .get_or_init(|| {
@@ -75,7 +75,12 @@ pub fn corpus_model() -> PathBuf {
 }
 
 /// Runs `classify` in-process and returns the JSON records.
-pub fn classify(paths: &[PathBuf], model: &Path, threads: usize, explain: bool) -> Vec<serde_json::Value> {
+pub(crate) fn classify(
+    paths: &[PathBuf],
+    model: &Path,
+    threads: usize,
+    explain: bool,
+) -> Vec<serde_json::Value> {
     let args = commands::classify::Args {
         paths: paths.to_vec(),
         model: ModelChoice::File(model.to_path_buf()),
@@ -95,7 +100,7 @@ pub fn classify(paths: &[PathBuf], model: &Path, threads: usize, explain: bool) 
 }
 
 /// The mail-parser crate's own test messages, if its sources are in the cargo registry.
-pub fn mail_parser_resources() -> Option<PathBuf> {
+pub(crate) fn mail_parser_resources() -> Option<PathBuf> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
@@ -104,7 +109,7 @@ pub fn mail_parser_resources() -> Option<PathBuf> {
 }
 
 /// `../shared/data`, if present (it is for developers and CI, not for users).
-pub fn shared_data() -> Option<PathBuf> {
+pub(crate) fn shared_data() -> Option<PathBuf> {
     let p = repo().join("../shared/data");
     p.is_dir().then_some(p)
 }
