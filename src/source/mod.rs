@@ -96,6 +96,27 @@ mod tests {
     use crate::domain::{Location, Uid, UidValidity};
 
     #[test]
+    fn a_message_carries_where_it_was_read() {
+        // A plain file whose name looks like an mbox entry ("note#3") is still a plain file.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("note#3");
+        std::fs::write(&file, b"Subject: tre\n\ntre\n").expect("write");
+        let mbox = dir.path().join("box.mbox");
+        std::fs::write(&mbox, b"From a@b Mon Jan  1 00:00:00 2024\nSubject: zero\n\n0\n").expect("write");
+        let items = super::local::expand(&[file.clone(), mbox.clone()]).expect("expand");
+        let read: Vec<_> = super::local::messages(items, 1 << 20).map(|m| m.location).collect();
+        assert_eq!(
+            read,
+            vec![
+                Location::File { path: file.clone(), mbox_index: None },
+                Location::File { path: mbox.clone(), mbox_index: Some(0) },
+            ]
+        );
+        assert_eq!(read[0].to_string(), file.display().to_string());
+        assert_eq!(read[1].to_string(), format!("{}#0", mbox.display()));
+    }
+
+    #[test]
     fn read_at_reads_files_mbox_entries_and_the_sample_and_says_why_not() {
         let dir = tempfile::tempdir().expect("tempdir");
         let eml = dir.path().join("one.eml");
