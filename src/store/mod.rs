@@ -11,7 +11,7 @@
 //! dispatches on a private `Backend` enum to the backend that implements it. Today there is one,
 //! `sqlite` (the embedded default); a second one (PostgreSQL, shared by many daemons) adds a
 //! variant, a module of its own with its SQL in `.sql` files, and one arm per method. Row types
-//! ([`types`]) and errors are shared; a backend's library types never leave its module.
+//! (`types`) and errors are shared; a backend's library types never leave its module.
 
 mod error;
 mod sqlite;
