@@ -6,7 +6,7 @@ use super::Sqlite;
 use crate::store::{CountRow, MailboxState, StoreError};
 
 impl Sqlite {
-    /// Counts grouped by year, month, channel, status and topic (or reason).
+    /// `Store::counts` on SQLite.
     pub(crate) fn counts(&self) -> Result<Vec<CountRow>, StoreError> {
         // Live rows plus the aggregates of pruned ones (retention keeps the counts).
         let mut stmt = self.conn.prepare(include_str!("sql/counts.sql"))?;
@@ -25,7 +25,7 @@ impl Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Checkpoints of all mailboxes.
+    /// `Store::mailboxes` on SQLite.
     pub(crate) fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("sql/mailboxes.sql"))?;
         let rows = stmt.query_map([], |r| {
@@ -41,7 +41,7 @@ impl Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Number of messages recorded at a mailbox under a UIDVALIDITY (for the backlog).
+    /// `Store::located` on SQLite.
     pub(crate) fn located(&self, account: &str, mailbox: &str, uidvalidity: u32) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM locations WHERE account = ?1 AND mailbox = ?2 AND uidvalidity = ?3",
@@ -50,7 +50,7 @@ impl Sqlite {
         )? as u64)
     }
 
-    /// Rules and model versions behind the stored decisions, as "v1" or "v1, v2 (n)" lists.
+    /// `Store::decision_versions` on SQLite.
     pub(crate) fn decision_versions(&self) -> Result<(Option<String>, Option<String>), StoreError> {
         let list = |col: &str| -> Result<Option<String>, StoreError> {
             let mut stmt = self.conn.prepare(&format!(
@@ -67,7 +67,7 @@ impl Sqlite {
         Ok((list("rules_version")?, list("model_version")?))
     }
 
-    /// Number of distinct messages stored.
+    /// `Store::message_count` on SQLite.
     pub(crate) fn message_count(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(
             "SELECT (SELECT COUNT(*) FROM messages) + (SELECT COALESCE(SUM(count), 0) FROM aggregates)",

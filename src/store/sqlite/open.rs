@@ -53,7 +53,7 @@ impl Sqlite {
         linked
     }
 
-    /// Opens an existing store read-only (status, reports): safe while the daemon writes.
+    /// `Store::open_readonly` on SQLite.
     pub(crate) fn open_readonly(path: &Path) -> Result<Sqlite, StoreError> {
         let conn = Connection::open_with_flags(
             path,
@@ -73,7 +73,7 @@ impl Sqlite {
         Ok(store)
     }
 
-    /// The database file.
+    /// `Store::path` on SQLite.
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

@@ -6,9 +6,7 @@ use super::Sqlite;
 use crate::store::StoreError;
 
 impl Sqlite {
-    /// Retention: removes snippets of messages dated before `cutoff` (YYYY-MM-DD); unless
-    /// `snippets_only`, folds those messages into the aggregate counts and deletes their rows,
-    /// locations and audit rows, keeping only their content keys. Counts do not change.
+    /// `Store::prune` on SQLite.
     pub(crate) fn prune(&mut self, cutoff: &str, snippets_only: bool) -> Result<(u64, u64), StoreError> {
         let tx = self.conn.transaction()?;
         let old = "message_date IS NOT NULL AND substr(message_date, 1, 10) < ?1";

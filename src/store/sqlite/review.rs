@@ -39,8 +39,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
 }
 
 impl Sqlite {
-    /// Messages worth a human look, not yet reviewed: flagged decisions, the residual topic,
-    /// and exclusions decided by a heuristic only. Oldest first.
+    /// `Store::doubtful` on SQLite.
     pub(crate) fn doubtful(
         &self,
         since: Option<&str>,
@@ -54,7 +53,7 @@ impl Sqlite {
         )
     }
 
-    /// Confident, unreviewed decisions (for the quality-control sample).
+    /// `Store::confident` on SQLite.
     pub(crate) fn confident(
         &self,
         since: Option<&str>,
@@ -85,7 +84,7 @@ impl Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Messages by content key (unknown keys are simply absent).
+    /// `Store::by_keys` on SQLite.
     pub(crate) fn by_keys(&self, keys: &[String]) -> Result<Vec<ReviewRow>, StoreError> {
         let mut out = Vec::with_capacity(keys.len());
         let sql = format!(
@@ -102,8 +101,7 @@ impl Sqlite {
         Ok(out)
     }
 
-    /// Applies a review file's corrections in one transaction, with an audit row each.
-    /// Returns the batch id and what was applied.
+    /// `Store::apply_corrections` on SQLite.
     pub(crate) fn apply_corrections(
         &mut self,
         reviewer: &str,
@@ -171,7 +169,7 @@ impl Sqlite {
         Ok((batch, applied))
     }
 
-    /// Records the model a batch produced and which corrections trained it.
+    /// `Store::finish_batch` on SQLite.
     pub(crate) fn finish_batch(
         &mut self,
         batch: i64,
@@ -193,7 +191,7 @@ impl Sqlite {
         Ok(())
     }
 
-    /// Undoes a correction batch: every message gets back its topic, status and flags.
+    /// `Store::undo_batch` on SQLite.
     pub(crate) fn undo_batch(&mut self, batch: i64) -> Result<u64, StoreError> {
         let tx = self.conn.transaction()?;
         let undone: Option<Option<String>> = tx
@@ -223,7 +221,7 @@ impl Sqlite {
         Ok(n)
     }
 
-    /// Reviewed decisions per predicted topic for accuracy: (topic the system gave, was it right).
+    /// `Store::reviewed_outcomes` on SQLite.
     pub(crate) fn reviewed_outcomes(&self, year: Option<i32>) -> Result<Vec<(String, bool)>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("sql/reviewed_outcomes.sql"))?;
         let rows = stmt.query_map(params![year], |r| {
@@ -232,7 +230,7 @@ impl Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records a theme table written to a file.
+    /// `Store::record_export` on SQLite.
     pub(crate) fn record_export(&mut self, year: i32, file: &str) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO exports (year, exported_at, file) VALUES (?1, ?2, ?3)",
@@ -241,7 +239,7 @@ impl Sqlite {
         Ok(())
     }
 
-    /// Corrections applied to a year's messages after its last export: (export time, corrections).
+    /// `Store::changes_since_export` on SQLite.
     pub(crate) fn changes_since_export(&self, year: i32) -> Result<Option<(String, u64)>, StoreError> {
         let last: Option<String> = self.conn.query_row(
             "SELECT MAX(exported_at) FROM exports WHERE year = ?1",

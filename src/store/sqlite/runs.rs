@@ -6,7 +6,7 @@ use super::{Sqlite, now_rfc3339};
 use crate::store::{RunRecord, RunStatus, RunTotals, StoreError};
 
 impl Sqlite {
-    /// Starts a run in the ledger.
+    /// `Store::begin_run` on SQLite.
     pub(crate) fn begin_run(&mut self, kind: &str) -> Result<i64, StoreError> {
         self.conn.execute(
             "INSERT INTO runs (kind, started_at, status) VALUES (?1, ?2, 'running')",
@@ -15,7 +15,7 @@ impl Sqlite {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Closes a run in the ledger.
+    /// `Store::finish_run` on SQLite.
     pub(crate) fn finish_run(
         &mut self,
         run: i64,
@@ -41,7 +41,7 @@ impl Sqlite {
         Ok(())
     }
 
-    /// The most recent run, if any.
+    /// `Store::last_run` on SQLite.
     pub(crate) fn last_run(&self) -> Result<Option<RunRecord>, StoreError> {
         Ok(self
             .conn
@@ -64,7 +64,7 @@ impl Sqlite {
             .optional()?)
     }
 
-    /// Marks runs left `running` by a crash as `interrupted`.
+    /// `Store::close_stale_runs` on SQLite.
     pub(crate) fn close_stale_runs(&mut self) -> Result<u64, StoreError> {
         Ok(self.conn.execute(
             "UPDATE runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",

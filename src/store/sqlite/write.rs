@@ -8,7 +8,7 @@ use crate::domain::{DecidedBy, Uid, UidValidity};
 use crate::store::{BatchResult, Checkpoint, StoreError, StoredMessage};
 
 impl Sqlite {
-    /// The checkpoint of a mailbox.
+    /// `Store::checkpoint` on SQLite.
     pub(crate) fn checkpoint(&self, account: &str, mailbox: &str) -> Result<Option<Checkpoint>, StoreError> {
         Ok(self
             .conn
@@ -25,9 +25,7 @@ impl Sqlite {
             .optional()?)
     }
 
-    /// Records what the server says a mailbox holds (for the backlog), without moving the
-    /// checkpoint. A new UIDVALIDITY restarts the checkpoint at UID 0: the mailbox is scanned
-    /// again and content keys keep the counts exact.
+    /// `Store::visit_mailbox` on SQLite.
     pub(crate) fn visit_mailbox(
         &mut self,
         account: &str,
@@ -64,7 +62,7 @@ impl Sqlite {
         Ok(cp)
     }
 
-    /// Writes a batch of decisions and, in the same transaction, advances the checkpoint.
+    /// `Store::write_batch` on SQLite.
     pub(crate) fn write_batch(
         &mut self,
         run: i64,
