@@ -220,6 +220,10 @@ pub(crate) enum Command {
         /// Precision the per-topic review thresholds aim for.
         #[arg(long, default_value_t = 0.9)]
         review_precision: f64,
+        /// Add a one-vs-rest linear SVM with this cost (C) beside naive Bayes; its margins are
+        /// added to the naive-Bayes scores with a weight chosen on held-out folds.
+        #[arg(long, value_name = "C")]
+        linear_cost: Option<f64>,
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,

@@ -55,6 +55,7 @@ impl Cli {
                 subject_weight,
                 min_df,
                 review_precision,
+                linear_cost,
                 threads,
             } => {
                 let variant = match variant {
@@ -79,6 +80,7 @@ impl Cli {
                     min_df,
                     language,
                     review_precision,
+                    linear_cost,
                 };
                 Command::Train(train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads })
             }

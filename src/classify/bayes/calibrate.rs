@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::format::Calibration;
+use super::linear::Linear;
 use super::score::softmax;
 use super::weights::weights_into;
 use super::{Model, ModelError, argmax};
@@ -30,6 +31,8 @@ impl Model {
         // non-zero entries, so the sparse rows can be updated in place. The fold's totals go
         // to a dense class-major scratch, cleared entry by entry after use.
         let mut sub = vec![0f32; c * v];
+        // With a linear part: its out-of-fold margins, in the same order as `oof`.
+        let mut oof_margins: Vec<Vec<f64>> = Vec::new();
         for k in 0..folds {
             let mut docs = self.header.class_docs.clone();
             for (i, (label, x)) in vectors.iter().enumerate() {
@@ -55,14 +58,49 @@ impl Model {
                 })
                 .collect();
             weights_into(&self.params, &fold_sums, &docs, v, &mut weights, &mut bias);
+            let linear = self.params.linear_cost.map(|cost| {
+                let train: Vec<(usize, Vec<(u32, f32)>)> = vectors
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % folds != k)
+                    .map(|(_, d)| d.clone())
+                    .collect();
+                Linear::fit(&train, c, v, cost)
+            });
             for (i, (label, x)) in vectors.iter().enumerate() {
                 if i % folds == k {
                     let mut s = self.raw_scores_with(x, &weights, &bias);
                     s.shrink_to_fit();
                     oof.push((*label, s));
+                    if let Some(l) = &linear {
+                        oof_margins.push(l.margins(x));
+                    }
                 }
             }
         }
+
+        // The weight of the linear margins: fewest out-of-fold errors, then the best likelihood
+        // at each weight's own temperature. Weight 0 (naive Bayes alone) is always a candidate.
+        let linear_weight = (!oof_margins.is_empty()).then(|| {
+            let blended = |gamma: f64| -> Vec<(usize, Vec<f64>)> {
+                oof.iter()
+                    .zip(&oof_margins)
+                    .map(|((l, s), m)| (*l, s.iter().zip(m).map(|(a, b)| a + gamma * b).collect()))
+                    .collect()
+            };
+            let mut best = (0.0, usize::MAX, f64::INFINITY);
+            for gamma in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0] {
+                let scores = blended(gamma);
+                let t = fit_temperature(&scores);
+                let errors = scores.iter().filter(|(l, s)| argmax(s) != *l).count();
+                let nll: f64 = scores.iter().map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln()).sum();
+                if errors < best.1 || (errors == best.1 && nll < best.2) {
+                    best = (gamma, errors, nll);
+                }
+            }
+            oof = blended(best.0);
+            best.0
+        });
 
         let temperature = fit_temperature(&oof);
         let correct = oof.iter().filter(|(l, s)| argmax(s) == *l).count();
@@ -109,6 +147,7 @@ impl Model {
         let (thresholds, default_threshold) = review_thresholds(&mut preds, c, target);
         self.header.calibration = Calibration {
             temperature,
+            linear_weight,
             thresholds: thresholds
                 .into_iter()
                 .map(|(ci, t)| (self.header.labels[ci].clone(), round6(t)))

@@ -9,14 +9,18 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::linear::Linear;
 use super::params::TrainParams;
 use super::weights::weights_into;
 use super::{Model, ModelError};
 use crate::classify::taxonomy::hex;
 use crate::classify::vocab::Vocab;
 
-/// Current model file format.
-pub const FORMAT_VERSION: u32 = 1;
+/// Newest model file format: 2 adds the linear SVM's weights after the sums. A model without
+/// one is still written as format 1, byte for byte as before, and both are read.
+pub const FORMAT_VERSION: u32 = 2;
+/// The format of a naive-Bayes-only model.
+const FORMAT_NB_ONLY: u32 = 1;
 const MAGIC: &[u8] = b"URPMAIL-MODEL\n";
 
 /// Which taxonomy a model was trained for.
@@ -55,6 +59,9 @@ pub struct TrainingSummary {
 pub struct Calibration {
     /// Softmax temperature applied to raw scores.
     pub temperature: f64,
+    /// Weight of the linear SVM's margins added to the naive-Bayes scores (models with one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_weight: Option<f64>,
     /// Per label: confidence below which a decision is flagged for review.
     pub thresholds: BTreeMap<String, f64>,
     /// Threshold for labels with too few held-out predictions.
@@ -120,7 +127,17 @@ impl Model {
                 out.extend_from_slice(&w.to_le_bytes());
             }
         }
+        if let Some(l) = &self.linear {
+            for x in l.weights.iter().chain(&l.bias) {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
         out
+    }
+
+    /// The file format this model is written in.
+    pub(super) fn format_version(&self) -> u32 {
+        if self.linear.is_some() { FORMAT_VERSION } else { FORMAT_NB_ONLY }
     }
 
     /// Serialises the model (deterministic: same model, same bytes).
@@ -152,7 +169,7 @@ impl Model {
         let loose: serde_json::Value = serde_json::from_slice(&body[..nl])
             .map_err(|e| ModelError::Corrupt(format!("header is not JSON: {e}")))?;
         let found = loose.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0) as u32;
-        if found != FORMAT_VERSION {
+        if found != FORMAT_VERSION && found != FORMAT_NB_ONLY {
             return Err(ModelError::Version { found });
         }
         if Sha256::digest(body).as_slice() != digest {
@@ -194,14 +211,33 @@ impl Model {
             }
             sums.push(row);
         }
+        let linear = if found == FORMAT_VERSION {
+            let mut floats = |n: usize| -> Result<Vec<f32>, ModelError> {
+                (0..n)
+                    .map(|_| r.f32().and_then(|x| if x.is_finite() { Ok(x) } else { Err(corrupt_weight()) }))
+                    .collect()
+            };
+            let weights = floats(v * c)?;
+            let bias = floats(c)?;
+            Some(Linear { weights, bias })
+        } else {
+            None
+        };
+        if linear.is_some() != params.linear_cost.is_some() {
+            return Err(ModelError::Corrupt("linear weights and parameters disagree".into()));
+        }
         if !r.buf.is_empty() {
             return Err(ModelError::Corrupt("trailing bytes".into()));
         }
         let mut weights = Vec::new();
         let mut bias = Vec::new();
         weights_into(&params, &sums, &header.class_docs, v, &mut weights, &mut bias);
-        Ok(Model { header, params, vocab, idf, df, sums, weights, bias })
+        Ok(Model { header, params, vocab, idf, df, sums, weights, bias, linear })
     }
+}
+
+fn corrupt_weight() -> ModelError {
+    ModelError::Corrupt("linear weight is not a finite number".into())
 }
 
 struct Reader<'a> {
@@ -284,5 +320,48 @@ mod tests {
         let digest = Sha256::digest(&body);
         let bytes = [MAGIC, &body, &digest].concat();
         assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Params(_))));
+    }
+
+    #[test]
+    fn a_model_with_a_linear_part_is_format_2_reproducible_and_round_trips() {
+        let params = TrainParams { linear_cost: Some(1.0), ..TrainParams::default() }.check().expect("valid");
+        let train =
+            || Model::train(labels(), &corpus(), params.clone(), None, None, "2026-01-01T00:00:00Z".into());
+        let m = train().expect("train");
+        assert_eq!(m.header.format_version, FORMAT_VERSION);
+        assert!(m.header.calibration.linear_weight.is_some(), "the blend weight is calibrated");
+        let bytes = m.to_bytes();
+        assert_eq!(train().expect("train").to_bytes(), bytes, "training is deterministic");
+        let back = Model::from_bytes(&bytes).expect("load");
+        assert_eq!(back.linear, m.linear);
+        assert_eq!(back.to_bytes(), bytes);
+        let s = m.score_analyzed(&text("imu scadenza"), None);
+        assert_eq!(s.best().0, 0);
+        let why: Vec<String> = m.explain(&s, 0, 5).into_iter().map(|(t, _)| t).collect();
+        assert!(why.contains(&"imu".to_string()) && why.contains(&"scadenza".to_string()), "{why:?}");
+        assert_eq!(back.score_analyzed(&text("imu scadenza"), None).probs, s.probs);
+        // Parameters that promise a linear part the file does not hold are refused.
+        let mut nb_only = m.clone();
+        nb_only.linear = None;
+        let mut body = serde_json::to_vec(&nb_only.header).expect("json");
+        body.push(b'\n');
+        body.extend(nb_only.payload());
+        let digest = Sha256::digest(&body);
+        let bytes = [MAGIC, &body, &digest].concat();
+        assert!(matches!(Model::from_bytes(&bytes), Err(ModelError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_naive_bayes_model_is_still_written_and_read_as_format_1() {
+        // Files written before the linear part existed are format 1, and a model without one
+        // is written exactly as they were (the shipped model's bytes are checked elsewhere).
+        let params = TrainParams::default().check().expect("valid");
+        let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        assert_eq!(m.header.format_version, 1);
+        let bytes = m.to_bytes();
+        let header_line = bytes.split(|&b| b == b'\n').nth(1).expect("header");
+        let header = String::from_utf8_lossy(header_line);
+        assert!(!header.contains("linear"), "{header}");
+        assert!(Model::from_bytes(&bytes).expect("load").linear.is_none());
     }
 }

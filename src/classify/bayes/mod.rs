@@ -8,10 +8,12 @@
 //! Rennie et al. 2003, is the same fit on the sums of all other classes). The model file stores
 //! the sums, not the weights (`format`). Scoring is term-major and sparse (`score`);
 //! calibration fits temperature, rules weight and review thresholds on held-out folds
-//! (`calibrate`).
+//! (`calibrate`). With `linear_cost`, a one-vs-rest linear SVM on the same vectors (`linear`) adds
+//! its margins to the naive-Bayes scores, with a weight chosen on the same folds.
 
 mod calibrate;
 mod format;
+mod linear;
 mod linfa;
 mod params;
 mod score;
@@ -32,7 +34,7 @@ pub enum ModelError {
     #[error("not an urpmail model file (bad magic bytes)")]
     BadMagic,
     #[error(
-        "model format version {found} is not supported (this urpmail reads version {FORMAT_VERSION}); retrain with `urpmail train`"
+        "model format version {found} is not supported (this urpmail reads versions 1 to {FORMAT_VERSION}); retrain with `urpmail train`"
     )]
     Version { found: u32 },
     #[error("model file is truncated or corrupted: {0}; retrain with `urpmail train` or restore the file")]
@@ -60,6 +62,8 @@ pub struct Model {
     weights: Vec<f32>,
     /// Per class additive term (log prior for multinomial NB, else 0).
     bias: Vec<f32>,
+    /// The linear SVM beside naive Bayes, when trained with one (`linear_cost`).
+    linear: Option<linear::Linear>,
 }
 
 impl Model {

@@ -42,6 +42,10 @@ pub struct TrainParams {
     pub language: String,
     /// Precision the per-topic review thresholds aim for on held-out folds.
     pub review_precision: f64,
+    /// Add a one-vs-rest linear SVM with this cost (C) beside naive Bayes; none: naive Bayes
+    /// alone. Absent from the files of models without it, which read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_cost: Option<f64>,
 }
 
 impl Default for TrainParams {
@@ -58,6 +62,7 @@ impl Default for TrainParams {
             min_df: 1,
             language: "it".to_string(),
             review_precision: 0.9,
+            linear_cost: None,
         }
     }
 }
@@ -73,6 +78,11 @@ impl TrainParams {
         }
         if !(0.0..=1.0).contains(&self.review_precision) {
             return Err(ModelError::Params("review_precision must be in [0, 1]".into()));
+        }
+        if let Some(c) = self.linear_cost
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(ModelError::Params(format!("linear_cost must be > 0, got {c}")));
         }
         if crate::text::Language::parse(&self.language).is_none() {
             return Err(ModelError::Params(format!("unknown language {:?} (it, en)", self.language)));
@@ -118,6 +128,7 @@ mod tests {
             TrainParams { subject_weight: -1.0, ..TrainParams::default() },
             TrainParams { review_precision: 1.5, ..TrainParams::default() },
             TrainParams { language: "fr".into(), ..TrainParams::default() },
+            TrainParams { linear_cost: Some(0.0), ..TrainParams::default() },
         ];
         for p in bad {
             assert!(matches!(p.check(), Err(ModelError::Params(_))), "{p:?}");

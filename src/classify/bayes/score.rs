@@ -75,7 +75,7 @@ impl Model {
     pub fn score_analyzed(&self, a: &AnalyzedText, evidence: Option<&[f64]>) -> Scores {
         let x = self.vector(a);
         let known = x.len();
-        let raw = self.raw_scores(&x, &self.weights);
+        let raw = self.blended_scores(&x);
         let t = self.header.calibration.temperature;
         let model_probs = softmax(&raw, t);
         let probs = match evidence {
@@ -120,6 +120,17 @@ impl Model {
         }
     }
 
+    /// Naive-Bayes scores plus the weighted linear margins (when the model has a linear part).
+    pub(super) fn blended_scores(&self, x: &[(u32, f32)]) -> Vec<f64> {
+        let mut s = self.raw_scores(x, &self.weights);
+        if let (Some(l), Some(gamma)) = (&self.linear, self.header.calibration.linear_weight) {
+            for (acc, m) in s.iter_mut().zip(l.margins(x)) {
+                *acc += gamma * m;
+            }
+        }
+        s
+    }
+
     pub(super) fn raw_scores(&self, x: &[(u32, f32)], weights: &[f32]) -> Vec<f64> {
         self.raw_scores_with(x, weights, &self.bias)
     }
@@ -137,16 +148,25 @@ impl Model {
     }
 
     /// Terms that pushed the document towards `label`, strongest first: weight × (term weight for
-    /// the label − its mean over labels).
+    /// the label − its mean over labels), the naive-Bayes weight plus the weighted linear one
+    /// when the model has a linear part, so the terms are those of the blended score.
     pub fn explain(&self, scores: &Scores, label: usize, n: usize) -> Vec<(String, f64)> {
         let c = self.header.labels.len();
+        let lift = |row: &[f32]| {
+            let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
+            f64::from(row[label]) - mean
+        };
+        let linear = self.linear.as_ref().zip(self.header.calibration.linear_weight);
         let mut contrib: Vec<(u32, f64)> = scores
             .vector
             .iter()
             .map(|&(t, w)| {
-                let row = &self.weights[t as usize * c..t as usize * c + c];
-                let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / c as f64;
-                (t, f64::from(w) * (f64::from(row[label]) - mean))
+                let at = t as usize * c..t as usize * c + c;
+                let mut v = lift(&self.weights[at.clone()]);
+                if let Some((l, gamma)) = linear {
+                    v += gamma * l.weights.get(at).map_or(0.0, lift);
+                }
+                (t, f64::from(w) * v)
             })
             .filter(|(_, v)| *v > 0.0)
             .collect();

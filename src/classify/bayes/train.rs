@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::format::{Calibration, FORMAT_VERSION, ModelHeader, RulesRef, TaxonomyRef, TrainingSummary};
+use super::linear::Linear;
 use super::linfa::fit_checked;
 use super::params::CheckedParams;
 use super::weights::{ClosedForm, weights_into};
@@ -176,6 +177,7 @@ impl Model {
         };
         let calibration = Calibration {
             temperature: 1.0,
+            linear_weight: None,
             thresholds: BTreeMap::new(),
             default_threshold: 0.5,
             rules_weight: None,
@@ -202,6 +204,7 @@ impl Model {
             sums: Vec::new(),
             weights: Vec::new(),
             bias: Vec::new(),
+            linear: None,
         };
 
         let vectors: Vec<(usize, Vec<(u32, f32)>)> = docs
@@ -222,6 +225,10 @@ impl Model {
             .collect();
         model.sums = class_sums(&[], &vectors, c, model.vocab.len());
         model.fit_weights()?;
+        if let Some(cost) = model.params.linear_cost {
+            model.linear = Some(Linear::fit(&vectors, c, model.vocab.len(), cost));
+        }
+        model.header.format_version = model.format_version();
 
         let evidence: Option<Vec<&[f64]>> =
             docs.iter().map(|d| (d.rule_evidence.len() == c).then_some(d.rule_evidence.as_slice())).collect();

@@ -1,5 +1,6 @@
 //! Incremental update: labelled analysed documents (staff corrections) are added to the stored
-//! sums, with new labels and terms, and the weights re-derived; a new model version.
+//! sums, with new labels and terms, and the weights re-derived; the linear part, if any, goes on
+//! from its weights with the new documents; a new model version.
 
 use super::train::{Interner, class_sums};
 use super::{Model, ModelError, idf_value, merge_sorted};
@@ -54,6 +55,9 @@ impl Model {
             merged.sort_by(|a, b| a.0.cmp(&b.0));
             let new_vocab = Vocab::new(merged.iter().map(|m| m.0.as_str()));
             let remap: Vec<u32> = self.vocab.iter().map(|t| new_vocab.get(t).unwrap_or(0)).collect();
+            if let Some(l) = &mut self.linear {
+                l.remap(&remap, new_vocab.len());
+            }
             for row in &mut self.sums {
                 for e in row.iter_mut() {
                     e.0 = remap[e.0 as usize];
@@ -83,6 +87,9 @@ impl Model {
         }
         self.sums = class_sums(&self.sums, &vectors, c, v);
         self.fit_weights()?;
+        if let (Some(l), Some(cost)) = (&mut self.linear, self.params.linear_cost) {
+            l.update(&vectors, c, v, cost);
+        }
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
         self.header.summary.vocabulary = v as u64;
@@ -147,5 +154,25 @@ mod tests {
                 assert!((w - 2.0 * w0).abs() < 1e-4, "class {ci} term {t}: {w} vs 2 x {w0}");
             }
         }
+    }
+
+    #[test]
+    fn an_update_moves_the_linear_part_too() {
+        let params = TrainParams { linear_cost: Some(1.0), ..TrainParams::default() }.check().expect("valid");
+        let mut m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        let docs: Vec<(String, AnalyzedText)> =
+            (0..8).map(|_| ("cimiteri".to_string(), text("loculo cimitero"))).collect();
+        m.update(&docs, String::new()).expect("update");
+        let l = m.linear.as_ref().expect("linear part kept");
+        let c = m.header().labels.len();
+        assert_eq!((l.bias.len(), l.weights.len()), (c, c * m.vocabulary_len()));
+        let loculo = m.vocab.get("loculo").expect("new term") as usize;
+        assert!(l.weights[loculo * c + 3] > 0.0, "the new label's new term weighs for it");
+        let s = m.score_analyzed(&text("loculo cimitero"), None);
+        assert_eq!(m.labels()[s.best().0], "cimiteri");
+        let s = m.score_analyzed(&text("tari imu pagamento"), None);
+        assert_eq!(m.labels()[s.best().0], "tributi", "old knowledge kept");
+        let bytes = m.to_bytes();
+        assert_eq!(Model::from_bytes(&bytes).expect("load").to_bytes(), bytes);
     }
 }
