@@ -3,14 +3,25 @@
 
 Standard library only. Writes (by default under bench/work/):
 
-  20ng/train/<group>/<file>, 20ng/val/<group>/<file>
-      20 Newsgroups "bydate" train split; per group, files sorted by numeric name,
-      every 5th file (index % 5 == 4) goes to validation. Bytes copied unchanged.
+  20ng/train/<group>/<file>, 20ng/val/<group>/<file>                 (--split date, the default)
+      20 Newsgroups "bydate" train split, ordered by date: per group, files sorted by their
+      numeric article number (in the bydate release article numbers grow with posting time;
+      the Date headers were removed), the oldest 80% train, the newest 20% validation.
+      Bytes copied unchanged.
+
+  20ng-interleaved/train/<group>/<file>, 20ng-interleaved/val/...      (--split interleaved)
+      The old split, kept only to print beside the date-ordered one and never used to choose
+      defaults: per group, files sorted by article number, every 5th file (index % 5 == 4) goes
+      to validation, so posts of the same threads sit on both sides (it overstates accuracy).
 
   covid/train/<label>/<id>.eml, covid/val/<label>/<id>.eml
       it-covid19 reports wrapped as UTF-8 text/plain e-mails; workflow labels removed;
       sorted by (created_at, id), oldest 80% train, newest 20% validation (the way the
-      held-out evaluation splits). A report goes under each of its labels.
+      held-out evaluation splits). A report goes under each of its labels. Date-ordered in
+      every --split mode.
+
+Each output folder gets a split.json naming its split (compare.py checks it, so an old work
+folder with another split is rebuilt rather than used).
 
 Prints counts only: the reports contain personal data, their contents are never printed.
 """
@@ -42,6 +53,20 @@ WORKFLOW_LABELS = {
 }
 BODY_FIELDS = ["Cosa", "Descrizione", "descrizione", "Destinatari", "destinatari"]
 TRAIN_SHARE = 0.8
+# Bumped when the meaning of a prepared folder changes; compare.py rebuilds folders without it.
+PREPARE_VERSION = 2
+SPLITS = ("date", "interleaved")
+
+
+def dataset_dir_name(name, split):
+    """Folder under the work dir: the date-ordered split has the plain name."""
+    return name if split == "date" else f"{name}-{split}"
+
+
+def write_split_marker(out, split, how):
+    with open(os.path.join(out, "split.json"), "w") as f:
+        json.dump({"split": split, "how": how, "prepare_version": PREPARE_VERSION}, f, indent=2)
+        f.write("\n")
 
 
 def reset_dir(path):
@@ -50,9 +75,17 @@ def reset_dir(path):
     os.makedirs(path)
 
 
-def prepare_20ng(data_dir, work_dir):
+def is_val_20ng(i, n, split):
+    """Whether the i-th file (by article number) of a group of n goes to validation."""
+    if split == "interleaved":
+        return i % 5 == 4
+    return i >= int(n * TRAIN_SHARE)
+
+
+def prepare_20ng(data_dir, work_dir, split="date"):
     src = os.path.join(data_dir, "20ng-bydate-train.tar.gz")
-    out = os.path.join(work_dir, "20ng")
+    ds_name = dataset_dir_name("20ng", split)
+    out = os.path.join(work_dir, ds_name)
     reset_dir(out)
     groups = {}  # group -> [(numeric name, member)]
     with tarfile.open(src, "r:gz") as tar:
@@ -73,24 +106,29 @@ def prepare_20ng(data_dir, work_dir):
         for group in sorted(groups):
             files = sorted(groups[group], key=lambda x: x[0])
             n_train = n_val = 0
-            for split in ("train", "val"):
-                os.makedirs(os.path.join(out, split, group))
-            for i, (_, name, m) in enumerate(files):
-                split = "val" if i % 5 == 4 else "train"
+            for side in ("train", "val"):
+                os.makedirs(os.path.join(out, side, group))
+            for i, (_, fname, m) in enumerate(files):
+                side = "val" if is_val_20ng(i, len(files), split) else "train"
                 data = tar.extractfile(m).read()
-                with open(os.path.join(out, split, group, name), "wb") as f:
+                with open(os.path.join(out, side, group, fname), "wb") as f:
                     f.write(data)
-                if split == "val":
+                if side == "val":
                     n_val += 1
                 else:
                     n_train += 1
             counts[group] = (n_train, n_val)
     tot_t = sum(t for t, _ in counts.values())
     tot_v = sum(v for _, v in counts.values())
-    print(f"20ng: {len(counts)} groups, {tot_t} train files, {tot_v} validation files")
+    if split == "date":
+        how = "per group, by article number: oldest 80% train, newest 20% validation"
+    else:
+        how = "per group, by article number: every 5th file validation (NOT date-ordered; never used to choose defaults)"
+    write_split_marker(out, split, how)
+    print(f"{ds_name}: {len(counts)} groups, {tot_t} train files, {tot_v} validation files ({how})")
     for g, (t, v) in counts.items():
         print(f"  {g:<28} train {t:4d}  val {v:4d}")
-    return {"groups": len(counts), "train_files": tot_t, "val_files": tot_v}
+    return {"split": split, "groups": len(counts), "train_files": tot_t, "val_files": tot_v}
 
 
 def label_dir_name(label):
@@ -164,7 +202,9 @@ def prepare_covid(data_dir, work_dir):
         print(f"  {l:<42} train {stats['train']['per_label'].get(l, 0):4d}  val {stats['val']['per_label'].get(l, 0):4d}")
     if rows:
         print(f"  train up to {rows[n_train - 1][0]}, val from {rows[n_train][0]}" if 0 < n_train < len(rows) else "")
+    write_split_marker(out, "date", "sorted by (created_at, id): oldest 80% train, newest 20% validation")
     return {
+        "split": "date",
         "reports": len(rows),
         "dropped": dropped,
         "train_items": stats["train"]["items"],
@@ -179,14 +219,31 @@ def main(argv=None):
     ap.add_argument("--data", default=DEFAULT_DATA, help=f"shared data dir (default {DEFAULT_DATA})")
     ap.add_argument("--work", default=DEFAULT_WORK, help=f"output dir (default {DEFAULT_WORK})")
     ap.add_argument("--only", choices=["20ng", "covid"], help="prepare one data set only")
+    ap.add_argument(
+        "--split",
+        choices=[*SPLITS, "both"],
+        default="date",
+        help="20 Newsgroups split: date (default; oldest 80%% / newest 20%% per group), interleaved "
+        "(the old every-5th-file split, only to print beside, never to choose defaults) or both; "
+        "covid is date-ordered in every mode",
+    )
     args = ap.parse_args(argv)
     os.makedirs(args.work, exist_ok=True)
+    summary_path = os.path.join(args.work, "prepare-summary.json")
     summary = {}
+    if os.path.exists(summary_path):
+        try:
+            with open(summary_path) as f:
+                summary = json.load(f)
+        except (OSError, ValueError):
+            summary = {}
+    splits = SPLITS if args.split == "both" else (args.split,)
     if args.only in (None, "20ng"):
-        summary["20ng"] = prepare_20ng(args.data, args.work)
+        for split in splits:
+            summary[dataset_dir_name("20ng", split)] = prepare_20ng(args.data, args.work, split)
     if args.only in (None, "covid"):
         summary["covid"] = prepare_covid(args.data, args.work)
-    with open(os.path.join(args.work, "prepare-summary.json"), "w") as f:
+    with open(summary_path, "w") as f:
         json.dump(summary, f, indent=2)
         f.write("\n")
     return 0
