@@ -36,6 +36,12 @@ impl Linear {
                 (w, b)
             })
             .collect();
+        Linear::from_rows(rows, v)
+    }
+
+    /// Per-class weight rows and biases → the term-major layout.
+    fn from_rows(rows: Vec<(Vec<f64>, f64)>, v: usize) -> Linear {
+        let c = rows.len();
         let mut weights = vec![0f32; v * c];
         let mut bias = vec![0f32; c];
         for (class, (w, b)) in rows.into_iter().enumerate() {
@@ -71,27 +77,19 @@ impl Linear {
         let rows: Vec<(Vec<f64>, f64)> = (0..c)
             .into_par_iter()
             .map(|class| {
-                let w: Vec<f64> = (0..v)
+                let mut w: Vec<f64> = (0..v)
                     .map(|t| match (t < old_v, class < old_c) {
                         (true, true) => f64::from(self.weights[t * old_c + class]),
                         _ => 0.0,
                     })
                     .collect();
-                let mut w = w;
                 let mut b = if class < old_c { f64::from(self.bias[class]) } else { 0.0 };
                 let mut alpha = vec![0f64; vectors.len()];
                 solve(vectors, class, cost, &mut w, &mut b, &mut alpha);
                 (w, b)
             })
             .collect();
-        self.weights = vec![0f32; v * c];
-        self.bias = vec![0f32; c];
-        for (class, (w, b)) in rows.into_iter().enumerate() {
-            for (t, x) in w.into_iter().enumerate() {
-                self.weights[t * c + class] = x as f32;
-            }
-            self.bias[class] = b as f32;
-        }
+        *self = Linear::from_rows(rows, v);
     }
 
     /// Margins `x · w_c + b_c` per class of a sorted document vector.
