@@ -214,6 +214,10 @@ pub(crate) enum Command {
         /// How many times a subject term counts compared to a body term.
         #[arg(long, default_value_t = 2.0)]
         subject_weight: f32,
+        /// How many times a term of a quoted reply, forwarded block or signature counts compared
+        /// to a body term (0: such text is not read).
+        #[arg(long, default_value_t = 0.0)]
+        quote_weight: f32,
         /// Drop terms seen in fewer documents.
         #[arg(long, default_value_t = 1)]
         min_df: u32,

@@ -125,9 +125,9 @@ pub fn process(engine: &Engine, analyzer: &mut Analyzer, raw: &RawMessage, now: 
         Err(reason) => return skipped(raw, reason, content_hash(bytes)),
     };
     let excluded = exclusion(&parsed, &engine.exclusions);
-    let body = clean_text(&parsed);
     let cfg = engine.classifier.features();
-    let analyzed = features::analyze(analyzer, &parsed.subject, &body, cfg);
+    let (body, quoted) = clean_parts(&parsed, cfg);
+    let analyzed = features::analyze(analyzer, &parsed.subject, &body, &quoted, cfg);
     let decision = engine.classifier.decide(&analyzed);
     let snippet = engine.snippets.then(|| redact::snippet(&format!("{} - {}", parsed.subject, body), 200));
     Outcome {
@@ -155,7 +155,13 @@ pub fn analyze_message(
     analyzer: &mut Analyzer,
     parsed: &ParsedMail,
 ) -> features::AnalyzedText {
-    features::analyze(analyzer, &parsed.subject, &clean_text(parsed), cfg)
+    let (body, quoted) = clean_parts(parsed, cfg);
+    features::analyze(analyzer, &parsed.subject, &body, &quoted, cfg)
+}
+
+/// The cleaned body and, when the features weigh it, the text cleaning took out.
+fn clean_parts(parsed: &ParsedMail, cfg: &features::FeatureConfig) -> (String, String) {
+    clean::clean_parts(&parsed.body, is_forward(&parsed.subject_raw), cfg.quote_weight > 0.0)
 }
 
 /// The cleaned body of a parsed message (quotes, signatures, disclaimers out).

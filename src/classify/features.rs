@@ -10,6 +10,8 @@ use crate::text::{Analyzer, Term};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeatureConfig {
     pub subject_weight: f32,
+    /// Weight of the terms of quoted replies, forwarded blocks and signatures (0: not read).
+    pub quote_weight: f32,
     pub bigrams: bool,
     /// Terms read per message at most (subject and body together).
     pub max_terms: usize,
@@ -19,7 +21,13 @@ pub struct FeatureConfig {
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        FeatureConfig { subject_weight: 2.0, bigrams: false, max_terms: 20_000, fold: true }
+        FeatureConfig {
+            subject_weight: 2.0,
+            quote_weight: 0.0,
+            bigrams: false,
+            max_terms: 20_000,
+            fold: true,
+        }
     }
 }
 
@@ -30,6 +38,9 @@ pub struct AnalyzedText {
     pub subject: Vec<Term>,
     /// Normalised terms of the cleaned body, in order.
     pub body: Vec<Term>,
+    /// Normalised terms of what cleaning took out as quoted reply, forwarded block or signature
+    /// (read only when the model weighs them: `quote_weight`).
+    pub quoted: Vec<Term>,
     /// Subject and body lower-cased, accents folded, apostrophes as spaces, words separated by
     /// single spaces, with a leading and trailing space (so `" cue "` finds whole words).
     pub folded: String,
@@ -38,14 +49,24 @@ pub struct AnalyzedText {
 /// Longest folded text kept for patterns and cues.
 const MAX_FOLDED_BYTES: usize = 64 * 1024;
 
-/// Analyses subject and cleaned body.
-pub fn analyze(analyzer: &mut Analyzer, subject: &str, body: &str, cfg: &FeatureConfig) -> AnalyzedText {
+/// Analyses subject, cleaned body and, when the configuration weighs it, the quoted text.
+pub fn analyze(
+    analyzer: &mut Analyzer,
+    subject: &str,
+    body: &str,
+    quoted: &str,
+    cfg: &FeatureConfig,
+) -> AnalyzedText {
     let mut s = Vec::new();
     analyzer.terms_into(subject, &mut s, cfg.max_terms);
     let mut b = Vec::new();
     analyzer.terms_into(body, &mut b, cfg.max_terms.saturating_sub(s.len()));
+    let mut q = Vec::new();
+    if cfg.quote_weight > 0.0 {
+        analyzer.terms_into(quoted, &mut q, cfg.max_terms.saturating_sub(s.len() + b.len()));
+    }
     let folded = if cfg.fold { fold_parts(&[subject, "\n", body], MAX_FOLDED_BYTES) } else { String::new() };
-    AnalyzedText { subject: s, body: b, folded }
+    AnalyzedText { subject: s, body: b, quoted: q, folded }
 }
 
 /// Lower case, accents folded, every non-alphanumeric run as one space, framed by spaces.
@@ -111,22 +132,37 @@ pub trait FeatureIds<'t> {
     ) -> Option<Self::Id>;
 }
 
+/// The term fields of one message that [`extract`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'t> {
+    pub subject: &'t [Term],
+    pub body: &'t [Term],
+    pub quoted: &'t [Term],
+}
+
+impl AnalyzedText {
+    /// Its term fields.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields { subject: &self.subject, body: &self.body, quoted: &self.quoted }
+    }
+}
+
 /// Separator of a bigram's two words in its name (`a_b`); the analyzer splits words on it, so a
 /// word never contains it.
 pub const BIGRAM_SEPARATOR: char = '_';
 
-/// Appends the weighted model features of subject and body terms to `out`, in a fixed order (per
-/// field: its terms, then its bigrams). Ids may repeat: callers merge them. A field whose weight
-/// is not positive has no features.
+/// Appends the weighted model features of subject, body and quoted terms to `out`, in a fixed
+/// order (per field: its terms, then its bigrams). Ids may repeat: callers merge them. A field
+/// whose weight is not positive has no features.
 pub fn extract<'t, N: FeatureIds<'t>>(
-    subject: &'t [Term],
-    body: &'t [Term],
+    text: Fields<'t>,
     cfg: &FeatureConfig,
     names: &mut N,
     out: &mut Vec<(N::Id, f32)>,
 ) {
+    let Fields { subject, body, quoted } = text;
     let mut ids: Vec<Option<N::Id>> = Vec::with_capacity(subject.len().max(body.len()));
-    for (terms, w) in [(subject, cfg.subject_weight), (body, 1.0)] {
+    for (terms, w) in [(subject, cfg.subject_weight), (body, 1.0), (quoted, cfg.quote_weight)] {
         if w <= 0.0 {
             continue;
         }
@@ -177,7 +213,7 @@ mod tests {
         let (subject, body) = (terms(subject), terms(body));
         let mut names = Names(Vec::new());
         let mut out = Vec::new();
-        extract(&subject, &body, cfg, &mut names, &mut out);
+        extract(Fields { subject: &subject, body: &body, quoted: &[] }, cfg, &mut names, &mut out);
         out.into_iter().map(|(i, w)| (names.0[i].clone(), w)).collect()
     }
 
@@ -240,5 +276,21 @@ mod tests {
                 assert_eq!(fold_text(t, max), reference(t, max), "{t:?} at {max}");
             }
         }
+    }
+
+    #[test]
+    fn quoted_terms_are_a_field_of_their_own_weight_and_off_by_default() {
+        let terms = |s: &str| s.split_whitespace().map(Term::from).collect::<Vec<_>>();
+        let (subject, body, quoted) = (terms("tari"), terms("rimborso"), terms("pratica pronta"));
+        let run = |cfg: &FeatureConfig| {
+            let mut names = Names(Vec::new());
+            let mut out = Vec::new();
+            extract(Fields { subject: &subject, body: &body, quoted: &quoted }, cfg, &mut names, &mut out);
+            out.into_iter().map(|(i, w)| (names.0[i].clone(), w)).collect::<Vec<_>>()
+        };
+        let off = run(&FeatureConfig::default());
+        assert_eq!(off, [("tari".to_string(), 2.0), ("rimborso".to_string(), 1.0)]);
+        let on = run(&FeatureConfig { quote_weight: 0.5, ..FeatureConfig::default() });
+        assert_eq!(&on[2..], [("pratica".to_string(), 0.5), ("pronta".to_string(), 0.5)]);
     }
 }

@@ -783,7 +783,7 @@ label = "Altro"
 
     fn eval(rules: &RuleSet, subject: &str, body: &str) -> RuleEvidence {
         let mut a = Analyzer::new(Language::Italian);
-        rules.evaluate(&analyze(&mut a, subject, body, &FeatureConfig::default()))
+        rules.evaluate(&analyze(&mut a, subject, body, "", &FeatureConfig::default()))
     }
 
     #[test]
@@ -815,10 +815,10 @@ label = "Altro"
         let r = RuleSet::parse(OK, "t.toml").expect("valid");
         let mut a = Analyzer::new(Language::Italian);
         let t = r
-            .tipologia(&analyze(&mut a, "", "Vi segnalo una buca", &FeatureConfig::default()))
+            .tipologia(&analyze(&mut a, "", "Vi segnalo una buca", "", &FeatureConfig::default()))
             .expect("tipologia");
         assert_eq!(t.0.id, "segnalazione");
-        let t = r.tipologia(&analyze(&mut a, "", "grazie", &FeatureConfig::default())).expect("fallback");
+        let t = r.tipologia(&analyze(&mut a, "", "grazie", "", &FeatureConfig::default())).expect("fallback");
         assert_eq!(t.0.id, "altro");
     }
 

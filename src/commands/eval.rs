@@ -153,6 +153,7 @@ pub fn run_cv(args: &CvArgs) -> Result<CvReport, Error> {
                 label: *label,
                 subject: a.subject.clone(),
                 body: a.body.clone(),
+                quoted: a.quoted.clone(),
                 rule_evidence: evidence[i].clone(),
             })
             .collect();

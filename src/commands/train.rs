@@ -64,6 +64,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
             },
             subject: a.subject,
             body: a.body,
+            quoted: a.quoted,
         })
         .collect();
     let taxonomy = rules.as_ref().map(|r| TaxonomyRef { id: r.taxonomy.id.clone(), hash: r.taxonomy.hash() });

@@ -89,20 +89,28 @@ fn doubled(l: &str, a: u8, b: u8) -> bool {
 /// Cleans a body. `is_forward` keeps forwarded content (the citizen forwards the matter itself);
 /// in replies the quoted exchange is dropped.
 pub fn clean_body(body: &str, is_forward: bool) -> String {
+    clean_parts(body, is_forward, false).0
+}
+
+/// [`clean_body`], and when `removed` is asked for, also the text it took out as quoted reply,
+/// forwarded block or signature (without attribution lines, header fields and quote markers):
+/// words the citizen did not write in this message, which still say what it is about. Footers
+/// and privacy disclaimers are noise and stay out of both.
+pub fn clean_parts(body: &str, is_forward: bool, removed: bool) -> (String, String) {
     let p = patterns();
     let lines: Vec<&str> = body.lines().collect();
     let cut = quote_cut(&lines, is_forward, p);
     let mut kept: Vec<&str> = lines[..cut].to_vec();
     let keep_quoted = is_forward || !has_words(&kept, MIN_NEW_WORDS);
+    let is_marker =
+        |l: &str| p.is_outlook_field(l) || p.is_original_sep(l) || p.is_forward_sep(l) || p.is_gmail_quote(l);
+    let mut quoted: Vec<&str> = Vec::new();
     if keep_quoted {
         // Keep the quoted/forwarded text but not its header lines and quote markers.
-        kept = lines
-            .iter()
-            .copied()
-            .filter(|l| {
-                !(p.is_outlook_field(l) || p.is_original_sep(l) || p.is_forward_sep(l) || p.is_gmail_quote(l))
-            })
-            .collect();
+        kept = lines.iter().copied().filter(|l| !is_marker(l)).collect();
+    } else if removed {
+        quoted.extend(kept.iter().copied().filter(|l| l.trim_start().starts_with('>')));
+        quoted.extend(lines[cut..].iter().copied().filter(|l| !is_marker(l)));
     }
     let mut out_lines: Vec<String> = kept
         .iter()
@@ -110,14 +118,26 @@ pub fn clean_body(body: &str, is_forward: bool) -> String {
         .map(|l| l.trim_start_matches(['>', ' ']).to_string())
         .filter(|l| !(footer_like(l) && p.footer.is_match(l)))
         .collect();
-    cut_signature(&mut out_lines, p);
+    let signature = cut_signature(&mut out_lines, p);
+    let mut removed_text: Vec<String> = Vec::new();
+    if removed {
+        removed_text.extend(
+            quoted
+                .iter()
+                .map(|l| l.trim_start_matches(['>', ' ']).to_string())
+                .filter(|l| !(footer_like(l) && p.footer.is_match(l))),
+        );
+        removed_text.extend(signature);
+    }
     cut_disclaimer(&mut out_lines, p);
+    cut_disclaimer(&mut removed_text, p);
     let text = out_lines.join("\n");
-    if contains_ci(&text, "prot") {
+    let text = if contains_ci(&text, "prot") {
         p.protocol.replace_all(&text, PROTOCOL_PLACEHOLDER).into_owned()
     } else {
         text
-    }
+    };
+    (text, removed_text.join("\n"))
 }
 
 /// Whether the unquoted lines hold at least `n` words (stops counting there).
@@ -190,13 +210,15 @@ fn footer_like(line: &str) -> bool {
 }
 
 /// Drops the signature: after "-- ", or after a closing formula when what follows is short.
-fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
-    if let Some(i) = lines.iter().position(|l| l == "-- " || l == "--") {
-        lines.truncate(i);
-    }
+/// Returns the lines it dropped.
+fn cut_signature(lines: &mut Vec<String>, p: &Patterns) -> Vec<String> {
+    let mut cut = match lines.iter().position(|l| l == "-- " || l == "--") {
+        Some(i) => lines.split_off(i),
+        None => Vec::new(),
+    };
     let n = lines.len();
     if n < 2 {
-        return;
+        return cut;
     }
     // Search closings only in the last part of the message.
     let start = n / 3;
@@ -209,9 +231,12 @@ fn cut_signature(lines: &mut Vec<String>, p: &Patterns) {
     {
         let tail_nonempty = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
         if tail_nonempty <= 8 {
-            lines.truncate(i);
+            let mut tail = lines.split_off(i);
+            tail.append(&mut cut);
+            cut = tail;
         }
     }
+    cut
 }
 
 /// Literals of which every match of `disclaimer_trigger` contains one (ASCII case folded).
@@ -277,6 +302,28 @@ fn cut_disclaimer(lines: &mut Vec<String>, p: &Patterns) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_cleaning_takes_out_is_kept_apart_on_request() {
+        let body = "Confermo la richiesta.\nQuando posso passare per il ritiro?\n\nCordiali saluti\nMario Rossi\nUfficio Tecnico Edilizia\n\nIl giorno lun 3 mar 2025 alle 10:00 URP <urp@example.it> ha scritto:\n> La sua pratica di permesso di costruire e' pronta.\n> Distinti saluti\n";
+        let (clean, removed) = clean_parts(body, false, true);
+        assert_eq!(clean, clean_body(body, false), "the cleaned text does not depend on the request");
+        assert!(
+            clean.contains("ritiro") && !clean.contains("permesso") && !clean.contains("Edilizia"),
+            "{clean}"
+        );
+        assert!(removed.contains("permesso di costruire"), "the quoted reply: {removed}");
+        assert!(removed.contains("Ufficio Tecnico Edilizia"), "the signature: {removed}");
+        assert!(
+            !removed.contains("ha scritto") && !removed.contains('>'),
+            "no attribution or markers: {removed}"
+        );
+        assert_eq!(clean_parts(body, false, false).1, "", "nothing is collected unless asked");
+        // A forward keeps its content in the text itself: nothing is quoted.
+        let fwd = "Vi giro la mail.\n\n---------- Forwarded message ---------\nDa: ufficio\nOggetto: rimborso\n\nil rimborso TARI e' pronto\n";
+        let (clean, removed) = clean_parts(fwd, true, true);
+        assert!(clean.contains("rimborso TARI") && !removed.contains("rimborso TARI"), "{clean} / {removed}");
+    }
 
     fn check(input: &str, forward: bool, must: &[&str], must_not: &[&str]) {
         let out = clean_body(input, forward);

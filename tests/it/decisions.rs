@@ -84,7 +84,7 @@ fn sample_mailbox_cold_start_rules_only() {
 
 fn decide(c: &Classifier, subject: &str, body: &str) -> urpmail::classify::Decision {
     let mut a = Analyzer::new(Language::Italian);
-    c.decide(&analyze(&mut a, subject, body, &FeatureConfig::default()))
+    c.decide(&analyze(&mut a, subject, body, "", &FeatureConfig::default()))
 }
 
 fn rules() -> RuleSet {

@@ -142,7 +142,13 @@ mod fixtures {
     use crate::text::Term;
 
     pub(super) fn doc(label: usize, words: &str) -> TrainDoc {
-        TrainDoc { label, subject: Vec::new(), body: terms(words), rule_evidence: Vec::new() }
+        TrainDoc {
+            label,
+            subject: Vec::new(),
+            body: terms(words),
+            quoted: Vec::new(),
+            rule_evidence: Vec::new(),
+        }
     }
 
     fn terms(words: &str) -> Vec<Term> {
@@ -151,12 +157,17 @@ mod fixtures {
 
     /// Body-only analysed text of space-separated terms.
     pub(super) fn text(words: &str) -> AnalyzedText {
-        AnalyzedText { subject: Vec::new(), body: terms(words), folded: String::new() }
+        AnalyzedText { body: terms(words), ..AnalyzedText::default() }
     }
 
     /// A training document as analysed text.
     pub(super) fn analyzed(d: &TrainDoc) -> AnalyzedText {
-        AnalyzedText { subject: d.subject.clone(), body: d.body.clone(), folded: String::new() }
+        AnalyzedText {
+            subject: d.subject.clone(),
+            body: d.body.clone(),
+            quoted: d.quoted.clone(),
+            folded: String::new(),
+        }
     }
 
     pub(super) fn corpus() -> Vec<TrainDoc> {

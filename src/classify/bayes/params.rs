@@ -36,6 +36,10 @@ pub struct TrainParams {
     pub bigrams: bool,
     /// Subject terms count this many times body terms.
     pub subject_weight: f32,
+    /// Terms of quoted replies, forwarded blocks and signatures count this many times body
+    /// terms (0: not read). Absent from the files of models that do not read them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub quote_weight: f32,
     /// Terms seen in fewer documents are dropped from the vocabulary.
     pub min_df: u32,
     /// Analyzer language (`it` or `en`).
@@ -59,6 +63,7 @@ impl Default for TrainParams {
             weight_norm: false,
             bigrams: false,
             subject_weight: 2.0,
+            quote_weight: 0.0,
             min_df: 1,
             language: "it".to_string(),
             review_precision: 0.9,
@@ -76,6 +81,9 @@ impl TrainParams {
         if !(self.subject_weight.is_finite() && self.subject_weight >= 0.0) {
             return Err(ModelError::Params("subject_weight must be >= 0".into()));
         }
+        if !(self.quote_weight.is_finite() && self.quote_weight >= 0.0) {
+            return Err(ModelError::Params("quote_weight must be >= 0".into()));
+        }
         if !(0.0..=1.0).contains(&self.review_precision) {
             return Err(ModelError::Params("review_precision must be in [0, 1]".into()));
         }
@@ -89,6 +97,10 @@ impl TrainParams {
         }
         Ok(CheckedParams(self.clone()))
     }
+}
+
+fn is_zero(x: &f32) -> bool {
+    *x == 0.0
 }
 
 /// Parameters that passed [`TrainParams::check`] (linfa's `ParamGuard`: the type is the proof).
@@ -109,6 +121,7 @@ impl CheckedParams {
     pub fn features(&self, fold: bool) -> FeatureConfig {
         FeatureConfig {
             subject_weight: self.subject_weight,
+            quote_weight: self.quote_weight,
             bigrams: self.bigrams,
             fold,
             ..FeatureConfig::default()
@@ -129,6 +142,7 @@ mod tests {
             TrainParams { review_precision: 1.5, ..TrainParams::default() },
             TrainParams { language: "fr".into(), ..TrainParams::default() },
             TrainParams { linear_cost: Some(0.0), ..TrainParams::default() },
+            TrainParams { quote_weight: -0.5, ..TrainParams::default() },
         ];
         for p in bad {
             assert!(matches!(p.check(), Err(ModelError::Params(_))), "{p:?}");

@@ -93,7 +93,7 @@ impl Model {
     pub(super) fn vector(&self, a: &AnalyzedText) -> Vec<(u32, f32)> {
         let mut x: Vec<(u32, f32)> = Vec::with_capacity(a.subject.len() + a.body.len());
         let mut ids = VocabIds { vocab: &self.vocab, buf: String::new() };
-        extract(&a.subject, &a.body, &self.params.features(false), &mut ids, &mut x);
+        extract(a.fields(), &self.params.features(false), &mut ids, &mut x);
         merge_sorted(&mut x);
         self.transform(&mut x);
         x

@@ -11,7 +11,7 @@ use super::linfa::fit_checked;
 use super::params::CheckedParams;
 use super::weights::{ClosedForm, weights_into};
 use super::{Model, ModelError, idf_value, merge_sorted, sparse_row};
-use crate::classify::features::{BIGRAM_SEPARATOR, FeatureIds, extract};
+use crate::classify::features::{BIGRAM_SEPARATOR, FeatureIds, Fields, extract};
 use crate::classify::vocab::Vocab;
 use crate::text::Term;
 
@@ -24,8 +24,17 @@ pub struct TrainDoc {
     pub subject: Vec<Term>,
     /// Analysed body terms, in order.
     pub body: Vec<Term>,
+    /// Analysed quoted-text terms (empty unless the parameters weigh them).
+    pub quoted: Vec<Term>,
     /// Rule evidence per label (`ln(1 + rule score)`), empty when training without rules.
     pub rule_evidence: Vec<f64>,
+}
+
+impl TrainDoc {
+    /// Its term fields.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields { subject: &self.subject, body: &self.body, quoted: &self.quoted }
+    }
 }
 
 /// A feature seen in training documents: a term, or a bigram of two term ids.
@@ -126,14 +135,14 @@ impl Model {
             return Err(ModelError::Data(format!("label {:?} has no documents", labels[empty])));
         }
 
-        let tokens: usize = docs.iter().map(|d| d.subject.len() + d.body.len()).sum();
+        let tokens: usize = docs.iter().map(|d| d.subject.len() + d.body.len() + d.quoted.len()).sum();
         let features = params.features(false);
         let mut names = Interner::with_capacity(tokens, params.bigrams);
         let doc_ids: Vec<Vec<(u32, f32)>> = docs
             .iter()
             .map(|d| {
                 let mut ids = Vec::with_capacity(d.subject.len() + d.body.len());
-                extract(&d.subject, &d.body, &features, &mut names, &mut ids);
+                extract(d.fields(), &features, &mut names, &mut ids);
                 merge_sorted(&mut ids);
                 ids
             })

@@ -23,14 +23,14 @@ impl Model {
                 self.sums.push(Vec::new());
             }
         }
-        let tokens: usize = docs.iter().map(|(_, a)| a.subject.len() + a.body.len()).sum();
+        let tokens: usize = docs.iter().map(|(_, a)| a.subject.len() + a.body.len() + a.quoted.len()).sum();
         let features = self.params.features(false);
         let mut names = Interner::with_capacity(tokens, self.params.bigrams);
         let doc_ids: Vec<Vec<(u32, f32)>> = docs
             .iter()
             .map(|(_, a)| {
                 let mut ids = Vec::with_capacity(a.subject.len() + a.body.len());
-                extract(&a.subject, &a.body, &features, &mut names, &mut ids);
+                extract(a.fields(), &features, &mut names, &mut ids);
                 ids
             })
             .collect();
@@ -140,8 +140,12 @@ mod tests {
         let again: Vec<(String, AnalyzedText)> = docs
             .iter()
             .map(|d| {
-                let a =
-                    AnalyzedText { subject: d.subject.clone(), body: d.body.clone(), folded: String::new() };
+                let a = AnalyzedText {
+                    subject: d.subject.clone(),
+                    body: d.body.clone(),
+                    quoted: d.quoted.clone(),
+                    folded: String::new(),
+                };
                 (labels()[d.label].clone(), a)
             })
             .collect();
