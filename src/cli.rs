@@ -208,15 +208,15 @@ pub(crate) enum Command {
         /// Weight-normalised complement NB (Rennie et al. 2003); complement variant only.
         #[arg(long)]
         weight_norm: bool,
-        /// Add adjacent-stem bigrams as features.
+        /// No adjacent-stem bigrams as features (they are used by default).
         #[arg(long)]
-        bigrams: bool,
+        no_bigrams: bool,
         /// How many times a subject term counts compared to a body term.
-        #[arg(long, default_value_t = 2.0)]
+        #[arg(long, default_value_t = 3.0)]
         subject_weight: f32,
         /// How many times a term of a quoted reply, forwarded block or signature counts compared
         /// to a body term (0: such text is not read).
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, default_value_t = 0.5)]
         quote_weight: f32,
         /// Drop terms seen in fewer documents.
         #[arg(long, default_value_t = 1)]
@@ -224,10 +224,13 @@ pub(crate) enum Command {
         /// Precision the per-topic review thresholds aim for.
         #[arg(long, default_value_t = 0.9)]
         review_precision: f64,
-        /// Add a one-vs-rest linear SVM with this cost (C) beside naive Bayes; its margins are
-        /// added to the naive-Bayes scores with a weight chosen on held-out folds.
-        #[arg(long, value_name = "C")]
-        linear_cost: Option<f64>,
+        /// Cost (C) of the one-vs-rest linear SVM beside naive Bayes; its margins are added to
+        /// the naive-Bayes scores with a weight chosen on held-out folds.
+        #[arg(long, value_name = "C", default_value_t = 1.0)]
+        linear_cost: f64,
+        /// Naive Bayes alone, without the linear SVM.
+        #[arg(long, conflicts_with = "linear_cost")]
+        no_linear: bool,
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         threads: usize,

@@ -51,12 +51,13 @@ impl Cli {
                 no_idf,
                 no_length_norm,
                 weight_norm,
-                bigrams,
+                no_bigrams,
                 subject_weight,
                 quote_weight,
                 min_df,
                 review_precision,
                 linear_cost,
+                no_linear,
                 threads,
             } => {
                 let variant = match variant {
@@ -76,13 +77,13 @@ impl Cli {
                     idf: !no_idf,
                     length_norm: !no_length_norm,
                     weight_norm,
-                    bigrams,
+                    bigrams: !no_bigrams,
                     subject_weight,
                     quote_weight,
                     min_df,
                     language,
                     review_precision,
-                    linear_cost,
+                    linear_cost: (!no_linear).then_some(linear_cost),
                 };
                 Command::Train(train::Args { data, out, rules: RulesChoice::parse(&rules), params, threads })
             }

@@ -87,7 +87,7 @@ impl StoreChoice {
 pub fn load_model(path: &Path) -> Result<Model, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::Input(format!("{}: cannot read model: {e}", path.display())))?;
-    Model::from_bytes(&bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
+    Model::from_vec(bytes).map_err(|source| Error::Model { path: path.to_path_buf(), source })
 }
 
 /// What `--rules` asked for.

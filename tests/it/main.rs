@@ -2,6 +2,7 @@
 
 //! Integration tests, one module per area (one test binary keeps linking fast).
 
+mod blind;
 mod cli;
 mod corpora;
 mod decisions;

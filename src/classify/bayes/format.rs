@@ -155,6 +155,26 @@ impl Model {
 
     /// Reads a model written by [`Model::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        Ok(Model::parse(bytes)?.with_weights())
+    }
+
+    /// [`Model::from_bytes`] of a file's bytes, freed before the weights are derived: a large
+    /// model never holds its file and its weights in memory at once.
+    pub fn from_vec(bytes: Vec<u8>) -> Result<Model, ModelError> {
+        let parsed = Model::parse(&bytes)?;
+        drop(bytes);
+        Ok(parsed.with_weights())
+    }
+
+    /// The model's naive-Bayes weights, derived from its sums by the closed form.
+    fn with_weights(mut self) -> Model {
+        let v = self.vocab.len();
+        weights_into(&self.params, &self.sums, &self.header.class_docs, v, &mut self.weights, &mut self.bias);
+        self
+    }
+
+    /// Everything the file holds, without the derived weights.
+    fn parse(bytes: &[u8]) -> Result<Model, ModelError> {
         let rest = bytes.strip_prefix(MAGIC).ok_or(ModelError::BadMagic)?;
         if rest.len() < 32 {
             return Err(ModelError::Corrupt("file too short".into()));
@@ -212,10 +232,21 @@ impl Model {
             sums.push(row);
         }
         let linear = if found == FORMAT_VERSION {
+            // Sized up front: collecting through `Result` would grow the vector by doubling, and
+            // these are the largest arrays of a model.
             let mut floats = |n: usize| -> Result<Vec<f32>, ModelError> {
-                (0..n)
-                    .map(|_| r.f32().and_then(|x| if x.is_finite() { Ok(x) } else { Err(corrupt_weight()) }))
-                    .collect()
+                if r.buf.len() < n.saturating_mul(4) {
+                    return Err(ModelError::Corrupt("file too short for its linear weights".into()));
+                }
+                let mut out = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let x = r.f32()?;
+                    if !x.is_finite() {
+                        return Err(corrupt_weight());
+                    }
+                    out.push(x);
+                }
+                Ok(out)
             };
             let weights = floats(v * c)?;
             let bias = floats(c)?;
@@ -229,10 +260,7 @@ impl Model {
         if !r.buf.is_empty() {
             return Err(ModelError::Corrupt("trailing bytes".into()));
         }
-        let mut weights = Vec::new();
-        let mut bias = Vec::new();
-        weights_into(&params, &sums, &header.class_docs, v, &mut weights, &mut bias);
-        Ok(Model { header, params, vocab, idf, df, sums, weights, bias, linear })
+        Ok(Model { header, params, vocab, idf, df, sums, weights: Vec::new(), bias: Vec::new(), linear })
     }
 }
 
@@ -355,7 +383,7 @@ mod tests {
     fn a_naive_bayes_model_is_still_written_and_read_as_format_1() {
         // Files written before the linear part existed are format 1, and a model without one
         // is written exactly as they were (the shipped model's bytes are checked elsewhere).
-        let params = TrainParams::default().check().expect("valid");
+        let params = TrainParams { linear_cost: None, ..TrainParams::default() }.check().expect("valid");
         let m = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
         assert_eq!(m.header.format_version, 1);
         let bytes = m.to_bytes();
