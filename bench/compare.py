@@ -617,7 +617,7 @@ def main(argv=None):
         "--extra-urpmail-options",
         default="",
         metavar="OPTS",
-        help="also train urpmail with these options added (e.g. \"--bigrams --subject-weight 3\"): a separate "
+        help="also train urpmail with these options added (e.g. \"--no-linear --no-bigrams\"): a separate "
         "row labelled NOT default, never the headline nor checked against a target",
     )
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
