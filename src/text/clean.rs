@@ -112,21 +112,17 @@ pub fn clean_parts(body: &str, is_forward: bool, removed: bool) -> (String, Stri
         quoted.extend(kept.iter().copied().filter(|l| l.trim_start().starts_with('>')));
         quoted.extend(lines[cut..].iter().copied().filter(|l| !is_marker(l)));
     }
-    let mut out_lines: Vec<String> = kept
-        .iter()
-        .filter(|l| keep_quoted || !l.trim_start().starts_with('>'))
-        .map(|l| l.trim_start_matches(['>', ' ']).to_string())
-        .filter(|l| !(footer_like(l) && p.footer.is_match(l)))
-        .collect();
+    // Quote markers off; mobile and mail-client footers out.
+    let strip = |l: &&str| {
+        let l = l.trim_start_matches(['>', ' ']);
+        (!(footer_like(l) && p.footer.is_match(l))).then(|| l.to_string())
+    };
+    let mut out_lines: Vec<String> =
+        kept.iter().filter(|l| keep_quoted || !l.trim_start().starts_with('>')).filter_map(strip).collect();
     let signature = cut_signature(&mut out_lines, p);
     let mut removed_text: Vec<String> = Vec::new();
     if removed {
-        removed_text.extend(
-            quoted
-                .iter()
-                .map(|l| l.trim_start_matches(['>', ' ']).to_string())
-                .filter(|l| !(footer_like(l) && p.footer.is_match(l))),
-        );
+        removed_text.extend(quoted.iter().filter_map(strip));
         removed_text.extend(signature);
     }
     cut_disclaimer(&mut out_lines, p);

@@ -88,18 +88,13 @@ impl Model {
                     .map(|((l, s), m)| (*l, s.iter().zip(m).map(|(a, b)| a + gamma * b).collect()))
                     .collect()
             };
-            let mut best = (0.0, usize::MAX, f64::INFINITY);
-            for gamma in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0] {
+            let gamma = best_on_grid(&[0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], |gamma| {
                 let scores = blended(gamma);
                 let t = fit_temperature(&scores);
-                let errors = scores.iter().filter(|(l, s)| argmax(s) != *l).count();
-                let nll: f64 = scores.iter().map(|(l, s)| -softmax(s, t)[*l].max(1e-12).ln()).sum();
-                if errors < best.1 || (errors == best.1 && nll < best.2) {
-                    best = (gamma, errors, nll);
-                }
-            }
-            oof = blended(best.0);
-            best.0
+                scores.iter().map(|(l, s)| (*l, softmax(s, t))).collect()
+            });
+            oof = blended(gamma);
+            gamma
         });
 
         let temperature = fit_temperature(&oof);
@@ -124,18 +119,8 @@ impl Model {
         // The grid stops at 6: the shipped rules were written while reading the same corpus, so
         // held-out folds flatter them; on the independently written sample mailbox a weight of 12
         // was no better than 6 (bench/RESULTS.md).
-        let rules_weight = evidence.map(|_| {
-            let mut best = (0.0, usize::MAX, f64::INFINITY);
-            for beta in [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0] {
-                let probs = combined(beta);
-                let errors = probs.iter().filter(|(l, p)| argmax(p) != *l).count();
-                let nll: f64 = probs.iter().map(|(l, p)| -p[*l].max(1e-12).ln()).sum();
-                if errors < best.1 || (errors == best.1 && nll < best.2) {
-                    best = (beta, errors, nll);
-                }
-            }
-            best.0
-        });
+        let rules_weight =
+            evidence.map(|_| best_on_grid(&[0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0], combined));
         let mut preds: Vec<(usize, f64, bool)> = combined(rules_weight.unwrap_or(0.0))
             .into_iter()
             .map(|(l, p)| {
@@ -170,6 +155,21 @@ impl Model {
             .copied()
             .unwrap_or(cal.default_threshold)
     }
+}
+
+/// The grid value whose out-of-fold probabilities make the fewest errors, then have the lowest
+/// negative log-likelihood (the first on ties).
+fn best_on_grid(grid: &[f64], probs: impl Fn(f64) -> Vec<(usize, Vec<f64>)>) -> f64 {
+    let mut best = (0.0, usize::MAX, f64::INFINITY);
+    for &x in grid {
+        let p = probs(x);
+        let errors = p.iter().filter(|(l, p)| argmax(p) != *l).count();
+        let nll: f64 = p.iter().map(|(l, p)| -p[*l].max(1e-12).ln()).sum();
+        if errors < best.1 || (errors == best.1 && nll < best.2) {
+            best = (x, errors, nll);
+        }
+    }
+    best.0
 }
 
 /// Temperature minimising the negative log-likelihood of out-of-fold scores (golden section

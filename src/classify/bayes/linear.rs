@@ -26,17 +26,10 @@ impl Linear {
     /// Fits one class against the rest for each of `c` classes on `(label, vector)` documents
     /// over a vocabulary of `v` terms; `cost` is the SVM's C.
     pub(super) fn fit(vectors: &[(usize, Vec<(u32, f32)>)], c: usize, v: usize, cost: f64) -> Linear {
-        let rows: Vec<(Vec<f64>, f64)> = (0..c)
-            .into_par_iter()
-            .map(|class| {
-                let mut w = vec![0f64; v];
-                let mut b = 0f64;
-                let mut alpha = vec![0f64; vectors.len()];
-                solve(vectors, class, cost, &mut w, &mut b, &mut alpha);
-                (w, b)
-            })
-            .collect();
-        Linear::from_rows(rows, v)
+        // From nothing: every weight, bias and dual variable starts at 0.
+        let mut l = Linear { weights: Vec::new(), bias: Vec::new() };
+        l.update(vectors, c, v, cost);
+        l
     }
 
     /// Per-class weight rows and biases → the term-major layout.
