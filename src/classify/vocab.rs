@@ -70,17 +70,19 @@ impl Vocab {
     }
 
     fn push(&mut self, term: &str) {
-        if self.get(term).is_some() {
-            return;
-        }
-        let id = (self.offsets.len() - 1) as u32;
-        self.blob.push_str(term);
-        self.offsets.push(self.blob.len() as u32);
+        // One hash and one probe per term: model loading pushes every term of the file.
         let hash = self.hasher.hash_one(term);
+        let id = (self.offsets.len() - 1) as u32;
         let Vocab { table, offsets, blob, hasher, .. } = self;
-        table.insert_unique(hash, id, |&i| {
-            hasher.hash_one(&blob[offsets[i as usize] as usize..offsets[i as usize + 1] as usize])
-        });
+        let span = |i: u32| offsets[i as usize] as usize..offsets[i as usize + 1] as usize;
+        match table.entry(hash, |&i| &blob[span(i)] == term, |&i| hasher.hash_one(&blob[span(i)])) {
+            hashbrown::hash_table::Entry::Occupied(_) => {}
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(id);
+                blob.push_str(term);
+                offsets.push(blob.len() as u32);
+            }
+        }
     }
 
     /// Number of terms.
