@@ -86,10 +86,12 @@ pub(crate) enum Command {
     Learn {
         #[command(flatten)]
         store: StoreArgs,
-        /// Model to update (`default` or a path; with --config, the config's).
+        /// Model to update instead of the store's active one (`builtin` or a path; with
+        /// --config, a model file the configuration pins wins over the active one).
         #[arg(long)]
         model: Option<String>,
-        /// Where to write the updated model (default: beside the store, named by its version).
+        /// Where to write the updated model (default: the folder STORE-models beside the store,
+        /// named by its version; the newest 10 and the active one are kept there).
         #[arg(long)]
         model_out: Option<PathBuf>,
         /// Who reviewed (default: the file's `reviewer`).
@@ -101,6 +103,31 @@ pub(crate) enum Command {
         /// The filled-in review file.
         #[arg(required_unless_present = "undo")]
         file: Option<PathBuf>,
+    },
+    /// Re-decide the stored, unreviewed decisions of a period with the model that decides for
+    /// the store now (its active learned model), re-reading each message where it was found
+    /// (IMAP read-only, archives, the sample). Reviewed decisions are never changed.
+    Reclassify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only messages of this year.
+        #[arg(long, conflicts_with_all = ["since", "until"])]
+        year: Option<i32>,
+        /// Messages dated on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<String>,
+        /// Messages dated on or before this day (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// Print what would change per topic; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Undo a reclassify run instead (its number is printed when it ran).
+        #[arg(long, value_name = "RUN", conflicts_with_all = ["year", "since", "until", "dry_run"])]
+        undo: Option<i64>,
     },
     /// Retention: drop snippets and per-message rows of messages older than a cutoff, keeping
     /// the aggregate counts (and their content keys, so archives are not counted twice).
@@ -298,9 +325,29 @@ pub(crate) enum ThemesFormat {
     Xlsx,
 }
 
+/// Format of `report messages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MessagesFormatArg {
+    Jsonl,
+    Csv,
+}
+
 /// `urpmail report ...`
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReportCommand {
+    /// One row per stored message: id, location, date, year, channel, status, topic,
+    /// confidence, decided_by, reviewed, model_version, run. Nothing personal beyond what the
+    /// store keeps (no addresses, subjects or text).
+    Messages {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only messages of this year.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MessagesFormatArg::Jsonl)]
+        format: MessagesFormatArg,
+    },
     /// The JSON review report: doubtful decisions first, then a sample of confident ones.
     Review {
         #[command(flatten)]

@@ -320,7 +320,7 @@ impl Config {
         } else {
             resolve(Path::new(&raw.classification.rules)).display().to_string()
         };
-        let model = if raw.classification.model == "default" || raw.classification.model == "none" {
+        let model = if ["default", "builtin", "none"].contains(&raw.classification.model.as_str()) {
             raw.classification.model
         } else {
             resolve(Path::new(&raw.classification.model)).display().to_string()

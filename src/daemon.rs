@@ -95,8 +95,91 @@ pub enum SyncError {
 /// Shared state of a run.
 #[derive(Debug, Clone)]
 pub struct Shared {
-    pub engine: Arc<Engine>,
+    pub engine: Arc<EngineSlot>,
     pub store: Arc<Mutex<Store>>,
+}
+
+impl Shared {
+    /// A run with a fixed engine.
+    pub fn new(engine: Engine, store: Arc<Mutex<Store>>) -> Shared {
+        Shared { engine: Arc::new(EngineSlot::fixed(engine)), store }
+    }
+}
+
+/// Builds the engine again (for a new active model of the store).
+pub type Reload = Box<dyn Fn() -> Result<Engine, String> + Send + Sync>;
+
+/// The engine the daemon decides with. When the configuration does not pin a model, a new
+/// active model of the store (recorded by `learn`) replaces it before the next pass, without
+/// a restart; batches already being processed finish with the engine they started with.
+pub struct EngineSlot {
+    current: std::sync::RwLock<Arc<Engine>>,
+    reload: Option<Reload>,
+    /// The store's active learned model the current engine was built for (`None`: none).
+    built_for: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for EngineSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineSlot").field("reloads", &self.reload.is_some()).finish()
+    }
+}
+
+impl EngineSlot {
+    /// An engine that never changes (a pinned model).
+    pub fn fixed(engine: Engine) -> EngineSlot {
+        EngineSlot {
+            current: std::sync::RwLock::new(Arc::new(engine)),
+            reload: None,
+            built_for: Mutex::new(None),
+        }
+    }
+
+    /// An engine built for the store's active learned model `active`, rebuilt by `reload`
+    /// when another model becomes active.
+    pub fn following(engine: Engine, active: Option<String>, reload: Reload) -> EngineSlot {
+        EngineSlot {
+            current: std::sync::RwLock::new(Arc::new(engine)),
+            reload: Some(reload),
+            built_for: Mutex::new(active),
+        }
+    }
+
+    /// The engine to decide with now.
+    pub fn current(&self) -> Arc<Engine> {
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Replaces the engine when the store's active model is no longer the one it was built for.
+    /// A model that cannot be loaded leaves the current engine in place (and says so). Blocking.
+    fn follow(&self, store: &Mutex<Store>) {
+        let Some(reload) = &self.reload else { return };
+        let active = match lock(store).active_model() {
+            Ok(m) => m.map(|m| m.version),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the store's active model; keeping the current one");
+                return;
+            }
+        };
+        let mut built_for = self.built_for.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *built_for == active {
+            return;
+        }
+        match reload() {
+            Ok(engine) => {
+                let version = engine.classifier.model().map(|m| m.header().version.clone());
+                tracing::info!(
+                    model = version.as_deref().unwrap_or("none"),
+                    "the store's active model changed: deciding with it from now on"
+                );
+                *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
+                *built_for = active;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the store's new active model cannot be used; keeping the current one")
+            }
+        }
+    }
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -132,7 +215,7 @@ impl BatchTarget {
     /// Processes one fetched batch (in parallel), in UID order. Blocking.
     fn process(&self, got: Vec<Fetched>) -> Vec<StoredMessage> {
         let started = std::time::Instant::now();
-        let engine = &self.shared.engine;
+        let engine = &*self.shared.engine.current();
         let (name, mb, uidvalidity) = (&self.account, &self.mailbox, self.uidvalidity);
         let limit = engine.limits.max_message_bytes;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -192,6 +275,11 @@ pub async fn sync_account(
     stop: &watch::Receiver<bool>,
 ) -> Result<u64, SyncError> {
     client.ensure_connected().await?;
+    // A model `learn` made active since the last pass decides from this pass on.
+    let (slot, store) = (shared.engine.clone(), shared.store.clone());
+    tokio::task::spawn_blocking(move || slot.follow(&store))
+        .await
+        .map_err(|e| SyncError::Join(e.to_string()))?;
     let account: Account = client.account().clone();
     let mut fetched = 0u64;
     for mailbox in &account.mailboxes {
@@ -241,7 +329,7 @@ pub async fn sync_account(
                 break;
             }
             let started = std::time::Instant::now();
-            match client.fetch(chunk, shared.engine.limits.max_message_bytes).await {
+            match client.fetch(chunk, shared.engine.current().limits.max_message_bytes).await {
                 Ok(got) => {
                     tracing::debug!(
                         messages = got.len(),

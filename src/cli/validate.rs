@@ -6,15 +6,15 @@
 use urpmail::classify::bayes::{TrainParams, Variant};
 use urpmail::commands::{
     self, Command, Error, ModelChoice, OutputFormat, RulesChoice, StoreChoice, classify, eval, learn, prune,
-    report, train,
+    reclassify, report, train,
 };
 use urpmail::config::Config;
 use urpmail::parse::Limits;
 use urpmail::report::themes::By;
 
 use super::{
-    ByArg, Cli, Command as Raw, ConfigCommand, ReportCommand, ReportFormat, RulesCommand, StoreArgs,
-    ThemesFormat, VariantArg,
+    ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat, RulesCommand,
+    StoreArgs, ThemesFormat, VariantArg,
 };
 
 impl Cli {
@@ -144,6 +144,30 @@ impl Cli {
                     config: with_secrets,
                 })
             }
+            Raw::Reclassify { store, year, since, until, dry_run, threads, undo } => {
+                let store = store.validate()?;
+                if let Some(run) = undo {
+                    return Ok(Command::ReclassifyUndo { store: store.path().to_path_buf(), run });
+                }
+                for (flag, day) in [("--since", &since), ("--until", &until)] {
+                    if let Some(d) = day
+                        && time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                            .is_err()
+                    {
+                        return Err(Error::Input(format!("{flag} {d:?} is not a day: write YYYY-MM-DD")));
+                    }
+                }
+                // IMAP passwords are needed only to re-read messages from the mailboxes; without
+                // them (a password file staff cannot read) those messages keep their decision and
+                // are counted as not re-read.
+                let store = match store {
+                    StoreChoice::Config(c) => {
+                        StoreChoice::Config(Config::load(&c.file).map(Box::new).unwrap_or(c))
+                    }
+                    s => s,
+                };
+                Command::Reclassify(reclassify::Args { store, year, since, until, dry_run, threads })
+            }
             Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
                 store: store.validate()?.path().to_path_buf(),
                 older_than,
@@ -155,6 +179,14 @@ impl Cli {
 
 fn report_command(command: ReportCommand) -> Result<Command, Error> {
     Ok(match command {
+        ReportCommand::Messages { store, year, format } => Command::Messages {
+            store: store.validate()?.path().to_path_buf(),
+            year,
+            format: match format {
+                MessagesFormatArg::Jsonl => report::MessagesFormat::Jsonl,
+                MessagesFormatArg::Csv => report::MessagesFormat::Csv,
+            },
+        },
         ReportCommand::Themes {
             store,
             rules,

@@ -29,6 +29,8 @@ pub fn run(
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
     store.close_stale_runs().map_err(store_error(store_path))?;
     let run = store.begin_run("ingest").map_err(store_error(store_path))?;
+    let model = engine.classifier.model().map(|m| m.header().version.clone());
+    store.set_run_model(run, model.as_deref()).map_err(store_error(store_path))?;
     let pool = thread_pool(threads)?;
     let now = now();
     let mut summary = Summary::default();

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod learn;
 pub mod poll;
 pub mod prune;
+pub mod reclassify;
 pub mod report;
 pub mod rules;
 mod setup;
@@ -75,6 +76,12 @@ pub enum Command {
     Undo { store: PathBuf, batch: i64 },
     /// Retention.
     Prune(prune::Args),
+    /// Re-decide stored decisions with the active model.
+    Reclassify(reclassify::Args),
+    /// `reclassify --undo RUN`.
+    ReclassifyUndo { store: PathBuf, run: i64 },
+    /// One row per stored message.
+    Messages { store: PathBuf, year: Option<i32>, format: report::MessagesFormat },
 }
 
 impl Command {
@@ -157,29 +164,36 @@ impl Command {
             }
             Command::Learn(args) => {
                 let s = learn::run(&args)?;
-                let mut text = format!(
-                    "correction batch {}: {} corrections, {} confirmations; model trained on {} reviewed messages ({} could not be re-read)\n",
-                    s.batch, s.corrections, s.confirmations, s.trained, s.not_trained
-                );
-                if let (Some(p), Some(v)) = (&s.model_path, &s.model_version) {
-                    let p = p.display();
-                    text += &format!(
-                        "new model {v} written to {p}: set `model = \"{p}\"` in the configuration to use it\n"
-                    );
-                }
-                text += &format!("undo with: urpmail learn --undo {} ...\n", s.batch);
-                write_out(out, &text)
+                write_out(out, &learn::summary_text(&s, &args.store))
             }
             Command::Undo { store, batch } => {
-                let n = learn::undo(&store, batch)?;
+                let u = learn::undo(&store, batch)?;
+                let model = match &u.reactivated {
+                    None => String::new(),
+                    Some(Some(v)) => format!("; model {v} is active again"),
+                    Some(None) => "; the configured model (built-in unless the configuration names a file) is active again".into(),
+                };
+                note(
+                    notes,
+                    &format!("correction batch {batch} undone: {} decisions restored{model}", u.restored),
+                );
+                Ok(())
+            }
+            Command::Reclassify(args) => {
+                let s = reclassify::run(&args, notes)?;
+                write_out(out, &reclassify::summary_text(&s))
+            }
+            Command::ReclassifyUndo { store, run } => {
+                let (restored, kept) = reclassify::undo(&store, run)?;
                 note(
                     notes,
                     &format!(
-                        "correction batch {batch} undone: {n} decisions restored (the model file it produced is left as is)"
+                        "reclassify run {run} undone: {restored} decisions restored, {kept} left as they are (reviewed by staff or re-decided by a later run since)"
                     ),
                 );
                 Ok(())
             }
+            Command::Messages { store, year, format } => report::messages(&store, year, format, out),
             Command::Prune(args) => prune::run(&args, out),
         }
     }

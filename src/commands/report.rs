@@ -309,3 +309,85 @@ mod tests {
         assert!(workbook_time(None) >= before);
     }
 }
+
+/// Format of `report messages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessagesFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header line (comma-separated, UTF-8).
+    Csv,
+}
+
+/// The columns of `report messages`, in order.
+pub const MESSAGE_COLUMNS: [&str; 12] = [
+    "id",
+    "location",
+    "date",
+    "year",
+    "channel",
+    "status",
+    "topic",
+    "confidence",
+    "decided_by",
+    "reviewed",
+    "model_version",
+    "run",
+];
+
+/// `report messages`: one row per stored message, with what the store keeps of it (where it
+/// is, date, channel, decision, versions) and nothing more.
+pub fn messages(
+    store_path: &Path,
+    year: Option<i32>,
+    format: MessagesFormat,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    if !store_path.exists() {
+        return Err(Error::Input(format!(
+            "{}: no store yet (run `urpmail poll` or `urpmail ingest` first)",
+            store_path.display()
+        )));
+    }
+    let store = Store::open_readonly(store_path).map_err(store_error(store_path))?;
+    let rows = store.message_rows(year).map_err(store_error(store_path))?;
+    let mut text = String::new();
+    match format {
+        MessagesFormat::Jsonl => {
+            for r in &rows {
+                // Plain strings and numbers: serialising cannot fail.
+                text += &serde_json::to_string(r).unwrap_or_default();
+                text.push('\n');
+            }
+        }
+        MessagesFormat::Csv => {
+            text += &MESSAGE_COLUMNS.join(",");
+            text.push('\n');
+            let opt = |s: &Option<String>| csv_field(s.as_deref().unwrap_or(""));
+            for r in &rows {
+                let fields = [
+                    r.id.to_string(),
+                    opt(&r.location),
+                    opt(&r.date),
+                    r.year.map(|y| y.to_string()).unwrap_or_default(),
+                    csv_field(&r.channel),
+                    csv_field(&r.status),
+                    opt(&r.topic),
+                    r.confidence.map(|c| format!("{c:.4}")).unwrap_or_default(),
+                    opt(&r.decided_by),
+                    u8::from(r.reviewed).to_string(),
+                    opt(&r.model_version),
+                    r.run.map(|x| x.to_string()).unwrap_or_default(),
+                ];
+                text += &fields.join(",");
+                text.push('\n');
+            }
+        }
+    }
+    super::write_out(out, &text)
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}

@@ -49,11 +49,13 @@ impl StoreChoice {
         }
     }
 
-    /// The configuration's model, or the built-in one.
+    /// The model that decides for this store: the file or `none` the configuration pins, the
+    /// built-in one when it says `builtin`, else the store's active learned model (the built-in
+    /// one until `learn` made one).
     pub fn model(&self) -> ModelChoice {
         match self {
-            StoreChoice::Config(c) => ModelChoice::parse(&c.model),
-            StoreChoice::Store(_) => ModelChoice::Default,
+            StoreChoice::Config(c) => ModelChoice::for_store(&c.model, &c.store_path),
+            StoreChoice::Store(p) => ModelChoice::Active(p.clone()),
         }
     }
 
@@ -70,8 +72,8 @@ impl StoreChoice {
     pub fn engine(&self) -> Result<Engine, Error> {
         match self {
             StoreChoice::Config(c) => engine_for(c),
-            StoreChoice::Store(_) => {
-                let classifier = build_classifier(&ModelChoice::Default, &RulesChoice::Default)?;
+            StoreChoice::Store(p) => {
+                let classifier = build_classifier(&ModelChoice::Active(p.clone()), &RulesChoice::Default)?;
                 Ok(Engine {
                     exclusions: exclusions_of(&classifier),
                     classifier,
@@ -138,16 +140,37 @@ pub enum ModelChoice {
     None,
     /// A model file.
     File(PathBuf),
+    /// The active learned model of the store at this path (recorded by `learn`), or the
+    /// built-in one when the store has none (or does not exist yet).
+    Active(PathBuf),
 }
 
 impl ModelChoice {
-    /// Parses the `--model` argument (`default`, `none` or a path).
+    /// Parses the `--model` argument (`default` or `builtin`, `none` or a path).
     pub fn parse(s: &str) -> Self {
         match s {
-            "default" => ModelChoice::Default,
+            "default" | "builtin" => ModelChoice::Default,
             "none" => ModelChoice::None,
             _ => ModelChoice::File(PathBuf::from(s)),
         }
+    }
+
+    /// A configuration's `model` for its store: `default` is the store's active model,
+    /// `builtin` pins the built-in one, `none` and a path pin those.
+    pub fn for_store(s: &str, store: &Path) -> Self {
+        match s {
+            "default" => ModelChoice::Active(store.to_path_buf()),
+            other => ModelChoice::parse(other),
+        }
+    }
+
+    /// The learned model a store has made active, if any (none for a store not created yet).
+    pub fn active_record(store: &Path) -> Result<Option<crate::store::ModelRecord>, Error> {
+        if !store.exists() {
+            return Ok(None);
+        }
+        let s = crate::store::Store::open_readonly(store).map_err(store_error(store))?;
+        s.active_model().map_err(store_error(store))
     }
 
     /// Loads the model, if any.
@@ -163,6 +186,27 @@ impl ModelChoice {
             }
             ModelChoice::None => Ok(None),
             ModelChoice::File(p) => load_model(p).map(Some),
+            ModelChoice::Active(store) => match ModelChoice::active_record(store)? {
+                None => ModelChoice::Default.load(),
+                Some(rec) => {
+                    let Some(file) = rec.file else {
+                        return Err(Error::Input(format!(
+                            "{}: the active model {} has no file any more (removed by retention): run `urpmail learn --undo` on its batch or pin `model = \"builtin\"` in the configuration",
+                            store.display(),
+                            rec.version
+                        )));
+                    };
+                    let model = load_model(&file).map_err(|e| {
+                        Error::Input(format!(
+                            "{e}\n  this is the active model of {} (learned by batch {}): restore the file, undo that batch with `urpmail learn --undo {}`, or pin `model = \"builtin\"` in the configuration",
+                            store.display(),
+                            rec.batch_id.map_or("?".into(), |b| b.to_string()),
+                            rec.batch_id.map_or("BATCH".into(), |b| b.to_string()),
+                        ))
+                    })?;
+                    Ok(Some(model))
+                }
+            },
         }
     }
 }
@@ -218,10 +262,13 @@ pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + 
     move |e| Error::Store(e.at(path))
 }
 
-/// The engine a configuration describes (rules, model, exclusions, limits, snippets).
+/// The engine a configuration describes (rules, model, exclusions, limits, snippets); with
+/// `model = "default"`, the store's active learned model.
 pub fn engine_for(config: &Config) -> Result<Engine, Error> {
-    let classifier =
-        build_classifier(&ModelChoice::parse(&config.model), &RulesChoice::parse(&config.rules))?;
+    let classifier = build_classifier(
+        &ModelChoice::for_store(&config.model, &config.store_path),
+        &RulesChoice::parse(&config.rules),
+    )?;
     Ok(Engine {
         exclusions: exclusions_of(&classifier),
         classifier,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Error, store_error};
 use crate::domain::Status as MessageStatus;
-use crate::store::{MailboxState, RunRecord, Store};
+use crate::store::{MailboxState, ModelRecord, RunRecord, Store};
 
 /// Version of the `status --format json` document.
 pub const STATUS_SCHEMA_VERSION: u32 = 1;
@@ -28,6 +28,14 @@ pub struct Status {
     pub by_year: BTreeMap<String, u64>,
     pub mailboxes: Vec<MailboxStatus>,
     pub last_run: Option<RunRecord>,
+    /// The learned model that decides for this store (none: the configured one, built-in
+    /// unless the configuration names a file).
+    pub active_model: Option<ModelRecord>,
+    /// The active model's ancestors, newest first, down to the model the first `learn` started
+    /// from (which may be the built-in one, not recorded in the store).
+    pub lineage: Vec<String>,
+    /// Models this store learned.
+    pub learned_models: usize,
 }
 
 /// One watched mailbox.
@@ -60,7 +68,20 @@ pub fn read(path: &std::path::Path) -> Result<Status, Error> {
         by_year: BTreeMap::new(),
         mailboxes: Vec::new(),
         last_run: store.last_run().map_err(store_error(path))?,
+        active_model: store.active_model().map_err(store_error(path))?,
+        lineage: Vec::new(),
+        learned_models: 0,
     };
+    let learned = store.learned_models().map_err(store_error(path))?;
+    st.learned_models = learned.len();
+    let mut parent = st.active_model.as_ref().and_then(|m| m.parent_version.clone());
+    while let Some(v) = parent {
+        if st.lineage.contains(&v) {
+            break; // a cycle cannot be written by learn; do not loop on a hand-edited store
+        }
+        parent = learned.iter().find(|m| m.version == v).and_then(|m| m.parent_version.clone());
+        st.lineage.push(v);
+    }
     for row in store.counts().map_err(store_error(path))? {
         match row.status {
             MessageStatus::Classified => {
@@ -112,6 +133,28 @@ pub fn to_text(st: &Status) -> String {
             m.backlog.map_or("?".into(), |b| b.to_string()),
             m.state.updated_at
         );
+    }
+    match &st.active_model {
+        Some(m) => {
+            let mut chain = vec![m.version.clone()];
+            chain.extend(st.lineage.iter().cloned());
+            let _ = writeln!(
+                s,
+                "active model: {} (learned by batch {}, {} reviewed messages; file {}); lineage {}",
+                m.version,
+                m.batch_id.map_or("?".into(), |b| b.to_string()),
+                m.documents,
+                m.file.as_ref().map_or("removed".into(), |f| f.display().to_string()),
+                chain.join(" <- ")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "active model: the configured one (built-in unless the configuration names a file); {} learned",
+                st.learned_models
+            );
+        }
     }
     match &st.last_run {
         Some(r) => {

@@ -92,6 +92,40 @@ fn mtime(path: &Path) -> Option<i64> {
         .and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
+/// Where a message file recorded at `path` is now: `path` itself, or, when it is gone from a
+/// Maildir's `cur/` or `new/`, the file of the same message there now. A mail client moves a
+/// message from `new/` to `cur/` and renames it when its flags change (`NAME:2,S`); the part
+/// before the `:` (or `!`, where `:` is not allowed in names) names the message for good.
+pub fn find_moved(path: &Path) -> PathBuf {
+    if path.exists() {
+        return path.to_path_buf();
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return path.to_path_buf();
+    };
+    let (Some(maildir), Some(sub)) = (dir.parent(), dir.file_name().and_then(|n| n.to_str())) else {
+        return path.to_path_buf();
+    };
+    if !(sub == "cur" || sub == "new") || !is_maildir(maildir) {
+        return path.to_path_buf();
+    }
+    let unique = |n: &str| n.split([':', '!']).next().unwrap_or(n).to_string();
+    let wanted = unique(name);
+    for sub in ["cur", "new"] {
+        let Ok(entries) = fs::read_dir(maildir.join(sub)) else { continue };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_str().is_some_and(|n| unique(n) == wanted))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        if let Some(p) = found.into_iter().next() {
+            return p;
+        }
+    }
+    path.to_path_buf()
+}
+
 /// Reads a message file, refusing (as a skip) files over `max_bytes` without reading them.
 pub fn read_file(path: &Path, max_bytes: usize) -> RawMessage {
     let location = Location::File { path: path.to_path_buf(), mbox_index: None };

@@ -6,6 +6,7 @@ pub mod imap;
 pub mod local;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::config::Account;
 use crate::domain::{Location, Uid, UidValidity};
@@ -33,17 +34,27 @@ pub fn read_at(locations: &[Location], accounts: &[Account]) -> Vec<RawMessage> 
         .map(|l| RawMessage { location: l.clone(), bytes: Err(String::new()), seen_at: None })
         .collect();
     let mut imap: BTreeMap<&str, Vec<(usize, &str, UidValidity, Uid)>> = BTreeMap::new();
+    // Entries of one mbox are read in one pass over it, however many are wanted.
+    let mut mboxes: BTreeMap<PathBuf, Vec<(usize, u32)>> = BTreeMap::new();
     for (i, l) in locations.iter().enumerate() {
         match l {
             Location::File { path, mbox_index } => {
-                let index = mbox_index.unwrap_or(0) as usize;
-                out[i] = match local::expand(std::slice::from_ref(path)) {
-                    Err(e) => RawMessage { bytes: Err(e.to_string()), ..out[i].clone() },
-                    Ok(items) => local::messages(items, usize::MAX).nth(index).unwrap_or(RawMessage {
-                        bytes: Err(format!("no message {index} in {}", path.display())),
-                        ..out[i].clone()
-                    }),
-                };
+                let found = local::find_moved(path);
+                match local::expand(std::slice::from_ref(&found)) {
+                    Err(e) => out[i].bytes = Err(e.to_string()),
+                    Ok(items) => match items.into_iter().next() {
+                        Some(local::Item::Mbox(p)) => {
+                            mboxes.entry(p).or_default().push((i, mbox_index.unwrap_or(0)))
+                        }
+                        Some(local::Item::File(p)) if mbox_index.unwrap_or(0) == 0 => {
+                            out[i] = RawMessage { location: l.clone(), ..local::read_file(&p, usize::MAX) };
+                        }
+                        _ => {
+                            out[i].bytes =
+                                Err(format!("no message {} in {}", mbox_index.unwrap_or(0), path.display()))
+                        }
+                    },
+                }
             }
             Location::Sample { name } => {
                 let found = crate::defaults::sample_mailbox().iter().find(|(n, _)| n == name);
@@ -53,6 +64,26 @@ pub fn read_at(locations: &[Location], accounts: &[Account]) -> Vec<RawMessage> 
             }
             Location::Imap { account, mailbox, uidvalidity, uid } => {
                 imap.entry(account.as_str()).or_default().push((i, mailbox, *uidvalidity, *uid));
+            }
+        }
+    }
+    for (path, mut wanted) in mboxes {
+        wanted.sort_by_key(|&(_, index)| index);
+        let last = wanted.last().map_or(0, |&(_, index)| index);
+        let mut entries =
+            local::messages(vec![local::Item::Mbox(path.clone())], usize::MAX).take(last as usize + 1);
+        let mut at = 0u32;
+        let mut current = entries.next();
+        for (i, index) in wanted {
+            while at < index && current.is_some() {
+                current = entries.next();
+                at += 1;
+            }
+            match &current {
+                Some(raw) if at == index => {
+                    out[i] = RawMessage { location: out[i].location.clone(), ..raw.clone() };
+                }
+                _ => out[i].bytes = Err(format!("no message {index} in {}", path.display())),
             }
         }
     }

@@ -23,8 +23,9 @@ use crate::domain::UidValidity;
 
 pub use error::StoreError;
 pub use types::{
-    Applied, BatchResult, Checkpoint, Correction, CountRow, Location, MailboxState, ReviewRow, RunRecord,
-    RunStatus, RunTotals, StoredMessage,
+    Applied, BatchModels, BatchResult, Checkpoint, Correction, CountRow, DecisionColumns, Location,
+    MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow, RunRecord, RunStatus, RunTotals,
+    StoredMessage,
 };
 
 /// An open store.
@@ -241,6 +242,98 @@ impl Store {
     pub fn changes_since_export(&self, year: i32) -> Result<Option<(String, u64)>, StoreError> {
         match &self.backend {
             Backend::Sqlite(db) => db.changes_since_export(year),
+        }
+    }
+
+    /// Records a model this store learned and makes it the active one, in one transaction.
+    pub fn record_model(&mut self, model: &ModelRecord, reason: &str) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.record_model(model, reason),
+        }
+    }
+
+    /// Makes a learned model (by version) the active one, or with `None` goes back to the
+    /// configured model.
+    pub fn activate_model(&mut self, version: Option<&str>, reason: &str) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.activate_model(version, reason),
+        }
+    }
+
+    /// The learned model that decides for this store, if any.
+    pub fn active_model(&self) -> Result<Option<ModelRecord>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.active_model(),
+        }
+    }
+
+    /// A learned model by version.
+    pub fn model(&self, version: &str) -> Result<Option<ModelRecord>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.model(version),
+        }
+    }
+
+    /// Every model this store learned, oldest first.
+    pub fn learned_models(&self) -> Result<Vec<ModelRecord>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.learned_models(),
+        }
+    }
+
+    /// Records that retention removed a learned model's file.
+    pub fn forget_model_file(&mut self, version: &str) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.forget_model_file(version),
+        }
+    }
+
+    /// The model versions before and after a correction batch (`None`: no such batch).
+    pub fn batch_models(&self, batch: i64) -> Result<Option<BatchModels>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.batch_models(batch),
+        }
+    }
+
+    /// Records the model version a run decided with.
+    pub fn set_run_model(&mut self, run: i64, version: Option<&str>) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.set_run_model(run, version),
+        }
+    }
+
+    /// Unreviewed, not skipped decisions of a period, with where each message was first seen.
+    pub fn redo_candidates(
+        &self,
+        since: Option<&str>,
+        until: Option<&str>,
+        year: Option<i32>,
+    ) -> Result<Vec<RedoRow>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.redo_candidates(since, until, year),
+        }
+    }
+
+    /// Writes re-decided messages of a `reclassify` run in one transaction, keeping each old
+    /// decision for the undo. A message reviewed meanwhile is left alone. Returns how many changed.
+    pub fn apply_redecisions(&mut self, run: i64, changes: &[Redecided]) -> Result<u64, StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.apply_redecisions(run, changes),
+        }
+    }
+
+    /// Undoes a `reclassify` run: (decisions restored, decisions left because staff reviewed them
+    /// or a later run re-decided them).
+    pub fn undo_reclassify(&mut self, run: i64) -> Result<(u64, u64), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.undo_reclassify(run),
+        }
+    }
+
+    /// One row per stored message (of a year), for `report messages`.
+    pub fn message_rows(&self, year: Option<i32>) -> Result<Vec<MessageRow>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.message_rows(year),
         }
     }
 }

@@ -196,3 +196,105 @@ pub struct Applied {
     pub new_topic: String,
     pub location: Option<Location>,
 }
+
+/// A model this store learned: its file beside the store (none once retention removed it), its
+/// parent and the correction batch that produced it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRecord {
+    pub version: String,
+    pub parent_version: Option<String>,
+    pub file: Option<std::path::PathBuf>,
+    pub created_at: String,
+    pub batch_id: Option<i64>,
+    /// Reviewed messages it learned from (beyond its parent).
+    pub documents: u64,
+}
+
+/// The decision columns of a stored message that `reclassify` re-decides, as stored
+/// (identifiers, not enums: they are compared and restored as they are).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionColumns {
+    pub status: Status,
+    pub topic: Option<String>,
+    pub confidence: Option<f64>,
+    pub decided_by: Option<String>,
+    pub review: bool,
+    pub review_reasons: Vec<ReviewReason>,
+    pub tipologia: Option<String>,
+    pub exclusion: Option<String>,
+    pub exclusion_strong: Option<bool>,
+    pub rules_version: Option<String>,
+    pub model_version: Option<String>,
+    pub explanation: Option<String>,
+}
+
+impl DecisionColumns {
+    /// The columns a new decision would write.
+    pub fn of(m: &StoredMessage) -> DecisionColumns {
+        DecisionColumns {
+            status: m.status,
+            topic: m.topic.clone(),
+            confidence: m.confidence,
+            decided_by: m.decided_by.map(|d| d.as_str().to_string()),
+            review: m.review,
+            review_reasons: m.review_reasons.clone(),
+            tipologia: m.tipologia.clone(),
+            exclusion: m.exclusion.map(|(r, _)| r.as_str().to_string()),
+            exclusion_strong: m.exclusion.map(|(_, s)| s),
+            rules_version: m.rules_version.clone(),
+            model_version: m.model_version.clone(),
+            explanation: m.explanation.clone(),
+        }
+    }
+
+    /// What a theme table counts the message under: the topic of classified mail, the
+    /// exclusion reason of excluded mail.
+    pub fn counted_as(&self) -> String {
+        match self.status {
+            Status::Classified => self.topic.clone().unwrap_or_default(),
+            Status::Excluded => format!("({})", self.exclusion.as_deref().unwrap_or("excluded")),
+            Status::Skipped => "(skipped)".into(),
+        }
+    }
+}
+
+/// A stored, unreviewed decision that `reclassify` may re-decide.
+#[derive(Debug, Clone)]
+pub struct RedoRow {
+    pub id: i64,
+    pub content_key: String,
+    pub year: Option<i32>,
+    /// Where it was first seen (none if the store has no location for it).
+    pub location: Option<Location>,
+    pub decision: DecisionColumns,
+}
+
+/// One re-decided message: the decision before and after.
+#[derive(Debug, Clone)]
+pub struct Redecided {
+    pub id: i64,
+    pub year: Option<i32>,
+    pub old: DecisionColumns,
+    pub new: DecisionColumns,
+}
+
+/// One row of `report messages`: what the store keeps of a message, nothing more.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageRow {
+    pub id: i64,
+    pub location: Option<String>,
+    pub date: Option<String>,
+    pub year: Option<i32>,
+    pub channel: String,
+    pub status: String,
+    pub topic: Option<String>,
+    pub confidence: Option<f64>,
+    pub decided_by: Option<String>,
+    pub reviewed: bool,
+    pub model_version: Option<String>,
+    pub run: Option<i64>,
+}
+
+/// The model versions around a correction batch: (the model that decided before, the model it
+/// produced).
+pub type BatchModels = (Option<String>, Option<String>);

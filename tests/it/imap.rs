@@ -336,7 +336,7 @@ fn library_service(s: &Setup) -> (urpmail::config::Config, Shared, Arc<Mutex<Sto
     let config = urpmail::config::Config::load(&s.config).expect("config");
     let engine = urpmail::commands::engine_for(&config).expect("engine");
     let store = Arc::new(Mutex::new(daemon::open_store(&config).expect("store")));
-    (config, Shared { engine: Arc::new(engine), store: store.clone() }, store)
+    (config, Shared::new(engine, store.clone()), store)
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -12,6 +12,7 @@ mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod imap;
+mod learning;
 mod robustness;
 mod staff;
 mod support;

@@ -187,7 +187,7 @@ fn review_learn_and_undo_end_to_end() {
     validate("themes-v1.schema.json", &j);
     assert!(j["accuracy"]["overall"]["reviewed"].as_u64().is_some_and(|n| n >= 1), "{}", j["accuracy"]);
     // Undo restores the counts.
-    assert_eq!(commands::learn::undo(&store, s.batch).expect("undo"), 3);
+    assert_eq!(commands::learn::undo(&store, s.batch).expect("undo").restored, 3);
     assert_eq!(by_topic(&store), before);
     assert!(commands::learn::undo(&store, s.batch).is_err(), "a batch is undone once");
 }

@@ -4,8 +4,10 @@
 //! statements. `rusqlite` types never leave this module.
 
 mod counts;
+mod models;
 mod open;
 mod prune;
+mod reclassify;
 mod review;
 mod runs;
 #[cfg(test)]
@@ -28,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/migration3.sql"),
     include_str!("sql/migration4.sql"),
     include_str!("sql/migration5.sql"),
+    include_str!("sql/migration6.sql"),
 ];
 
 /// An open SQLite store.

@@ -34,6 +34,7 @@ impl Sqlite {
             )?;
             let ids = format!("SELECT id FROM messages WHERE {old}");
             tx.execute(&format!("DELETE FROM corrections WHERE message_id IN ({ids})"), params![cutoff])?;
+            tx.execute(&format!("DELETE FROM reclassified WHERE message_id IN ({ids})"), params![cutoff])?;
             tx.execute(&format!("DELETE FROM locations WHERE message_id IN ({ids})"), params![cutoff])?;
             rows = tx.execute(&format!("DELETE FROM messages WHERE {old}"), params![cutoff])? as u64;
         }

@@ -117,17 +117,29 @@ impl Sqlite {
         let batch = tx.last_insert_rowid();
         let mut applied = Vec::with_capacity(items.len());
         for c in items {
-            let (id, topic, status, decided_by, review, tipologia, year): (
-                i64,
-                String,
-                Status,
-                String,
-                bool,
-                Option<String>,
-                Option<i32>,
-            ) = tx.query_row(include_str!("sql/correction_target.sql"), params![c.content_key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-            })?;
+            type Target = (i64, String, Status, String, bool, Option<String>, Option<i32>, String, bool);
+            let (id, topic, status, decided_by, review, tipologia, year, reasons, reviewed): Target = tx
+                .query_row(include_str!("sql/correction_target.sql"), params![c.content_key], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                })?;
+            // Applying the same review twice changes nothing: no second audit row (it would count
+            // as a confirmation of the staff's own topic), no second training example.
+            if reviewed
+                && topic == c.new_topic
+                && c.tipologia.as_ref().is_none_or(|t| Some(t) == tipologia.as_ref())
+            {
+                continue;
+            }
             let kind = if topic == c.new_topic && status == Status::Classified {
                 "confirmation"
             } else {
@@ -147,7 +159,8 @@ impl Sqlite {
                     tipologia,
                     c.tipologia.clone().or(tipologia.clone()),
                     c.note,
-                    year
+                    year,
+                    reasons
                 ],
             )?;
             tx.execute(include_str!("sql/apply_correction.sql"), params![id, c.new_topic, c.tipologia])?;
