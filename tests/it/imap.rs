@@ -546,3 +546,88 @@ fn disk_full_or_read_only_store_fails_cleanly_and_loses_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!((messages(&s), last_uid(&s)), (306, 306));
 }
+
+#[test]
+fn the_corrections_loop_over_imap_rereads_read_only_and_reclassifies() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(12));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    let dir = s.store.parent().expect("dir").to_path_buf();
+    let review = dir.join("review.json");
+    let out = urpmail()
+        .args(["report", "review", "--limit", "100", "--sample", "100", "--config"])
+        .arg(&s.config)
+        .arg("--out")
+        .arg(&review)
+        .output()
+        .expect("runs");
+    ok(&out);
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&review).expect("read")).expect("json");
+    let items = v["items"].as_array_mut().expect("items");
+    assert!(items.len() >= 4, "{}", items.len());
+    for item in items.iter_mut().take(4) {
+        item["corrected_topic"] = Value::from("cimiteri");
+    }
+    std::fs::write(&review, serde_json::to_string(&v).expect("json")).expect("write");
+    let out = urpmail().args(["learn", "--config"]).arg(&s.config).arg(&review).output().expect("runs");
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("model trained on 4 reviewed messages (0 could not be re-read)"), "{text}");
+    assert!(text.contains("is now active"), "{text}");
+    let active = status(&s)["active_model"]["version"].as_str().expect("active model").to_string();
+
+    let out = urpmail().args(["reclassify", "--config"]).arg(&s.config).output().expect("runs");
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("reclassify with model {active}")), "{text}");
+    assert!(text.contains(" 0 not re-read"), "{text}");
+    assert_eq!(d.seen_count("INBOX"), 0, "re-reading is read-only: \\Seen untouched");
+
+    let out = urpmail().args(["report", "messages", "--config"]).arg(&s.config).output().expect("runs");
+    ok(&out);
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(rows.len() as u64, messages(&s));
+    for r in &rows {
+        let at = r["location"].as_str().expect("location");
+        assert!(at.starts_with("imap://urp/INBOX;UIDVALIDITY=") && at.contains("/;UID="), "{at}");
+    }
+    assert_eq!(rows.iter().filter(|r| r["reviewed"] == true).count(), 4);
+}
+
+#[test]
+fn the_daemon_decides_with_a_model_learned_while_it_runs() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(6));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let child = spawn_poll(&s, false);
+    assert!(wait_for(Duration::from_secs(30), || messages(&s) == 6), "initial sync");
+    let dir = s.store.parent().expect("dir").to_path_buf();
+    let review = dir.join("review.json");
+    ok(&urpmail()
+        .args(["report", "review", "--sample", "100", "--config"])
+        .arg(&s.config)
+        .arg("--out")
+        .arg(&review)
+        .output()
+        .expect("runs"));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&review).expect("read")).expect("json");
+    v["items"][0]["corrected_topic"] = Value::from("cimiteri");
+    std::fs::write(&review, serde_json::to_string(&v).expect("json")).expect("write");
+    ok(&urpmail().args(["learn", "--config"]).arg(&s.config).arg(&review).output().expect("runs"));
+    let active = status(&s)["active_model"]["version"].as_str().expect("active").to_string();
+    d.deliver("INBOX", &sample(7)[6]);
+    assert!(wait_for(Duration::from_secs(30), || messages(&s) == 7), "new mail after learn");
+    let out = urpmail().args(["report", "messages", "--store"]).arg(&s.store).output().expect("runs");
+    let last: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().expect("a row"))
+            .expect("json");
+    assert_eq!(last["model_version"].as_str(), Some(active.as_str()), "decided with the learned model");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
