@@ -325,6 +325,14 @@ pub(crate) enum ThemesFormat {
     Xlsx,
 }
 
+/// Order of the doubtful decisions in the review file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReviewOrderArg {
+    Information,
+    Date,
+    Random,
+}
+
 /// Format of `report messages`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum MessagesFormatArg {
@@ -371,6 +379,10 @@ pub(crate) enum ReportCommand {
         /// Seed of the random sample (same seed, same sample).
         #[arg(long, default_value = "urpmail")]
         seed: String,
+        /// Which doubtful decisions come first: the ones that teach the model most
+        /// (uncertain, rules and model disagreeing, diverse topics), the oldest, or random.
+        #[arg(long, value_enum, default_value_t = ReviewOrderArg::Information)]
+        order: ReviewOrderArg,
         /// The review file to write.
         #[arg(long)]
         out: PathBuf,

@@ -13,8 +13,8 @@ use urpmail::parse::Limits;
 use urpmail::report::themes::By;
 
 use super::{
-    ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat, RulesCommand,
-    StoreArgs, ThemesFormat, VariantArg,
+    ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat,
+    ReviewOrderArg, RulesCommand, StoreArgs, ThemesFormat, VariantArg,
 };
 
 impl Cli {
@@ -226,7 +226,7 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
                 with_accuracy,
             })
         }
-        ReportCommand::Review { store, since, until, limit, sample, per_topic, seed, out } => {
+        ReportCommand::Review { store, since, until, limit, sample, per_topic, seed, order, out } => {
             let store = store.validate()?;
             Command::Review {
                 args: report::ReviewArgs {
@@ -238,6 +238,11 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
                     sample,
                     per_topic,
                     seed,
+                    order: match order {
+                        ReviewOrderArg::Information => report::ReviewOrder::Information,
+                        ReviewOrderArg::Date => report::ReviewOrder::Date,
+                        ReviewOrderArg::Random => report::ReviewOrder::Random,
+                    },
                 },
                 out,
             }

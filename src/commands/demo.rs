@@ -100,6 +100,7 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
         sample: 20,
         per_topic: None,
         seed: "urpmail".into(),
+        order: super::report::ReviewOrder::Information,
     })?;
     let json = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
     super::report::write_file(&review_path, json.as_bytes())?;

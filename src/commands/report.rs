@@ -215,6 +215,20 @@ pub struct ReviewArgs {
     /// Instead of doubtful + sample: up to N confident decisions per topic (stratified sample).
     pub per_topic: Option<usize>,
     pub seed: String,
+    /// The order of the doubtful decisions (which `limit` of them the file lists).
+    pub order: ReviewOrder,
+}
+
+/// Which doubtful decisions the review file lists first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReviewOrder {
+    /// What teaches the model most: uncertain, rules and model disagreeing, diverse (default).
+    #[default]
+    Information,
+    /// Oldest first.
+    Date,
+    /// A reproducible random order (by `seed`), for comparison.
+    Random,
 }
 
 /// Builds the review file.
@@ -241,8 +255,13 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
             &args.seed,
         ),
         None => {
-            let mut rows = store.doubtful(since, until).map_err(store_error(&args.store))?;
-            rows.truncate(args.limit);
+            let doubtful = store.doubtful(since, until).map_err(store_error(&args.store))?;
+            let mut rows = match args.order {
+                // The doubtful decisions that teach most first (uncertainty, disagreement, diversity).
+                ReviewOrder::Information => review::by_information(doubtful, args.limit),
+                ReviewOrder::Date => doubtful.into_iter().take(args.limit).collect(),
+                ReviewOrder::Random => review::sample(doubtful, args.limit, &args.seed),
+            };
             let room = args.limit.saturating_sub(rows.len()).min(args.sample);
             rows.extend(review::sample(
                 store.confident(since, until).map_err(store_error(&args.store))?,

@@ -163,6 +163,82 @@ pub fn item(r: &ReviewRow, taxonomy: &Taxonomy) -> ReviewItem {
     }
 }
 
+/// How much a reviewer's answer on this decision would teach the model, in 0..=2: the
+/// uncertainty between the two best topics (1 minus their score margin), plus a half when rules
+/// and model disagreed (one of them is wrong, whichever the answer) and a quarter when nothing
+/// scored (the answer names a topic the model could not see). A weak exclusion teaches about
+/// automatic mail, not topics: a fixed low value keeps it in the queue without crowding it.
+pub fn information(r: &ReviewRow) -> f64 {
+    if r.status == Status::Excluded {
+        return 0.3;
+    }
+    let (first, second) = top_two(r);
+    let margin = match (first, second) {
+        (Some((_, a)), Some((_, b))) => (a - b).clamp(0.0, 1.0),
+        (Some((_, a)), None) => a.clamp(0.0, 1.0),
+        _ => 0.0,
+    };
+    let mut info = 1.0 - margin;
+    if r.review_reasons.contains(&ReviewReason::RulesModelDisagree) {
+        info += 0.5;
+    }
+    if r.decided_by == "fallback" || r.review_reasons.contains(&ReviewReason::NoEvidence) {
+        info += 0.25;
+    }
+    info
+}
+
+/// The two best topics of the stored explanation, with their scores.
+fn top_two(r: &ReviewRow) -> (Option<(String, f64)>, Option<(String, f64)>) {
+    let ex: serde_json::Value =
+        r.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default();
+    let mut top = ex["top"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| Some((x["topic"].as_str()?.to_string(), x["score"].as_f64()?)));
+    (top.next(), top.next())
+}
+
+/// The doubtful decisions in the order that teaches most: greedily the highest
+/// [`information`], discounted for every item already picked that shares its confusion (the
+/// same two best topics) or its topic, so twenty items do not all teach the same thing and the
+/// topics are covered. Deterministic: ties go by content key. Returns at most `n` rows.
+pub fn by_information(rows: Vec<ReviewRow>, n: usize) -> Vec<ReviewRow> {
+    let mut left: Vec<(f64, String, (String, String), ReviewRow)> = rows
+        .into_iter()
+        .map(|r| {
+            let (a, b) = top_two(&r);
+            let (a, b) = (a.map_or_else(|| r.topic.clone(), |x| x.0), b.map_or_else(String::new, |x| x.0));
+            let pair = if a <= b { (a, b) } else { (b, a) };
+            (information(&r), r.topic.clone(), pair, r)
+        })
+        .collect();
+    left.sort_by(|x, y| x.3.content_key.cmp(&y.3.content_key));
+    let mut pairs: std::collections::HashMap<(String, String), u32> = std::collections::HashMap::new();
+    let mut topics: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(n.min(left.len()));
+    while out.len() < n && !left.is_empty() {
+        let value = |x: &(f64, String, (String, String), ReviewRow)| {
+            let same_pair = f64::from(pairs.get(&x.2).copied().unwrap_or(0));
+            let same_topic = f64::from(topics.get(&x.1).copied().unwrap_or(0));
+            x.0 / (1.0 + same_pair + 0.5 * same_topic)
+        };
+        let mut best = 0;
+        for i in 1..left.len() {
+            // Strictly greater: the earlier content key wins a tie.
+            if value(&left[i]) > value(&left[best]) {
+                best = i;
+            }
+        }
+        let (_, topic, pair, row) = left.remove(best);
+        *pairs.entry(pair).or_insert(0) += 1;
+        *topics.entry(topic).or_insert(0) += 1;
+        out.push(row);
+    }
+    out
+}
+
 /// Picks `n` rows pseudo-randomly but reproducibly (the same seed gives the same sample).
 pub fn sample(rows: Vec<ReviewRow>, n: usize, seed: &str) -> Vec<ReviewRow> {
     let mut keyed: Vec<([u8; 32], ReviewRow)> = rows
@@ -220,7 +296,71 @@ pub fn wilson(k: u64, n: u64) -> Option<(f64, f64, f64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::wilson;
+    use super::{by_information, information, wilson};
+    use crate::domain::{ReviewReason, Status};
+    use crate::store::ReviewRow;
+
+    /// A doubtful decision for `topic` whose two best topics scored `a` and `b`.
+    fn row(key: &str, topic: &str, (t1, a): (&str, f64), (t2, b): (&str, f64)) -> ReviewRow {
+        ReviewRow {
+            id: 0,
+            content_key: key.into(),
+            message_date: None,
+            channel: "email".into(),
+            status: Status::Classified,
+            topic: topic.into(),
+            confidence: a,
+            decided_by: "model".into(),
+            review: true,
+            review_reasons: vec![ReviewReason::LowConfidence],
+            tipologia: None,
+            exclusion: None,
+            exclusion_strong: None,
+            snippet: None,
+            sender_domain: None,
+            explanation: Some(format!(
+                r#"{{"top":[{{"score":{a},"topic":"{t1}"}},{{"score":{b},"topic":"{t2}"}}]}}"#
+            )),
+            location: None,
+            model_version: None,
+        }
+    }
+
+    #[test]
+    fn uncertain_and_disputed_decisions_teach_more() {
+        let close = row("a", "tributi", ("tributi", 0.45), ("anagrafe", 0.40));
+        let clear = row("b", "tributi", ("tributi", 0.80), ("anagrafe", 0.10));
+        assert!(information(&close) > information(&clear));
+        let mut disputed = clear.clone();
+        disputed.review_reasons.push(ReviewReason::RulesModelDisagree);
+        assert!((information(&disputed) - information(&clear) - 0.5).abs() < 1e-12);
+        let mut excluded = close.clone();
+        excluded.status = Status::Excluded;
+        assert!((information(&excluded) - 0.3).abs() < 1e-12, "a fixed low value");
+        assert!(information(&excluded) < information(&close));
+    }
+
+    #[test]
+    fn the_queue_spreads_over_confusions_and_topics_and_is_deterministic() {
+        // Three near-identical confusions tributi/anagrafe, slightly more uncertain than one
+        // scuola/sociale and one mobilita/ambiente: the first three picks cover all three.
+        let rows = vec![
+            row("k1", "tributi", ("tributi", 0.40), ("anagrafe", 0.39)),
+            row("k2", "tributi", ("tributi", 0.41), ("anagrafe", 0.39)),
+            row("k3", "anagrafe", ("anagrafe", 0.40), ("tributi", 0.38)),
+            row("k4", "scuola", ("scuola", 0.45), ("sociale", 0.35)),
+            row("k5", "mobilita", ("mobilita", 0.50), ("ambiente", 0.30)),
+        ];
+        let picked: Vec<String> =
+            by_information(rows.clone(), 3).into_iter().map(|r| r.content_key).collect();
+        assert_eq!(picked[0], "k1", "the most uncertain first");
+        assert!(picked.contains(&"k4".to_string()) && picked.contains(&"k5".to_string()), "{picked:?}");
+        let mut reversed = rows.clone();
+        reversed.reverse();
+        let again: Vec<String> = by_information(reversed, 3).into_iter().map(|r| r.content_key).collect();
+        assert_eq!(again, picked, "input order does not matter");
+        assert_eq!(by_information(rows, 10).len(), 5);
+    }
 
     #[test]
     fn wilson_interval_matches_known_values() {

@@ -199,6 +199,10 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
         for k in &keys {
             cells.push(Cell::Count(r.breakdown.get(k).copied().unwrap_or(0)));
         }
+        // The precision with its interval, as the other formats write it.
+        if t.accuracy.is_some() {
+            cells.push(Cell::Text(g.get(i + 1).and_then(|line| line.last()).cloned().unwrap_or_default()));
+        }
         ws.write_string_with_format(row, 0, &r.label, &f.label)?;
         for (j, c) in cells.iter().enumerate() {
             write_cell(ws, row, col_num(j + 1)?, c, &f, false)?;
@@ -217,6 +221,9 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
     }
     for k in &keys {
         cells.push(Cell::Count(t.rows.iter().filter_map(|r| r.breakdown.get(k)).sum()));
+    }
+    if t.accuracy.is_some() {
+        cells.push(Cell::Text(g.last().and_then(|line| line.last()).cloned().unwrap_or_default()));
     }
     ws.write_string_with_format(total_row, 0, "Totale messaggi classificati", &f.total_label)?;
     for (j, c) in cells.iter().enumerate() {
@@ -459,6 +466,28 @@ mod tests {
             Some(Data::Int(n)) => *n as f64,
             other => panic!("{pos:?}: expected a number, found {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_precision_column_is_filled_on_every_row() {
+        let mut t = fixture::table(None);
+        let outcomes: Vec<(String, bool)> = (0..10)
+            .map(|i| ("tributi".to_string(), i < 9))
+            .chain([("anagrafe".to_string(), false)])
+            .collect();
+        t.accuracy = Some(crate::report::themes::accuracy(&outcomes));
+        let mut wb = read(to_bytes(&t, WHEN).expect("rendered"));
+        let r = wb.worksheet_range("Temi 2025").expect("table sheet");
+        assert_eq!(text(&r, (2, 6)), "Precisione (IC 95%)");
+        assert_eq!(text(&r, (3, 0)), "Tributi e tasse locali");
+        assert!(
+            text(&r, (3, 6)).starts_with("90,0% (") && text(&r, (3, 6)).ends_with("n=10)"),
+            "{}",
+            text(&r, (3, 6))
+        );
+        assert!(text(&r, (4, 6)).starts_with("0,0% ("), "{}", text(&r, (4, 6)));
+        assert_eq!(text(&r, (5, 6)), "-", "a topic nobody reviewed");
+        assert!(text(&r, (7, 6)).ends_with("n=11)"), "the total row: {}", text(&r, (7, 6)));
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn reviewed(
         sample: 10_000,
         per_topic: None,
         seed: "test".into(),
+        order: Default::default(),
     };
     let file = commands::report::review(&args).expect("review");
     let mut v = serde_json::to_value(&file).expect("json");

@@ -118,6 +118,7 @@ fn review_file(store: &Path, dir: &Path) -> (PathBuf, Value) {
         sample: 20,
         per_topic: None,
         seed: "test".into(),
+        order: Default::default(),
     };
     let file = commands::report::review(&args).expect("review");
     let v = serde_json::to_value(&file).expect("json");
@@ -158,11 +159,21 @@ fn review_learn_and_undo_end_to_end() {
     items[1]["corrected_topic"] = Value::from("cimiteri");
     items[2]["corrected_topic"] = Value::from("cimiteri");
     items[2]["note"] = Value::from("riguarda la concessione del loculo");
+    // And one decision of the control sample, confirmed: precision is measured on those alone.
+    let control = items
+        .iter()
+        .position(|i| i["motivo"].as_str().is_some_and(|m| m.starts_with("campione")))
+        .expect("a control item");
+    items[control]["corrected_topic"] = items[control]["topic"].clone();
+    let control_year: i32 =
+        items[control]["date"].as_str().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()).expect("year");
     std::fs::write(&path, serde_json::to_string_pretty(&v).expect("json")).expect("write");
 
+    let first = dir.path().join("first.json");
+    std::fs::copy(&path, &first).expect("keep a copy: the next review file is written at the same path");
     let before = by_topic(&store);
     let s = commands::learn::run(&learn_args(&store, &path, dir.path())).expect("learn");
-    assert_eq!((s.corrections, s.confirmations, s.trained), (2, 1, 3));
+    assert_eq!((s.corrections, s.confirmations, s.trained), (2, 2, 4));
     let after = by_topic(&store);
     assert_eq!(after["cimiteri"].as_u64(), before["cimiteri"].as_u64().map(|n| n + 2), "{before} -> {after}");
     // The model is a new version, child of the shipped one.
@@ -170,30 +181,35 @@ fn review_learn_and_undo_end_to_end() {
     let updated = commands::load_model(&dir.path().join("updated.model")).expect("updated model");
     assert_ne!(updated.header().version, shipped.header().version);
     assert_eq!(updated.header().parent_version.as_deref(), Some(shipped.header().version.as_str()));
-    assert_eq!(updated.header().summary.updated_documents, 3);
+    assert_eq!(updated.header().summary.updated_documents, 4);
     // Reviewed items leave the next review report.
     let (_, v2) = review_file(&store, dir.path());
     let ids: Vec<&str> =
         v2["items"].as_array().expect("items").iter().filter_map(|i| i["id"].as_str()).collect();
-    for i in v["items"].as_array().expect("items")[..3].iter() {
-        assert!(!ids.contains(&i["id"].as_str().expect("id")));
+    for i in v["items"].as_array().expect("items").iter().filter(|i| !i["corrected_topic"].is_null()) {
+        assert!(!ids.contains(&i["id"].as_str().expect("id")), "a reviewed message never comes back");
     }
     // Accuracy from the reviewed sample: 1 confirmation out of the reviewed classified items.
     let mut a = themes_args(&store, Format::Json);
     a.with_accuracy = true;
-    a.year = Some(items_year(&v));
+    a.year = Some(control_year);
     let (_, j) = commands::report::themes(&a).expect("themes");
     let j: Value = serde_json::from_str(&j.expect("text")).expect("json");
     validate("themes-v1.schema.json", &j);
-    assert!(j["accuracy"]["overall"]["reviewed"].as_u64().is_some_and(|n| n >= 1), "{}", j["accuracy"]);
+    // Precision counts the control sample only: the one confirmed control decision, not the
+    // three doubtful items reviewed with it.
+    assert_eq!(j["accuracy"]["overall"]["reviewed"], 1, "{}", j["accuracy"]);
+    assert_eq!(j["accuracy"]["overall"]["correct"], 1, "{}", j["accuracy"]);
+    // Applying the same file again changes neither the counts nor the precision.
+    let again = commands::learn::run(&learn_args(&store, &first, dir.path())).expect("learn again");
+    assert_eq!((again.corrections, again.confirmations, again.already_applied), (0, 0, 4));
+    let (_, j2) = commands::report::themes(&a).expect("themes");
+    let j2: Value = serde_json::from_str(&j2.expect("text")).expect("json");
+    assert_eq!(j2["accuracy"], j["accuracy"]);
     // Undo restores the counts.
-    assert_eq!(commands::learn::undo(&store, s.batch).expect("undo").restored, 3);
+    assert_eq!(commands::learn::undo(&store, s.batch).expect("undo").restored, 4);
     assert_eq!(by_topic(&store), before);
     assert!(commands::learn::undo(&store, s.batch).is_err(), "a batch is undone once");
-}
-
-fn items_year(v: &Value) -> i32 {
-    v["items"][0]["date"].as_str().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()).unwrap_or(2025)
 }
 
 #[test]
