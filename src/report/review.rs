@@ -188,8 +188,11 @@ pub fn information(r: &ReviewRow) -> f64 {
     info
 }
 
+/// A topic with its score in a stored explanation.
+type TopicScore = (String, f64);
+
 /// The two best topics of the stored explanation, with their scores.
-fn top_two(r: &ReviewRow) -> (Option<(String, f64)>, Option<(String, f64)>) {
+fn top_two(r: &ReviewRow) -> (Option<TopicScore>, Option<TopicScore>) {
     let ex: serde_json::Value =
         r.explanation.as_deref().and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default();
     let mut top = ex["top"]
@@ -200,12 +203,15 @@ fn top_two(r: &ReviewRow) -> (Option<(String, f64)>, Option<(String, f64)>) {
     (top.next(), top.next())
 }
 
+/// A queue candidate: its information, topic, confusion pair (its two best topics, sorted).
+type Candidate = (f64, String, (String, String), ReviewRow);
+
 /// The doubtful decisions in the order that teaches most: greedily the highest
 /// [`information`], discounted for every item already picked that shares its confusion (the
 /// same two best topics) or its topic, so twenty items do not all teach the same thing and the
 /// topics are covered. Deterministic: ties go by content key. Returns at most `n` rows.
 pub fn by_information(rows: Vec<ReviewRow>, n: usize) -> Vec<ReviewRow> {
-    let mut left: Vec<(f64, String, (String, String), ReviewRow)> = rows
+    let mut left: Vec<Candidate> = rows
         .into_iter()
         .map(|r| {
             let (a, b) = top_two(&r);
@@ -219,7 +225,7 @@ pub fn by_information(rows: Vec<ReviewRow>, n: usize) -> Vec<ReviewRow> {
     let mut topics: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(n.min(left.len()));
     while out.len() < n && !left.is_empty() {
-        let value = |x: &(f64, String, (String, String), ReviewRow)| {
+        let value = |x: &Candidate| {
             let same_pair = f64::from(pairs.get(&x.2).copied().unwrap_or(0));
             let same_topic = f64::from(topics.get(&x.1).copied().unwrap_or(0));
             x.0 / (1.0 + same_pair + 0.5 * same_topic)
