@@ -97,8 +97,12 @@ pub(crate) enum Command {
         /// Who reviewed (default: the file's `reviewer`).
         #[arg(long)]
         reviewer: Option<String>,
+        /// How many times each reviewed message counts against one message of the corpus the
+        /// model was trained on (the default was chosen by bench/adapt.py).
+        #[arg(long, value_name = "W", default_value_t = urpmail::commands::learn::LOCAL_WEIGHT)]
+        local_weight: f32,
         /// Undo a correction batch instead (its number is printed when applied).
-        #[arg(long, value_name = "BATCH", conflicts_with_all = ["file", "model", "model_out", "reviewer"])]
+        #[arg(long, value_name = "BATCH", conflicts_with_all = ["file", "model", "model_out", "reviewer", "local_weight"])]
         undo: Option<i64>,
         /// The filled-in review file.
         #[arg(required_unless_present = "undo")]

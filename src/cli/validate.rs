@@ -125,12 +125,17 @@ impl Cli {
                 format: output_format(format),
             },
             Raw::Report { command } => report_command(command)?,
-            Raw::Learn { store, model, model_out, reviewer, undo, file } => {
+            Raw::Learn { store, model, model_out, reviewer, local_weight, undo, file } => {
                 let store = store.validate()?;
                 if let Some(batch) = undo {
                     return Ok(Command::Undo { store: store.path().to_path_buf(), batch });
                 }
                 let file = file.ok_or_else(|| Error::Input("give the review file".into()))?;
+                if !(local_weight.is_finite() && local_weight > 0.0) {
+                    return Err(Error::Input(format!(
+                        "--local-weight {local_weight} must be a positive number (how many times a reviewed message counts)"
+                    )));
+                }
                 // IMAP passwords are needed only to re-read reviewed messages from the mailbox;
                 // without them those messages are counted as not re-read.
                 let with_secrets = store.config().and_then(|c| Config::load(&c.file).ok());
@@ -142,6 +147,7 @@ impl Cli {
                     reviewer,
                     file,
                     config: with_secrets,
+                    local_weight,
                 })
             }
             Raw::Reclassify { store, year, since, until, dry_run, threads, undo } => {

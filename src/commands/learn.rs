@@ -28,7 +28,15 @@ pub struct Args {
     pub file: PathBuf,
     /// For re-reading messages from IMAP (optional).
     pub config: Option<Config>,
+    /// How many times each reviewed message counts against the shipped corpus
+    /// ([`LOCAL_WEIGHT`] unless the user says otherwise).
+    pub local_weight: f32,
 }
+
+/// How many times a comune's reviewed message counts in `learn`, against one message of the
+/// corpus the model was trained on: chosen by the adaptation simulation (`bench/adapt.py`,
+/// bench/RESULTS.md), so that a hundred reviews move the table visibly.
+pub const LOCAL_WEIGHT: f32 = 1.0;
 
 /// What `learn` did.
 #[derive(Debug, Clone, Default)]
@@ -207,7 +215,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
         store.finish_batch(batch, model_before.as_deref(), &[]).map_err(store_error(&args.store))?;
         return Ok(summary);
     }
-    model.update(&docs, super::trained_at()?).map_err(Error::Train)?;
+    model.update_weighted(&docs, args.local_weight, super::trained_at()?).map_err(Error::Train)?;
     let version = model.header().version.clone();
     let in_models_dir = args.model_out.is_none();
     let path = match &args.model_out {

@@ -107,6 +107,7 @@ fn learn_args(store: &Path, file: &Path) -> learn::Args {
         reviewer: Some("Ufficio URP".into()),
         file: file.to_path_buf(),
         config: None,
+        local_weight: urpmail::commands::learn::LOCAL_WEIGHT,
     }
 }
 

@@ -137,6 +137,7 @@ fn learn_args(store: &Path, file: &Path, dir: &Path) -> commands::learn::Args {
         reviewer: Some("Ufficio URP".into()),
         file: file.to_path_buf(),
         config: None,
+        local_weight: urpmail::commands::learn::LOCAL_WEIGHT,
     }
 }
 

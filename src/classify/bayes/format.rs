@@ -51,6 +51,9 @@ pub struct TrainingSummary {
     pub cv_folds: u32,
     /// Documents added by incremental updates since the last full training.
     pub updated_documents: u64,
+    /// How many times each document of the last incremental update counted (absent: once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_weight: Option<f64>,
 }
 
 /// Probability calibration fitted on out-of-fold scores.

@@ -183,6 +183,7 @@ impl Model {
             cv_accuracy: None,
             cv_folds: 0,
             updated_documents: 0,
+            local_weight: None,
         };
         let calibration = Calibration {
             temperature: 1.0,

@@ -12,8 +12,24 @@ impl Model {
     /// Labels not yet known are added. IDF of known terms stays as trained; new terms get the IDF
     /// of a term seen only in the new documents. Calibration is kept from the last full training.
     pub fn update(&mut self, docs: &[(String, AnalyzedText)], trained_at: String) -> Result<(), ModelError> {
+        self.update_weighted(docs, 1.0, trained_at)
+    }
+
+    /// [`Model::update`] where each new document counts `weight` times: a comune's own reviewed
+    /// messages weigh more than the shipped corpus. Naive Bayes adds the document vectors
+    /// scaled by `weight`; the linear part gives them `weight` times the cost. The weight is
+    /// recorded in the header (`summary.local_weight`) when it is not 1.
+    pub fn update_weighted(
+        &mut self,
+        docs: &[(String, AnalyzedText)],
+        weight: f32,
+        trained_at: String,
+    ) -> Result<(), ModelError> {
         if docs.is_empty() {
             return Ok(());
+        }
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(ModelError::Params(format!("the weight of new documents must be a positive number, not {weight}")));
         }
         let parent = self.header.version.clone();
         for (label, _) in docs {
@@ -85,11 +101,18 @@ impl Model {
             self.header.class_docs[li] += 1;
             *self.header.summary.per_label.entry(label.clone()).or_insert(0) += 1;
         }
-        self.sums = class_sums(&self.sums, &vectors, c, v);
+        if weight == 1.0 {
+            self.sums = class_sums(&self.sums, &vectors, c, v);
+        } else {
+            let scaled: Vec<(usize, Vec<(u32, f32)>)> =
+                vectors.iter().map(|(l, x)| (*l, x.iter().map(|&(t, w)| (t, w * weight)).collect())).collect();
+            self.sums = class_sums(&self.sums, &scaled, c, v);
+        }
         self.fit_weights()?;
         if let (Some(l), Some(cost)) = (&mut self.linear, self.params.linear_cost) {
-            l.update(&vectors, c, v, cost);
+            l.update(&vectors, c, v, cost * f64::from(weight));
         }
+        self.header.summary.local_weight = (weight != 1.0).then_some(f64::from(weight));
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
         self.header.summary.vocabulary = v as u64;
