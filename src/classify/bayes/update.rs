@@ -29,7 +29,9 @@ impl Model {
             return Ok(());
         }
         if !(weight.is_finite() && weight > 0.0) {
-            return Err(ModelError::Params(format!("the weight of new documents must be a positive number, not {weight}")));
+            return Err(ModelError::Params(format!(
+                "the weight of new documents must be a positive number, not {weight}"
+            )));
         }
         let parent = self.header.version.clone();
         for (label, _) in docs {
@@ -104,8 +106,10 @@ impl Model {
         if weight == 1.0 {
             self.sums = class_sums(&self.sums, &vectors, c, v);
         } else {
-            let scaled: Vec<(usize, Vec<(u32, f32)>)> =
-                vectors.iter().map(|(l, x)| (*l, x.iter().map(|&(t, w)| (t, w * weight)).collect())).collect();
+            let scaled: Vec<(usize, Vec<(u32, f32)>)> = vectors
+                .iter()
+                .map(|(l, x)| (*l, x.iter().map(|&(t, w)| (t, w * weight)).collect()))
+                .collect();
             self.sums = class_sums(&self.sums, &scaled, c, v);
         }
         self.fit_weights()?;
@@ -145,6 +149,33 @@ mod tests {
         assert_eq!(m.df[i], 8, "each new document counts once in df");
         let back = Model::from_bytes(&m.to_bytes()).expect("load");
         assert_eq!(back.score_analyzed(&text("loculo"), None).probs, s.probs);
+    }
+
+    #[test]
+    fn a_weighted_update_moves_the_model_more_and_weight_one_is_the_plain_update() {
+        let params = TrainParams::default().check().expect("valid");
+        let base = Model::train(labels(), &corpus(), params, None, None, String::new()).expect("train");
+        // One reviewed message that puts a known term under another topic.
+        let docs = vec![("cimiteri".to_string(), text("tari loculo"))];
+        let mut plain = base.clone();
+        plain.update(&docs, String::new()).expect("update");
+        let mut one = base.clone();
+        one.update_weighted(&docs, 1.0, String::new()).expect("update");
+        assert_eq!(one.to_bytes(), plain.to_bytes(), "weight 1 is the plain update, byte for byte");
+        assert_eq!(plain.header().summary.local_weight, None);
+        let mut heavy = base.clone();
+        heavy.update_weighted(&docs, 10.0, String::new()).expect("update");
+        assert_eq!(heavy.header().summary.local_weight, Some(10.0));
+        let p = |m: &Model| {
+            let s = m.score_analyzed(&text("tari loculo"), None);
+            s.probs[m.labels().iter().position(|l| l == "cimiteri").expect("label")]
+        };
+        assert!(p(&heavy) > p(&plain), "heavier local example: {} vs {}", p(&heavy), p(&plain));
+        let mut again = base.clone();
+        again.update_weighted(&docs, 10.0, String::new()).expect("update");
+        assert_eq!(again.to_bytes(), heavy.to_bytes(), "deterministic");
+        assert!(base.clone().update_weighted(&docs, 0.0, String::new()).is_err());
+        assert!(base.clone().update_weighted(&docs, f32::NAN, String::new()).is_err());
     }
 
     /// Updating with the training documents' own features adds exactly their training vectors:
