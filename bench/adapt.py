@@ -87,16 +87,20 @@ def accuracy(urpmail, store, truth):
     return right / len(unreviewed) if unreviewed else float("nan"), len(unreviewed), len(rows)
 
 
-def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp):
-    store = os.path.join(tmp, f"{order}-{weight}.db")
+def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, seed="adapt"):
+    # A fresh store per part, queue, weight and seed (its learned models go to a folder beside it).
+    name = f"{os.path.basename(part_dir)}-{order}-{weight:g}-{seed}"
+    store = os.path.join(tmp, f"{name}.db")
+    if os.path.exists(store):
+        sys.exit(f"{store}: already simulated")
     run([urpmail, "-q", "ingest", "--threads", "1", "--store", store, part_dir])
     acc, left, total = accuracy(urpmail, store, truth)
     curve = [{"reviews": 0, "accuracy": acc, "unreviewed": left}]
     reviewed = 0
     for i in range(rounds):
-        review = os.path.join(tmp, f"review-{order}-{weight}-{i}.json")
+        review = os.path.join(tmp, f"review-{name}-{i}.json")
         run([urpmail, "-q", "report", "review", "--store", store, "--limit", str(per_round), "--sample", "0",
-             "--order", order, "--seed", f"adapt-{i}", "--out", review])
+             "--order", order, "--seed", f"{seed}-{i}", "--out", review])
         with open(review, encoding="utf-8") as f:
             doc = json.load(f)
         answered = 0
@@ -116,6 +120,21 @@ def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp):
         acc, left, total = accuracy(urpmail, store, truth)
         curve.append({"reviews": reviewed, "accuracy": acc, "unreviewed": left})
     return curve
+
+
+def mean_curve(curves):
+    """The step-wise mean of several curves (random queues with different seeds)."""
+    steps = min(len(c) for c in curves)
+    return [{"reviews": round(sum(c[s]["reviews"] for c in curves) / len(curves)),
+             "accuracy": sum(c[s]["accuracy"] for c in curves) / len(curves),
+             "unreviewed": round(sum(c[s]["unreviewed"] for c in curves) / len(curves))} for s in range(steps)]
+
+
+def area(curve):
+    """Mean accuracy after the first round and on: how much the reviews helped all along (less
+    noisy than the last point alone)."""
+    after = [p["accuracy"] for p in curve[1:]]
+    return sum(after) / len(after) if after else curve[0]["accuracy"]
 
 
 def table(title, runs):
@@ -138,6 +157,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--per-round", type=int, default=20)
     ap.add_argument("--weights", default="1,3,10,30")
+    ap.add_argument("--random-seeds", type=int, default=3, help="random queues simulated (their mean is shown)")
     ap.add_argument("--orders", default="information,random")
     ap.add_argument("--weight", type=float, help="the weight for the report part (default: the best on the tune part)")
     a = ap.parse_args()
@@ -160,9 +180,12 @@ def main():
                 runs[f"information w={w:g}"] = simulate(a.urpmail, part, truth, "information", w, a.rounds,
                                                         a.per_round, tmp)
             table("tune part: accuracy on unreviewed messages after each round", runs)
-            best = max(weights, key=lambda w: (runs[f"information w={w:g}"][-1]["accuracy"], -w))
-            results["tune"] = {"messages": len(truth), "runs": runs, "best_weight": best}
-            log(f"best weight on the tune part (highest final accuracy, the smaller on a tie): {best:g}")
+            areas = {w: area(runs[f"information w={w:g}"]) for w in weights}
+            log("mean accuracy over the rounds: " + ", ".join(f"w={w:g} {a:.4f}" for w, a in areas.items()))
+            best = max(weights, key=lambda w: (round(areas[w], 6), -w))
+            results["tune"] = {"messages": len(truth), "runs": runs, "areas": {f"{w:g}": a for w, a in areas.items()},
+                               "best_weight": best}
+            log(f"best weight on the tune part (highest mean accuracy over the rounds, the smaller on a tie): {best:g}")
             chosen = chosen if chosen is not None else best
         if a.part in ("report", "all"):
             if chosen is None:
@@ -172,13 +195,18 @@ def main():
             log(f"\nreport part (July-December): {len(truth)} messages; weight {chosen:g}; queues {orders}")
             runs = {}
             for o in orders:
-                runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp)
+                if o == "random":
+                    curves = [simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp, f"seed{k}")
+                              for k in range(a.random_seeds)]
+                    runs[f"random (mean of {a.random_seeds})"] = mean_curve(curves)
+                else:
+                    runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp)
             table("report part: accuracy on unreviewed messages after each round", runs)
             results["report"] = {"messages": len(truth), "weight": chosen, "runs": runs}
-            first = runs[f"{orders[0]} w={chosen:g}"]
-            gain = first[-1]["accuracy"] - first[0]["accuracy"]
-            log(f"\n{orders[0]} queue: {first[0]['accuracy']:.4f} -> {first[-1]['accuracy']:.4f} after "
-                f"{first[-1]['reviews']} reviews ({gain * 100:+.1f} points)")
+            for n, c in runs.items():
+                gain = c[-1]["accuracy"] - c[0]["accuracy"]
+                log(f"{n}: {c[0]['accuracy']:.4f} -> {c[-1]['accuracy']:.4f} after {c[-1]['reviews']} reviews "
+                    f"({gain * 100:+.1f} points); mean over the rounds {area(c):.4f}")
     os.makedirs(WORK, exist_ok=True)
     with open(os.path.join(WORK, "adapt-results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)

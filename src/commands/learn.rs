@@ -33,10 +33,10 @@ pub struct Args {
     pub local_weight: f32,
 }
 
-/// How many times a comune's reviewed message counts in `learn`, against one message of the
-/// corpus the model was trained on: chosen by the adaptation simulation (`bench/adapt.py`,
-/// bench/RESULTS.md), so that a hundred reviews move the table visibly.
-pub const LOCAL_WEIGHT: f32 = 1.0;
+/// How many times a comune's reviewed message counts in `learn`'s naive-Bayes update, against
+/// one message of the corpus the model was trained on: chosen by the adaptation simulation
+/// (`bench/adapt.py` on the January-June part of `bench/adapt-it`, bench/RESULTS.md).
+pub const LOCAL_WEIGHT: f32 = 10.0;
 
 /// What `learn` did.
 #[derive(Debug, Clone, Default)]

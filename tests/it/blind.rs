@@ -1,5 +1,6 @@
 //! The blind Italian validation set (`bench/blind-it`): frozen, complete, and the shipped default
-//! decides it as well as bench/RESULTS.md says. Only aggregate numbers are read here, never texts.
+//! decides it as well as bench/RESULTS.md says; the adaptation archive (`bench/adapt-it`, read by
+//! bench/adapt.py) frozen and complete too. Only aggregate numbers are read here, never texts.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +13,9 @@ fn blind() -> std::path::PathBuf {
     repo().join("bench/blind-it")
 }
 
-#[test]
-fn the_blind_set_is_frozen_and_complete() {
-    let manifest = std::fs::read_to_string(blind().join("MANIFEST.sha256")).expect("manifest");
+/// Every file of a frozen set matches its manifest; returns the messages per topic folder.
+fn frozen(dir: &std::path::Path) -> BTreeMap<String, usize> {
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.sha256")).expect("manifest");
     let mut listed = BTreeMap::new();
     for line in manifest.lines() {
         let (hash, file) = line.split_once("  ").expect("`<sha256>  <file>` lines");
@@ -22,7 +23,7 @@ fn the_blind_set_is_frozen_and_complete() {
     }
     let mut found = BTreeMap::new();
     let mut per_topic: BTreeMap<String, usize> = BTreeMap::new();
-    for topic in std::fs::read_dir(blind()).expect("blind set").flatten().filter(|e| e.path().is_dir()) {
+    for topic in std::fs::read_dir(dir).expect("set").flatten().filter(|e| e.path().is_dir()) {
         let name = topic.file_name().to_string_lossy().into_owned();
         for f in std::fs::read_dir(topic.path()).expect("topic").flatten() {
             let bytes = std::fs::read(f.path()).expect("message");
@@ -31,7 +32,27 @@ fn the_blind_set_is_frozen_and_complete() {
             *per_topic.entry(name.clone()).or_insert(0) += 1;
         }
     }
-    assert_eq!(found, listed, "a file of the blind set was added, removed or changed");
+    assert_eq!(found, listed, "a file of {} was added, removed or changed", dir.display());
+    per_topic
+}
+
+fn topic_ids() -> Vec<String> {
+    let rules = commands::RulesChoice::Default.load().expect("rules").expect("built-in rules");
+    let mut t: Vec<String> = rules.taxonomy.topics().iter().map(|t| t.id.clone()).collect();
+    t.sort_unstable();
+    t
+}
+
+#[test]
+fn the_adaptation_archive_is_frozen_and_covers_every_topic() {
+    let per_topic = frozen(&repo().join("bench/adapt-it"));
+    assert_eq!(per_topic.keys().cloned().collect::<Vec<_>>(), topic_ids());
+    assert_eq!(per_topic.values().sum::<usize>(), 740, "{per_topic:?}");
+}
+
+#[test]
+fn the_blind_set_is_frozen_and_complete() {
+    let per_topic = frozen(&blind());
     let rules = commands::RulesChoice::Default.load().expect("rules").expect("built-in rules");
     let topics: Vec<&str> = rules.taxonomy.topics().iter().map(|t| t.id.as_str()).collect();
     assert_eq!(per_topic.keys().map(String::as_str).collect::<Vec<_>>(), {

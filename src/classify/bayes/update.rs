@@ -15,10 +15,12 @@ impl Model {
         self.update_weighted(docs, 1.0, trained_at)
     }
 
-    /// [`Model::update`] where each new document counts `weight` times: a comune's own reviewed
-    /// messages weigh more than the shipped corpus. Naive Bayes adds the document vectors
-    /// scaled by `weight`; the linear part gives them `weight` times the cost. The weight is
-    /// recorded in the header (`summary.local_weight`) when it is not 1.
+    /// [`Model::update`] where each new document counts `weight` times in naive Bayes: a comune's
+    /// own reviewed messages weigh more than the shipped corpus, whose sums would drown a few
+    /// dozen of them. The linear part is not scaled: its update already fits the new documents
+    /// alone against the old weights (a proximal step), which gives them their full force
+    /// (bench/adapt.py measured scaling its cost too; it did not help). The weight is recorded
+    /// in the header (`summary.local_weight`) when it is not 1.
     pub fn update_weighted(
         &mut self,
         docs: &[(String, AnalyzedText)],
@@ -114,7 +116,7 @@ impl Model {
         }
         self.fit_weights()?;
         if let (Some(l), Some(cost)) = (&mut self.linear, self.params.linear_cost) {
-            l.update(&vectors, c, v, cost * f64::from(weight));
+            l.update(&vectors, c, v, cost);
         }
         self.header.summary.local_weight = (weight != 1.0).then_some(f64::from(weight));
         self.header.summary.documents = total_docs;
