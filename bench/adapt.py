@@ -87,7 +87,22 @@ def accuracy(urpmail, store, truth):
     return right / len(unreviewed) if unreviewed else float("nan"), len(unreviewed), len(rows)
 
 
-def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, seed="adapt"):
+def held_out(urpmail, store, other):
+    """Accuracy of the store's active model (the built-in one before any learn) on the other
+    part's messages, which the simulated staff never see: a fixed denominator."""
+    if other is None:
+        return None
+    other_dir, other_truth = other
+    status = json.loads(run([urpmail, "-q", "status", "--format", "json", "--store", store]))
+    model = (status.get("active_model") or {}).get("file") or "default"
+    out = run([urpmail, "-q", "classify", "--threads", "1", "--model", model, other_dir])
+    rows = [json.loads(l) for l in out.splitlines()]
+    right = sum(1 for r in rows if r.get("excluded") is None and r.get("skipped") is None
+                and r.get("topic") == other_truth.get(os.path.abspath(r.get("source", ""))))
+    return right / len(rows) if rows else float("nan")
+
+
+def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, seed="adapt", other=None):
     # A fresh store per part, queue, weight and seed (its learned models go to a folder beside it).
     name = f"{os.path.basename(part_dir)}-{order}-{weight:g}-{seed}"
     store = os.path.join(tmp, f"{name}.db")
@@ -95,7 +110,7 @@ def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, se
         sys.exit(f"{store}: already simulated")
     run([urpmail, "-q", "ingest", "--threads", "1", "--store", store, part_dir])
     acc, left, total = accuracy(urpmail, store, truth)
-    curve = [{"reviews": 0, "accuracy": acc, "unreviewed": left}]
+    curve = [{"reviews": 0, "accuracy": acc, "unreviewed": left, "held_out": held_out(urpmail, store, other)}]
     reviewed = 0
     for i in range(rounds):
         review = os.path.join(tmp, f"review-{name}-{i}.json")
@@ -118,16 +133,19 @@ def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, se
         run([urpmail, "-q", "reclassify", "--threads", "1", "--store", store])
         reviewed += answered
         acc, left, total = accuracy(urpmail, store, truth)
-        curve.append({"reviews": reviewed, "accuracy": acc, "unreviewed": left})
+        curve.append({"reviews": reviewed, "accuracy": acc, "unreviewed": left,
+                      "held_out": held_out(urpmail, store, other)})
     return curve
 
 
 def mean_curve(curves):
     """The step-wise mean of several curves (random queues with different seeds)."""
     steps = min(len(c) for c in curves)
-    return [{"reviews": round(sum(c[s]["reviews"] for c in curves) / len(curves)),
-             "accuracy": sum(c[s]["accuracy"] for c in curves) / len(curves),
-             "unreviewed": round(sum(c[s]["unreviewed"] for c in curves) / len(curves))} for s in range(steps)]
+    def mean(key, s):
+        xs = [c[s][key] for c in curves if c[s].get(key) is not None]
+        return sum(xs) / len(xs) if xs else None
+    return [{"reviews": round(mean("reviews", s)), "accuracy": mean("accuracy", s),
+             "unreviewed": round(mean("unreviewed", s)), "held_out": mean("held_out", s)} for s in range(steps)]
 
 
 def area(curve):
@@ -137,15 +155,20 @@ def area(curve):
     return sum(after) / len(after) if after else curve[0]["accuracy"]
 
 
-def table(title, runs):
+def table(title, runs, key="accuracy"):
     log(f"\n### {title}")
     names = list(runs)
-    log("reviews  " + "  ".join(f"{n:>18}" for n in names))
+    log("round  " + "  ".join(f"{n:>26}" for n in names))
     steps = max(len(c) for c in runs.values())
     for s in range(steps):
-        reviews = next(c[s]["reviews"] for c in runs.values() if len(c) > s)
-        cells = [f"{runs[n][s]['accuracy']:>18.4f}" if len(runs[n]) > s else " " * 18 for n in names]
-        log(f"{reviews:>7}  " + "  ".join(cells))
+        cells = []
+        for n in names:
+            c = runs[n]
+            if len(c) > s and c[s].get(key) is not None:
+                cells.append(f"{c[s][key]:>16.4f} ({c[s]['reviews']:>3} rev)")
+            else:
+                cells.append(" " * 26)
+        log(f"{s:>5}  " + "  ".join(cells))
 
 
 def main():
@@ -192,16 +215,21 @@ def main():
                 sys.exit("--part report needs --weight W (or run --part all to choose it on the tune part)")
             part = os.path.join(tmp, "report")
             truth = split(a.data, "report", part)
+            other_dir = os.path.join(tmp, "held-out-tune")
+            other = (other_dir, split(a.data, "tune", other_dir))
             log(f"\nreport part (July-December): {len(truth)} messages; weight {chosen:g}; queues {orders}")
             runs = {}
             for o in orders:
                 if o == "random":
-                    curves = [simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp, f"seed{k}")
+                    curves = [simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp, f"seed{k}", other)
                               for k in range(a.random_seeds)]
                     runs[f"random (mean of {a.random_seeds})"] = mean_curve(curves)
                 else:
-                    runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp)
+                    runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp,
+                                                          other=other)
             table("report part: accuracy on unreviewed messages after each round", runs)
+            table("the same models on the January-June messages, which the simulated staff never saw", runs,
+                  "held_out")
             results["report"] = {"messages": len(truth), "weight": chosen, "runs": runs}
             for n, c in runs.items():
                 gain = c[-1]["accuracy"] - c[0]["accuracy"]

@@ -97,8 +97,9 @@ pub(crate) enum Command {
         /// Who reviewed (default: the file's `reviewer`).
         #[arg(long)]
         reviewer: Option<String>,
-        /// How many times each reviewed message counts against one message of the corpus the
-        /// model was trained on (the default was chosen by bench/adapt.py).
+        /// How many times each reviewed message counts in the naive-Bayes part against one
+        /// message of the corpus the model was trained on (the default was chosen by
+        /// bench/adapt.py).
         #[arg(long, value_name = "W", default_value_t = urpmail::commands::learn::LOCAL_WEIGHT)]
         local_weight: f32,
         /// Undo a correction batch instead (its number is printed when applied).

@@ -51,9 +51,20 @@ pub struct TrainingSummary {
     pub cv_folds: u32,
     /// Documents added by incremental updates since the last full training.
     pub updated_documents: u64,
-    /// How many times each document of the last incremental update counted (absent: once).
+    /// How the documents of the last incremental update were weighted (absent: like training
+    /// documents).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_weight: Option<f64>,
+    pub local_weight: Option<LocalWeight>,
+}
+
+/// The weights of an incremental update's documents, as the model header records them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalWeight {
+    /// Times each counted in the naive-Bayes sums.
+    pub naive_bayes: f64,
+    /// Factor of the linear part's cost for them.
+    pub linear: f64,
 }
 
 /// Probability calibration fitted on out-of-fold scores.

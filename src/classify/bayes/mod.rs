@@ -21,10 +21,13 @@ mod train;
 mod update;
 mod weights;
 
-pub use format::{Calibration, FORMAT_VERSION, ModelHeader, RulesRef, TaxonomyRef, TrainingSummary};
+pub use format::{
+    Calibration, FORMAT_VERSION, LocalWeight, ModelHeader, RulesRef, TaxonomyRef, TrainingSummary,
+};
 pub use params::{CheckedParams, TrainParams, Variant};
 pub use score::Scores;
 pub use train::TrainDoc;
+pub use update::UpdateWeights;
 
 use super::vocab::Vocab;
 

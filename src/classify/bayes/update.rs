@@ -2,38 +2,55 @@
 //! sums, with new labels and terms, and the weights re-derived; the linear part, if any, goes on
 //! from its weights with the new documents; a new model version.
 
+use super::format::LocalWeight;
 use super::train::{Interner, class_sums};
 use super::{Model, ModelError, idf_value, merge_sorted};
 use crate::classify::features::{AnalyzedText, extract};
 use crate::classify::vocab::Vocab;
+
+/// How much the documents of an incremental update count: `naive_bayes` times in the class
+/// sums, and the linear part's cost for them times `linear`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateWeights {
+    pub naive_bayes: f32,
+    pub linear: f32,
+}
+
+impl UpdateWeights {
+    /// Every new document counts like a training document.
+    pub const PLAIN: UpdateWeights = UpdateWeights { naive_bayes: 1.0, linear: 1.0 };
+}
 
 impl Model {
     /// Adds labelled documents to the model (incremental update, e.g. from staff corrections).
     /// Labels not yet known are added. IDF of known terms stays as trained; new terms get the IDF
     /// of a term seen only in the new documents. Calibration is kept from the last full training.
     pub fn update(&mut self, docs: &[(String, AnalyzedText)], trained_at: String) -> Result<(), ModelError> {
-        self.update_weighted(docs, 1.0, trained_at)
+        self.update_weighted(docs, UpdateWeights::PLAIN, trained_at)
     }
 
-    /// [`Model::update`] where each new document counts `weight` times in naive Bayes: a comune's
-    /// own reviewed messages weigh more than the shipped corpus, whose sums would drown a few
-    /// dozen of them. The linear part is not scaled: its update already fits the new documents
-    /// alone against the old weights (a proximal step), which gives them their full force
-    /// (bench/adapt.py measured scaling its cost too; it did not help). The weight is recorded
-    /// in the header (`summary.local_weight`) when it is not 1.
+    /// [`Model::update`] with the new documents weighted: `weights.naive_bayes` times in the
+    /// naive-Bayes sums (a comune's own reviewed messages weigh more than the shipped corpus, whose
+    /// sums would drown a few dozen of them), and the linear part's cost for them scaled by
+    /// `weights.linear` (its update fits the new documents alone against the old weights, a
+    /// proximal step strong enough to overfit a handful of doubtful messages at full cost). The
+    /// weights are recorded in the header (`summary.local_weight`) unless plain.
     pub fn update_weighted(
         &mut self,
         docs: &[(String, AnalyzedText)],
-        weight: f32,
+        weights: UpdateWeights,
         trained_at: String,
     ) -> Result<(), ModelError> {
         if docs.is_empty() {
             return Ok(());
         }
-        if !(weight.is_finite() && weight > 0.0) {
-            return Err(ModelError::Params(format!(
-                "the weight of new documents must be a positive number, not {weight}"
-            )));
+        let weight = weights.naive_bayes;
+        for (name, w) in [("naive-Bayes", weights.naive_bayes), ("linear", weights.linear)] {
+            if !(w.is_finite() && w > 0.0) {
+                return Err(ModelError::Params(format!(
+                    "the {name} weight of new documents must be a positive number, not {w}"
+                )));
+            }
         }
         let parent = self.header.version.clone();
         for (label, _) in docs {
@@ -116,9 +133,12 @@ impl Model {
         }
         self.fit_weights()?;
         if let (Some(l), Some(cost)) = (&mut self.linear, self.params.linear_cost) {
-            l.update(&vectors, c, v, cost);
+            l.update(&vectors, c, v, cost * f64::from(weights.linear));
         }
-        self.header.summary.local_weight = (weight != 1.0).then_some(f64::from(weight));
+        self.header.summary.local_weight = (weights != UpdateWeights::PLAIN).then(|| LocalWeight {
+            naive_bayes: f64::from(weights.naive_bayes),
+            linear: f64::from(weights.linear),
+        });
         self.header.summary.documents = total_docs;
         self.header.summary.updated_documents += docs.len() as u64;
         self.header.summary.vocabulary = v as u64;
@@ -162,22 +182,25 @@ mod tests {
         let mut plain = base.clone();
         plain.update(&docs, String::new()).expect("update");
         let mut one = base.clone();
-        one.update_weighted(&docs, 1.0, String::new()).expect("update");
+        one.update_weighted(&docs, UpdateWeights::PLAIN, String::new()).expect("update");
         assert_eq!(one.to_bytes(), plain.to_bytes(), "weight 1 is the plain update, byte for byte");
         assert_eq!(plain.header().summary.local_weight, None);
+        let w = UpdateWeights { naive_bayes: 10.0, linear: 1.0 };
         let mut heavy = base.clone();
-        heavy.update_weighted(&docs, 10.0, String::new()).expect("update");
-        assert_eq!(heavy.header().summary.local_weight, Some(10.0));
+        heavy.update_weighted(&docs, w, String::new()).expect("update");
+        assert_eq!(heavy.header().summary.local_weight.map(|l| l.naive_bayes), Some(10.0));
         let p = |m: &Model| {
             let s = m.score_analyzed(&text("tari loculo"), None);
             s.probs[m.labels().iter().position(|l| l == "cimiteri").expect("label")]
         };
         assert!(p(&heavy) > p(&plain), "heavier local example: {} vs {}", p(&heavy), p(&plain));
         let mut again = base.clone();
-        again.update_weighted(&docs, 10.0, String::new()).expect("update");
+        again.update_weighted(&docs, w, String::new()).expect("update");
         assert_eq!(again.to_bytes(), heavy.to_bytes(), "deterministic");
-        assert!(base.clone().update_weighted(&docs, 0.0, String::new()).is_err());
-        assert!(base.clone().update_weighted(&docs, f32::NAN, String::new()).is_err());
+        let bad = |naive_bayes, linear| {
+            base.clone().update_weighted(&docs, UpdateWeights { naive_bayes, linear }, String::new())
+        };
+        assert!(bad(0.0, 1.0).is_err() && bad(f32::NAN, 1.0).is_err() && bad(1.0, -1.0).is_err());
     }
 
     /// Updating with the training documents' own features adds exactly their training vectors:
