@@ -490,7 +490,7 @@ pub fn notes(t: &ThemeTable) -> Vec<String> {
         && *changed > 0
     {
         n.push(format!(
-            "Attenzione: {changed} correzioni del personale su messaggi del {} dopo l'ultima esportazione ({at}): i numeri differiscono da quelli esportati.",
+            "Attenzione: {changed} decisioni su messaggi del {} cambiate dopo l'ultima esportazione ({at}), da correzioni del personale o da una riclassificazione: i numeri differiscono da quelli esportati.",
             t.year
         ));
     }

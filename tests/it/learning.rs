@@ -319,3 +319,35 @@ fn report_messages_lists_every_stored_message_with_its_location() {
     assert_eq!(csv.lines().next(), Some(commands::report::MESSAGE_COLUMNS.join(",").as_str()));
     assert_eq!(csv.lines().count(), 1, "no message of 2024: the header alone");
 }
+
+#[test]
+fn learned_model_files_are_kept_for_the_active_model_and_the_newest_ten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("urpmail.db");
+    commands::demo::run(Some(&store), 0).expect("demo");
+    let mut retired = Vec::new();
+    let mut batches = Vec::new();
+    for round in 0..12 {
+        // Each round confirms one more message, so each learn makes a new model.
+        let file = reviewed(&store, dir.path(), &format!("round-{round}.json"), |i, item| {
+            (i == 0).then(|| item["topic"].as_str().expect("topic").to_string())
+        });
+        let s = learn::run(&learn_args(&store, &file)).expect("learn");
+        assert!(s.model_version.is_some(), "round {round}");
+        retired.extend(s.retired.clone());
+        batches.push(s.batch);
+    }
+    let folder = learn::models_dir(&store);
+    let files = std::fs::read_dir(&folder).expect("models folder").count();
+    assert_eq!(files, learn::KEEP_MODELS, "the newest ten files stay");
+    let learned = Store::open_readonly(&store).expect("store").learned_models().expect("models");
+    assert_eq!(learned.len(), 12, "every version stays in the lineage");
+    assert_eq!(retired, vec![learned[0].version.clone(), learned[1].version.clone()]);
+    assert!(learned[..2].iter().all(|m| m.file.is_none()) && learned[2..].iter().all(|m| m.file.is_some()));
+    let st = commands::status::read(&store).expect("status");
+    assert_eq!(st.lineage.len(), 12, "11 learned ancestors and the built-in model");
+    // Undoing an old batch whose model is not active leaves the active model alone.
+    let active = st.active_model.expect("active").version;
+    assert_eq!(learn::undo(&store, batches[3]).expect("undo").reactivated, None);
+    assert_eq!(model_version(&store), active);
+}
