@@ -74,6 +74,16 @@ fn location_from_columns(account: String, mailbox: String, uidvalidity: i64, uid
     }
 }
 
+/// The location in four columns of a row from `at` on (`l.account, l.mailbox, l.uidvalidity,
+/// l.uid` of a LEFT JOIN on `locations`): none when the message has no location row.
+fn joined_location(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Location>> {
+    let account: Option<String> = r.get(at)?;
+    match account {
+        Some(a) => Ok(Some(location_from_columns(a, r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?))),
+        None => Ok(None),
+    }
+}
+
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sqlite, StoredReasons, join_reasons, location_from_columns, now_rfc3339};
+use super::{Sqlite, StoredReasons, join_reasons, joined_location, now_rfc3339};
 use crate::domain::Status;
 use crate::store::{DecisionColumns, MessageRow, Redecided, RedoRow, StoreError};
 
@@ -50,15 +50,11 @@ impl Sqlite {
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![since, until, year], |r| {
-            let account: Option<String> = r.get(3)?;
             Ok(RedoRow {
                 id: r.get(0)?,
                 content_key: r.get(1)?,
                 year: r.get(2)?,
-                location: match account {
-                    Some(a) => Some(location_from_columns(a, r.get(4)?, r.get(5)?, r.get(6)?)),
-                    None => None,
-                },
+                location: joined_location(r, 3)?,
                 decision: decision_columns(r, 7)?,
             })
         })?;
@@ -162,14 +158,10 @@ impl Sqlite {
              WHERE (?1 IS NULL OR m.year = ?1) ORDER BY m.id";
         let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map(params![year], |r| {
-            let account: Option<String> = r.get(1)?;
             let status: Status = r.get(8)?;
             Ok(MessageRow {
                 id: r.get(0)?,
-                location: match account {
-                    Some(a) => Some(location_from_columns(a, r.get(2)?, r.get(3)?, r.get(4)?).to_string()),
-                    None => None,
-                },
+                location: joined_location(r, 1)?.map(|l| l.to_string()),
                 date: r.get(5)?,
                 year: r.get(6)?,
                 channel: r.get(7)?,

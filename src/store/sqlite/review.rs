@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sqlite, StoredReasons, location_from_columns, now_rfc3339};
+use super::{Sqlite, StoredReasons, joined_location, location_from_columns, now_rfc3339};
 use crate::domain::Status;
 use crate::store::{Applied, Correction, ReviewRow, StoreError};
 
@@ -12,7 +12,6 @@ const REVIEW_COLUMNS: &str = "m.id, m.content_key, m.message_date, m.channel, m.
     l.account, l.mailbox, l.uidvalidity, l.uid, m.model_version";
 
 fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
-    let account: Option<String> = r.get(16)?;
     Ok(ReviewRow {
         id: r.get(0)?,
         content_key: r.get(1)?,
@@ -30,10 +29,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
         snippet: r.get(13)?,
         sender_domain: r.get(14)?,
         explanation: r.get(15)?,
-        location: match account {
-            Some(account) => Some(location_from_columns(account, r.get(17)?, r.get(18)?, r.get(19)?)),
-            None => None,
-        },
+        location: joined_location(r, 16)?,
         model_version: r.get(20)?,
     })
 }
