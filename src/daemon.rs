@@ -527,6 +527,49 @@ async fn sleep_or_stop(wait: Duration, stop: &mut watch::Receiver<bool>) {
     }
 }
 
+/// Watches one more mailbox of an account with its own IDLE connection and wakes the account's
+/// loop (`wake`) when the server reports a change there. Reconnects with backoff; never fetches
+/// (the account's loop does, for every mailbox).
+async fn watch_mailbox(
+    account: Account,
+    mailbox: String,
+    wake: Arc<tokio::sync::Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut client = Client::new(account.clone());
+    let mut backoff = Duration::from_secs(1);
+    let wait = account.poll_interval.min(IDLE_MAX).max(Duration::from_secs(1));
+    while !*stop.borrow() {
+        let mut stop2 = stop.clone();
+        let r = async {
+            client.ensure_connected().await?;
+            client.examine(&mailbox).await?;
+            client
+                .idle(wait, async move {
+                    let _ = stop2.changed().await;
+                })
+                .await
+        }
+        .await;
+        match r {
+            Ok(changed) => {
+                backoff = Duration::from_secs(1);
+                // A re-check at the deadline too: a change the server did not report is found.
+                if changed || !*stop.borrow() {
+                    wake.notify_one();
+                }
+            }
+            Err(e) => {
+                client.disconnect();
+                let pause = next_wait(&mut backoff);
+                tracing::warn!(account = %account.name, mailbox = %mailbox, error = %e, retry_in_secs = pause.as_secs(), "IDLE watcher failed, will retry");
+                sleep_or_stop(pause, &mut stop).await;
+            }
+        }
+    }
+    client.logout().await;
+}
+
 async fn account_loop(
     account: Account,
     shared: Shared,
@@ -535,6 +578,9 @@ async fn account_loop(
     let mut client = Client::new(account.clone());
     let mut backoff = Duration::from_secs(1);
     let mut ever_connected = false;
+    // The other mailboxes' IDLE watchers (aborted when this loop ends, however it ends).
+    let mut watchers = tokio::task::JoinSet::new();
+    let wake = Arc::new(tokio::sync::Notify::new());
     loop {
         if *stop.borrow() {
             break;
@@ -591,14 +637,25 @@ async fn account_loop(
         // Wait for new mail.
         let wait = account.poll_interval.min(IDLE_MAX);
         let idle_ok = account.idle && client.idle_capable();
+        if idle_ok && watchers.is_empty() {
+            // One IDLE connection for each other mailbox: new mail in any of them wakes this loop,
+            // which syncs them all (a backlog anywhere is fetched without waiting for another).
+            for mailbox in account.mailboxes.iter().skip(1) {
+                watchers.spawn(watch_mailbox(account.clone(), mailbox.clone(), wake.clone(), stop.clone()));
+            }
+        }
         if idle_ok {
             let first = account.mailboxes[0].clone();
             let mut stop2 = stop.clone();
+            let woken = wake.clone();
             let waited = async {
                 client.examine(&first).await?;
                 client
-                    .idle(IDLE_MAX.min(wait.max(Duration::from_secs(60))), async move {
-                        let _ = stop2.changed().await;
+                    .idle(wait.max(Duration::from_secs(1)), async move {
+                        tokio::select! {
+                            _ = stop2.changed() => {}
+                            () = woken.notified() => {}
+                        }
                     })
                     .await
             }
@@ -614,6 +671,7 @@ async fn account_loop(
             }
         }
     }
+    watchers.abort_all();
     client.logout().await;
     Ok(())
 }

@@ -387,8 +387,9 @@ impl Client {
         }
     }
 
-    /// Waits for new mail with IDLE on the currently examined mailbox, for at most `wait`, or
-    /// until `stop` resolves. Returns true when the server reported a change.
+    /// Waits for new mail with IDLE on the currently examined mailbox, for at most `wait` (a
+    /// deadline the server's keepalives do not move), or until `stop` resolves. Returns true when
+    /// the server reported a change.
     pub async fn idle<F>(&mut self, wait: Duration, stop: F) -> Result<bool, ImapError>
     where
         F: std::future::Future<Output = ()>,
@@ -401,12 +402,20 @@ impl Client {
             .map_err(|e| self.imap_err(e))?;
         let (wait_fut, interrupt) = handle.wait_with_timeout(wait);
         let mut asked_to_stop = false;
+        // Our own deadline: the library's timeout restarts on every keepalive the server sends
+        // ("* OK Still here", every 2 minutes on Dovecot), so alone it would never expire.
+        let deadline = tokio::time::sleep(wait);
         let response = tokio::select! {
             r = wait_fut => r,
             () = stop => {
                 asked_to_stop = true;
                 drop(interrupt);
                 Ok(async_imap::extensions::idle::IdleResponse::ManualInterrupt)
+            }
+            () = deadline => {
+                asked_to_stop = true;
+                drop(interrupt);
+                Ok(async_imap::extensions::idle::IdleResponse::Timeout)
             }
         };
         use async_imap::extensions::idle::IdleResponse;

@@ -631,3 +631,36 @@ fn the_daemon_decides_with_a_model_learned_while_it_runs() {
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn mail_only_in_the_second_mailbox_is_recorded_within_seconds_also_after_keepalives() {
+    let Some(d) = Dovecot::start() else { return };
+    d.create_mailbox("PEC");
+    let msgs = sample(8);
+    d.deliver("INBOX", &msgs[0]);
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"PEC\"]");
+    // A long poll interval: only IDLE on PEC can bring its mail in quickly.
+    let text = std::fs::read_to_string(&s.config)
+        .expect("config")
+        .replace("poll_interval_secs = 2", "poll_interval_secs = 600");
+    std::fs::write(&s.config, text).expect("write");
+    let child = spawn_poll(&s, false);
+    assert!(wait_for(Duration::from_secs(30), || messages(&s) == 1), "initial sync");
+    for (i, msg) in msgs.iter().enumerate().take(6).skip(1) {
+        // The test server sends a keepalive every 2 s during IDLE: the later rounds wait through
+        // them first, while INBOX stays quiet.
+        std::thread::sleep(Duration::from_millis(if i > 2 { 4_500 } else { 500 }));
+        let t0 = Instant::now();
+        d.deliver("PEC", msg);
+        assert!(
+            wait_for(Duration::from_secs(5), || messages(&s) == 1 + i as u64),
+            "round {i}: a PEC message was not recorded within 5 s"
+        );
+        eprintln!("round {i}: recorded in {:?}", t0.elapsed());
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(d.seen_count("PEC"), 0, "read-only");
+}

@@ -473,6 +473,8 @@ first_valid_uid = 8
 first_valid_gid = 8
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# Keepalives during IDLE every 2 s instead of 2 min: every IDLE test waits through several.
+imap_idle_notify_interval = 2 secs
 ssl = yes
 ssl_cert = <{c}/server.pem
 ssl_key = <{c}/server.key
