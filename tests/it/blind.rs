@@ -73,8 +73,9 @@ fn the_default_decides_the_blind_set_as_recorded() {
     })
     .expect("eval");
     assert_eq!(report.items, 540);
-    // bench/RESULTS.md, run 10: 0.8944 with the issue-12 defaults (0.8444 before them).
-    assert!(report.accuracy >= 0.88, "blind-set accuracy {}", report.accuracy);
+    // bench/RESULTS.md, run 12: 0.9352 with the widened corpus and rules 1.1.0 (run 10: 0.8944
+    // with the issue-12 defaults, 0.8444 before them).
+    assert!(report.accuracy >= 0.92, "blind-set accuracy {}", report.accuracy);
     let worst = report.per_label.iter().map(|l| l.recall).fold(f64::INFINITY, f64::min);
-    assert!(worst >= 0.6, "a topic's recall fell to {worst}");
+    assert!(worst >= 0.65, "a topic's recall fell to {worst}");
 }

@@ -114,8 +114,9 @@ fn disagreement_between_rules_and_model_is_flagged() {
     let d = decide(
         &c,
         "informazione",
-        "la signora anziana del piano di sopra vive da sola, non ha soldi per mangiare, serve \
-         assistenza domiciliare; ha anche la carta d'identità scaduta",
+        "la signora anziana del piano di sopra vive da sola, non ha soldi per mangiare e non \
+         riesce a pagare le bollette, serve assistenza domiciliare e un aiuto per la spesa; ha \
+         anche la carta d'identità scaduta",
     );
     assert_eq!(c.taxonomy().topic(d.topic).id, "sociale", "{d:?}");
     assert_eq!(d.decided_by.as_str(), "model");
