@@ -178,6 +178,26 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        /// One line for monitoring, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the
+        /// monitoring-plugin convention): every mailbox synced recently, backlog small.
+        #[arg(long, conflicts_with = "format")]
+        check: bool,
+        /// With --check: also ask the server (read-only) how many messages wait above each
+        /// checkpoint now (needs --config and its password).
+        #[arg(long, requires = "check")]
+        connect: bool,
+        /// With --check: WARNING when a mailbox's last complete sync is older (seconds).
+        #[arg(long, default_value_t = 900, requires = "check")]
+        warning_age: i64,
+        /// With --check: CRITICAL when a mailbox's last complete sync is older (seconds).
+        #[arg(long, default_value_t = 3600, requires = "check")]
+        critical_age: i64,
+        /// With --check: WARNING from this many messages waiting in a mailbox.
+        #[arg(long, default_value_t = 50, requires = "check")]
+        warning_backlog: u64,
+        /// With --check: CRITICAL from this many messages waiting in a mailbox.
+        #[arg(long, default_value_t = 500, requires = "check")]
+        critical_backlog: u64,
     },
     /// Classify messages: one JSON object per message on stdout (JSON Lines).
     Classify {

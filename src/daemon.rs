@@ -283,82 +283,109 @@ pub async fn sync_account(
     let account: Account = client.account().clone();
     let mut fetched = 0u64;
     for mailbox in &account.mailboxes {
-        let info = client.examine(mailbox).await?;
+        let r = sync_mailbox(client, shared, run, totals, stop, &account, mailbox).await;
+        // What `status` reports per mailbox: the last complete sync, or the error that stopped it.
+        let error = match &r {
+            Ok(_) => None,
+            Err(SyncError::Stopped) => return r,
+            Err(e) => Some(e.to_string()),
+        };
         let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.clone());
-        let exists = u64::from(info.exists);
-        let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
-        if info.uid_next.is_some_and(|next| next <= cp.last_uid.next()) {
-            continue; // nothing new
+        if let Err(e) = blocking(move || lock(&store).record_mailbox_sync(&name, &mb, error.as_deref())).await
+        {
+            tracing::warn!(account = %account.name, mailbox = %mailbox, error = %e, "could not record the mailbox's sync");
         }
-        let new = client.new_uids(cp.last_uid).await?;
-        if new.is_empty() {
-            continue;
+        fetched += r?;
+    }
+    Ok(fetched)
+}
+
+/// Fetches and records everything new in one mailbox. Returns messages fetched.
+async fn sync_mailbox(
+    client: &mut Client,
+    shared: &Shared,
+    run: i64,
+    totals: &Arc<Mutex<RunTotals>>,
+    stop: &watch::Receiver<bool>,
+    account: &Account,
+    mailbox: &str,
+) -> Result<u64, SyncError> {
+    let mut fetched = 0u64;
+    let info = client.examine(mailbox).await?;
+    let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.to_string());
+    let exists = u64::from(info.exists);
+    let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
+    if info.uid_next.is_some_and(|next| next <= cp.last_uid.next()) {
+        return Ok(0); // nothing new
+    }
+    let new = client.new_uids(cp.last_uid).await?;
+    if new.is_empty() {
+        return Ok(0);
+    }
+    tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity.0, "new messages");
+    // Three stages, each on its own thread, batches in UID order so the checkpoint only moves
+    // forward: this task fetches, a blocking processor processes (in parallel), a blocking
+    // writer writes each batch with its checkpoint. Short queues between them keep the server
+    // and the cores busy and bound memory to a few batches.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, Uid)>(QUEUED_BATCHES);
+    let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, Uid)>(1);
+    let target = Arc::new(BatchTarget {
+        shared: shared.clone(),
+        totals: totals.clone(),
+        run,
+        account: account.name.clone(),
+        mailbox: mailbox.to_string(),
+        uidvalidity: info.uidvalidity,
+    });
+    let processing = target.clone();
+    let processor = tokio::task::spawn_blocking(move || {
+        while let Some((got, last_uid)) = rx.blocking_recv() {
+            if processed_tx.send((processing.process(got), last_uid)).is_err() {
+                return; // the writer stopped on a store error
+            }
         }
-        tracing::info!(account = %account.name, mailbox = %mailbox, new = new.len(), uidvalidity = info.uidvalidity.0, "new messages");
-        // Three stages, each on its own thread, batches in UID order so the checkpoint only moves
-        // forward: this task fetches, a blocking processor processes (in parallel), a blocking
-        // writer writes each batch with its checkpoint. Short queues between them keep the server
-        // and the cores busy and bound memory to a few batches.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Fetched>, Uid)>(QUEUED_BATCHES);
-        let (processed_tx, processed_rx) = std::sync::mpsc::sync_channel::<(Vec<StoredMessage>, Uid)>(1);
-        let target = Arc::new(BatchTarget {
-            shared: shared.clone(),
-            totals: totals.clone(),
-            run,
-            account: account.name.clone(),
-            mailbox: mailbox.clone(),
-            uidvalidity: info.uidvalidity,
-        });
-        let processing = target.clone();
-        let processor = tokio::task::spawn_blocking(move || {
-            while let Some((got, last_uid)) = rx.blocking_recv() {
-                if processed_tx.send((processing.process(got), last_uid)).is_err() {
-                    return; // the writer stopped on a store error
+    });
+    let writer = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+        for (stored, last_uid) in processed_rx {
+            target.write(stored, last_uid)?;
+        }
+        Ok(())
+    });
+    let mut fetch_error = None;
+    for chunk in batches(&new, account.batch_size as usize, BATCH_BYTES) {
+        if *stop.borrow() {
+            break;
+        }
+        let started = std::time::Instant::now();
+        match client.fetch(chunk, shared.engine.current().limits.max_message_bytes).await {
+            Ok(got) => {
+                tracing::debug!(
+                    messages = got.len(),
+                    bytes = got.iter().map(|f| f.bytes.len()).sum::<usize>(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "batch fetched"
+                );
+                fetched += got.len() as u64;
+                let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
+                if tx.send((got, last_uid)).await.is_err() {
+                    break; // the writer stopped on a store error: reported below
                 }
             }
-        });
-        let writer = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-            for (stored, last_uid) in processed_rx {
-                target.write(stored, last_uid)?;
-            }
-            Ok(())
-        });
-        let mut fetch_error = None;
-        for chunk in batches(&new, account.batch_size as usize, BATCH_BYTES) {
-            if *stop.borrow() {
+            Err(e) => {
+                fetch_error = Some(e);
                 break;
             }
-            let started = std::time::Instant::now();
-            match client.fetch(chunk, shared.engine.current().limits.max_message_bytes).await {
-                Ok(got) => {
-                    tracing::debug!(
-                        messages = got.len(),
-                        bytes = got.iter().map(|f| f.bytes.len()).sum::<usize>(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "batch fetched"
-                    );
-                    fetched += got.len() as u64;
-                    let last_uid = chunk.last().map_or(cp.last_uid, |c| c.0);
-                    if tx.send((got, last_uid)).await.is_err() {
-                        break; // the writer stopped on a store error: reported below
-                    }
-                }
-                Err(e) => {
-                    fetch_error = Some(e);
-                    break;
-                }
-            }
         }
-        // The batches already fetched are written before giving up or going on.
-        drop(tx);
-        processor.await.map_err(|e| SyncError::Join(e.to_string()))?;
-        writer.await.map_err(|e| SyncError::Join(e.to_string()))??;
-        if let Some(e) = fetch_error {
-            return Err(e.into());
-        }
-        if *stop.borrow() {
-            return Err(SyncError::Stopped);
-        }
+    }
+    // The batches already fetched are written before giving up or going on.
+    drop(tx);
+    processor.await.map_err(|e| SyncError::Join(e.to_string()))?;
+    writer.await.map_err(|e| SyncError::Join(e.to_string()))??;
+    if let Some(e) = fetch_error {
+        return Err(e.into());
+    }
+    if *stop.borrow() {
+        return Err(SyncError::Stopped);
     }
     Ok(fetched)
 }

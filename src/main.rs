@@ -24,11 +24,13 @@ fn main() -> ExitCode {
     init_logging(&cli);
     let mut out = Stdout { inner: BufWriter::new(io::stdout().lock()), closed: false };
     let result = cli.into_command().and_then(|command| command.run(&mut out, &mut io::stderr()));
-    let result = result.and_then(|()| {
-        out.flush().map_err(|e| urpmail::commands::Error::Io { context: "writing output".into(), source: e })
+    let result = result.and_then(|status| {
+        out.flush()
+            .map(|()| status)
+            .map_err(|e| urpmail::commands::Error::Io { context: "writing output".into(), source: e })
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         // The reader of our stdout closed it (`urpmail classify DIR | head -1`): it has what it
         // wanted, so this is a normal end, as in ripgrep, not an error to report.
         Err(_) if out.closed => ExitCode::SUCCESS,

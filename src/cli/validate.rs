@@ -6,7 +6,7 @@
 use urpmail::classify::bayes::{TrainParams, Variant};
 use urpmail::commands::{
     self, Command, Error, ModelChoice, OutputFormat, RulesChoice, StoreChoice, classify, eval, learn, prune,
-    reclassify, report, train,
+    reclassify, report, status, train,
 };
 use urpmail::config::Config;
 use urpmail::parse::Limits;
@@ -120,7 +120,41 @@ impl Cli {
             Raw::Ingest { store, threads, paths } => {
                 Command::Ingest { store: store.validate()?, paths, threads }
             }
-            Raw::Status { store, format } => Command::Status {
+            Raw::Status {
+                store,
+                format: _,
+                check: true,
+                connect,
+                warning_age,
+                critical_age,
+                warning_backlog,
+                critical_backlog,
+            } => {
+                let store = store.validate()?;
+                if warning_age > critical_age || warning_backlog > critical_backlog {
+                    return Err(Error::Input(
+                        "a --warning-* threshold is above its --critical-* one: swap them".into(),
+                    ));
+                }
+                let connect = match (&store, connect) {
+                    (_, false) => None,
+                    (StoreChoice::Config(c), true) => Some(Config::load(&c.file)?),
+                    (StoreChoice::Store(_), true) => {
+                        return Err(Error::Input(
+                            "--connect asks the mail server: give --config FILE instead of --store".into(),
+                        ));
+                    }
+                };
+                Command::StatusCheck(status::CheckArgs {
+                    store: store.path().to_path_buf(),
+                    connect,
+                    warning_age,
+                    critical_age,
+                    warning_backlog,
+                    critical_backlog,
+                })
+            }
+            Raw::Status { store, format, .. } => Command::Status {
                 store: store.validate()?.path().to_path_buf(),
                 format: output_format(format),
             },

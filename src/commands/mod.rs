@@ -66,6 +66,8 @@ pub enum Command {
     Ingest { store: StoreChoice, paths: Vec<PathBuf>, threads: usize },
     /// The store's status.
     Status { store: PathBuf, format: OutputFormat },
+    /// `status --check`: one monitoring line; its state is the exit status.
+    StatusCheck(status::CheckArgs),
     /// The theme table.
     Themes(report::ThemesArgs),
     /// The review file, written to `out`.
@@ -86,8 +88,18 @@ pub enum Command {
 
 impl Command {
     /// Runs the command: the data asked for goes to `out` (stdout), notes for the person at the
-    /// terminal to `notes` (stderr).
-    pub fn run(self, out: &mut dyn Write, notes: &mut dyn Write) -> Result<(), Error> {
+    /// terminal to `notes` (stderr). Returns the exit status: 0, except for `status --check`,
+    /// whose state (1 WARNING, 2 CRITICAL, 3 UNKNOWN) is its exit status by convention.
+    pub fn run(self, out: &mut dyn Write, notes: &mut dyn Write) -> Result<u8, Error> {
+        if let Command::StatusCheck(args) = &self {
+            let (line, state) = status::check(args);
+            write_out(out, &(line + "\n"))?;
+            return Ok(state as u8);
+        }
+        self.run_command(out, notes).map(|()| 0)
+    }
+
+    fn run_command(self, out: &mut dyn Write, notes: &mut dyn Write) -> Result<(), Error> {
         match self {
             Command::Classify(args) => classify::run(&args, out).map(drop),
             Command::Train(args) => train::run(&args).map(drop),
@@ -195,6 +207,8 @@ impl Command {
             }
             Command::Messages { store, year, format } => report::messages(&store, year, format, out),
             Command::Prune(args) => prune::run(&args, out),
+            // Answered by `run`.
+            Command::StatusCheck(_) => Ok(()),
         }
     }
 }

@@ -50,8 +50,31 @@ fn map_imap(account: &str, e: async_imap::error::Error) -> ImapError {
         E::ConnectionLost => {
             ImapError::Network { account: account.to_string(), message: "connection lost".into() }
         }
+        E::No(text) => ImapError::Protocol {
+            account: account.to_string(),
+            message: format!("the server said NO: {}", server_text(&text)),
+        },
+        E::Bad(text) => ImapError::Protocol {
+            account: account.to_string(),
+            message: format!("the server said BAD: {}", server_text(&text)),
+        },
         other => ImapError::Protocol { account: account.to_string(), message: other.to_string() },
     }
+}
+
+/// The server's own words in a NO or BAD answer. async-imap hands them over inside a Debug
+/// rendering of its response (`outcome: Outcome { code: None, information: Some("...") }`);
+/// a user is shown only the quoted text, without Dovecot's timing suffix ("(0.001 + 0.000 secs).").
+fn server_text(raw: &str) -> String {
+    let text = match raw.split_once("information: Some(\"") {
+        Some((_, rest)) => rest.rsplit_once("\")").map_or(rest, |(t, _)| t).replace("\\\"", "\""),
+        None => raw.to_string(),
+    };
+    let text = match text.rfind(" (") {
+        Some(i) if text[i..].contains(" secs)") => text[..i].to_string(),
+        _ => text,
+    };
+    format!("\"{}\"", text.trim_end_matches('.'))
 }
 
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -274,6 +297,19 @@ impl Client {
         let s = self.session()?;
         let m = match tokio::time::timeout(timeout, s.examine(mailbox)).await {
             Err(_) => return Err(ImapError::Network { account: name, message: "EXAMINE timed out".into() }),
+            Ok(Err(async_imap::error::Error::No(text))) => {
+                // Most often a mailbox that does not exist: say which ones do.
+                let existing = self.mailbox_names().await.unwrap_or_default();
+                let hint = if existing.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the mailboxes on the server are: {}", existing.join(", "))
+                };
+                return Err(self.proto(format!(
+                    "cannot open mailbox {mailbox:?}: the server said {}{hint}",
+                    server_text(&text)
+                )));
+            }
             Ok(Err(e)) => return Err(self.imap_err(e)),
             Ok(Ok(m)) => m,
         };
@@ -283,6 +319,25 @@ impl Client {
             uid_next: m.uid_next.map(Uid),
             exists: m.exists,
         })
+    }
+
+    /// The names of the mailboxes on the server (LIST "" "*"), sorted.
+    async fn mailbox_names(&mut self) -> Result<Vec<String>, ImapError> {
+        let timeout = self.account.timeout;
+        let s = self.session()?;
+        let listed = tokio::time::timeout(timeout, async {
+            let names: Vec<_> = s.list(Some(""), Some("*")).await?.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(names.iter().map(|n| n.name().to_string()).collect::<Vec<_>>())
+        })
+        .await;
+        match listed {
+            Ok(Ok(mut names)) => {
+                names.sort();
+                Ok(names)
+            }
+            Ok(Err(e)) => Err(self.imap_err(e)),
+            Err(_) => Err(self.net("LIST timed out")),
+        }
     }
 
     /// UIDs above `after` with their sizes, ascending.
@@ -495,4 +550,14 @@ pub async fn read_uids(
     }
     client.logout().await;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_servers_words_without_debug_output_or_timings() {
+        let raw = r#"outcome: Outcome { code: None, information: Some("Mailbox doesn't exist: PEC (0.001 + 0.000 secs).") }"#;
+        assert_eq!(super::server_text(raw), "\"Mailbox doesn't exist: PEC\"");
+        assert_eq!(super::server_text("plain words"), "\"plain words\"");
+    }
 }

@@ -132,6 +132,18 @@ impl Store {
         }
     }
 
+    /// Records the end of a mailbox's sync: complete (`None`) or the error that stopped it.
+    pub fn record_mailbox_sync(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.record_mailbox_sync(account, mailbox, error),
+        }
+    }
+
     /// Number of messages recorded at a mailbox under a UIDVALIDITY (for the backlog).
     pub fn located(&self, account: &str, mailbox: &str, uidvalidity: u32) -> Result<u64, StoreError> {
         match &self.backend {

@@ -137,6 +137,11 @@ pub struct MailboxState {
     pub last_uid: u32,
     pub exists: Option<u64>,
     pub updated_at: String,
+    /// When every new message of the mailbox was last recorded (a complete sync).
+    pub synced_at: Option<String>,
+    /// The last sync error and when it happened (it may be older than `synced_at`).
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
 }
 
 /// One cell of the counts: topic (or exclusion reason) per period and channel.

@@ -664,3 +664,63 @@ fn mail_only_in_the_second_mailbox_is_recorded_within_seconds_also_after_keepali
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(d.seen_count("PEC"), 0, "read-only");
 }
+
+fn check(s: &Setup, args: &[&str]) -> (String, Option<i32>) {
+    let out =
+        urpmail().args(["status", "--check", "--config"]).arg(&s.config).args(args).output().expect("runs");
+    let line = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+    assert_eq!(line.lines().count(), 1, "one line: {line:?} {}", String::from_utf8_lossy(&out.stderr));
+    (line, out.status.code())
+}
+
+#[test]
+fn status_check_follows_the_monitoring_convention_and_asks_the_server_for_the_real_backlog() {
+    let Some(d) = Dovecot::start() else { return };
+    d.create_mailbox("PEC");
+    let msgs = sample(8);
+    d.deliver_many("INBOX", &msgs[..3]);
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"PEC\"]");
+    ok(&poll_once(&s));
+    let (line, code) = check(&s, &[]);
+    assert_eq!(code, Some(0), "{line}");
+    assert!(
+        line.starts_with("URPMAIL OK - 2 mailboxes, all synced within")
+            && line.contains("| 'age urp/INBOX'="),
+        "{line}"
+    );
+    // Three messages arrive in PEC and nobody polls: only the server knows.
+    d.deliver_many("PEC", &msgs[3..6]);
+    let (line, code) = check(&s, &["--connect", "--warning-backlog", "2", "--critical-backlog", "10"]);
+    assert_eq!(code, Some(1), "{line}");
+    assert!(line.starts_with("URPMAIL WARNING - urp/PEC backlog 3"), "{line}");
+    assert!(line.contains("'backlog urp/PEC'=3;2;10"), "{line}");
+    let (line, code) = check(&s, &["--connect", "--warning-backlog", "1", "--critical-backlog", "3"]);
+    assert_eq!(code, Some(2), "{line}");
+    // An old sync is critical.
+    std::thread::sleep(Duration::from_millis(1_100));
+    let (line, code) = check(&s, &["--warning-age", "0", "--critical-age", "0"]);
+    assert_eq!(code, Some(2), "{line}");
+    assert!(line.starts_with("URPMAIL CRITICAL - urp/INBOX last synced 1 s ago"), "{line}");
+    assert_eq!(d.seen_count("PEC"), 0, "asking the server is read-only");
+
+    // A mailbox that cannot be synced is named with the server's reason, in status and check.
+    let broken = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"Nonesiste\"]");
+    let out = poll_once(&broken);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "cannot open mailbox \"Nonesiste\": the server said \"Mailbox doesn't exist: Nonesiste\""
+        ) && err.contains("the mailboxes on the server are: INBOX, PEC"),
+        "{err}"
+    );
+    let st = status(&broken);
+    let mb = st["mailboxes"].as_array().expect("mailboxes");
+    let missing = mb.iter().find(|m| m["mailbox"] == "Nonesiste").expect("the failing mailbox is listed");
+    assert_eq!(missing["failing"], true, "{missing}");
+    assert!(missing["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{missing}");
+    let (line, code) = check(&broken, &[]);
+    assert_eq!(code, Some(2), "{line}");
+    assert!(line.contains("urp/Nonesiste never synced completely: "), "{line}");
+    assert!(!line.contains("Some(") && !line.contains("code:"), "no Debug output: {line}");
+}

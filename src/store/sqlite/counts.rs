@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use super::Sqlite;
+use super::{Sqlite, now_rfc3339};
 use crate::store::{CountRow, MailboxState, StoreError};
 
 impl Sqlite {
@@ -27,7 +27,15 @@ impl Sqlite {
 
     /// `Store::mailboxes` on SQLite.
     pub(crate) fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
-        let mut stmt = self.conn.prepare(include_str!("sql/mailboxes.sql"))?;
+        // A store of an older schema read without migrating (status next to an older daemon)
+        // has no sync columns yet.
+        let sql = if self.user_version()? < 7 {
+            "SELECT account, mailbox, uidvalidity, last_uid, exists_count, updated_at, NULL, NULL, NULL
+             FROM checkpoints ORDER BY 1, 2"
+        } else {
+            include_str!("sql/mailboxes.sql")
+        };
+        let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map([], |r| {
             Ok(MailboxState {
                 account: r.get(0)?,
@@ -36,9 +44,35 @@ impl Sqlite {
                 last_uid: r.get::<_, i64>(3)? as u32,
                 exists: r.get::<_, Option<i64>>(4)?.map(|x| x as u64),
                 updated_at: r.get(5)?,
+                synced_at: r.get(6)?,
+                last_error: r.get(7)?,
+                last_error_at: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `Store::record_mailbox_sync` on SQLite.
+    pub(crate) fn record_mailbox_sync(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let now = now_rfc3339();
+        match error {
+            None => self.conn.execute(
+                "UPDATE checkpoints SET synced_at = ?3 WHERE account = ?1 AND mailbox = ?2",
+                params![account, mailbox, now],
+            )?,
+            Some(e) => self.conn.execute(
+                "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, updated_at, last_error, last_error_at)
+                 VALUES (?1, ?2, 0, 0, ?3, ?4, ?3)
+                 ON CONFLICT (account, mailbox) DO UPDATE SET last_error = ?4, last_error_at = ?3",
+                params![account, mailbox, now, e],
+            )?,
+        };
+        Ok(())
     }
 
     /// `Store::located` on SQLite.

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/migration4.sql"),
     include_str!("sql/migration5.sql"),
     include_str!("sql/migration6.sql"),
+    include_str!("sql/migration7.sql"),
 ];
 
 /// An open SQLite store.

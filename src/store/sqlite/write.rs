@@ -36,6 +36,8 @@ impl Sqlite {
         let current = self.checkpoint(account, mailbox)?;
         let cp = match current {
             Some(c) if c.uidvalidity == uidvalidity => c,
+            // A row written by a failed first visit (`record_mailbox_sync`): nothing recorded yet.
+            Some(c) if c.uidvalidity.0 == 0 => Checkpoint { uidvalidity, last_uid: Uid(0) },
             Some(c) => {
                 tracing::warn!(
                     account,
