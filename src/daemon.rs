@@ -473,9 +473,13 @@ async fn poll_accounts(
         };
         client.logout().await;
         if let Err(e) = r {
-            tracing::error!(account = %account.name, error = %e, "sync failed");
             failed += 1;
-            first_err.get_or_insert(e);
+            // The first error is the run's result, printed once by the caller; later ones are
+            // logged here so none is lost.
+            match first_err {
+                None => first_err = Some(e),
+                Some(_) => tracing::error!(account = %account.name, error = %e, "sync failed"),
+            }
         }
     }
     let t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();

@@ -10,6 +10,12 @@ use crate::config::Config;
 pub fn check(config: &Config) -> Result<String, Error> {
     use std::fmt::Write;
     let engine = engine_for(config)?;
+    for a in &config.accounts {
+        if let Some(ca) = &a.ca_file {
+            crate::source::imap::ca_certificates(ca)
+                .map_err(|e| Error::Input(format!("{}: account {}: {e}", config.file.display(), a.name)))?;
+        }
+    }
     let mut s = String::new();
     let _ = writeln!(s, "ok: {}", config.file.display());
     let _ = writeln!(
@@ -28,12 +34,16 @@ pub fn check(config: &Config) -> Result<String, Error> {
     for a in &config.accounts {
         let _ = writeln!(
             s,
-            "account {}: {}@{}:{} tls {:?}{}, mailboxes {}, {} every {}s, batch {}",
+            "account {}: {}@{}:{} tls {}{}, mailboxes {}, {} every {}s, batch {}",
             a.name,
             a.username,
             a.host,
             a.port,
-            a.tls,
+            match a.tls {
+                crate::config::Tls::Implicit => "implicit",
+                crate::config::Tls::Starttls => "starttls",
+                crate::config::Tls::None => "none",
+            },
             a.ca_file.as_ref().map(|c| format!(" (CA {})", c.display())).unwrap_or_default(),
             a.mailboxes.join(", "),
             if a.idle { "IDLE, re-check" } else { "poll" },

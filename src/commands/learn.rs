@@ -162,9 +162,7 @@ pub fn validate(args: &Args, store: &Store) -> Result<(ReviewFile, Vec<Correctio
 
 /// Runs `learn FILE`.
 pub fn run(args: &Args) -> Result<Summary, Error> {
-    if !args.store.exists() {
-        return Err(Error::Input(format!("{}: no store", args.store.display())));
-    }
+    super::existing_store(&args.store)?;
     let mut store = Store::open(&args.store).map_err(store_error(&args.store))?;
     let (file, corrections) = validate(args, &store)?;
     if corrections.is_empty() {

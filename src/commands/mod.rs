@@ -28,7 +28,7 @@ pub use corpus::{Corpus, analyze_corpus, parse_file, read_corpus};
 pub use prune::prune;
 pub use setup::{
     ModelChoice, OutputFormat, RulesChoice, StoreChoice, build_classifier, engine_for, exclusions_of,
-    load_model, now, store_error, thread_pool, trained_at,
+    existing_store, load_model, now, store_error, thread_pool, trained_at,
 };
 
 use crate::classify::bayes::ModelError;

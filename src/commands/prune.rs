@@ -32,9 +32,7 @@ pub fn prune(store: &Path, older_than: &str, snippets_only: bool) -> Result<(Str
             older_than.to_string()
         }
     };
-    if !store.exists() {
-        return Err(Error::Input(format!("{}: no store", store.display())));
-    }
+    super::existing_store(store)?;
     let mut s = crate::store::Store::open(store).map_err(store_error(store))?;
     let (snippets, rows) = s.prune(&cutoff, snippets_only).map_err(store_error(store))?;
     Ok((cutoff, snippets, rows))

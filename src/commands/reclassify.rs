@@ -60,12 +60,7 @@ const CHUNK: usize = 500;
 /// Runs `reclassify`; progress notes go to `notes`.
 pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Summary, Error> {
     let path = args.store.path();
-    if !path.exists() {
-        return Err(Error::Input(format!(
-            "{}: no store yet (run `urpmail poll` or `urpmail ingest` first)",
-            path.display()
-        )));
-    }
+    super::existing_store(path)?;
     let engine = args.store.engine()?;
     let model_version = engine.classifier.model().map(|m| m.header().version.clone());
     let mut store = if args.dry_run {
@@ -184,9 +179,7 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Summary, Error> {
 
 /// Runs `reclassify --undo RUN`: (decisions restored, decisions left as they are).
 pub fn undo(store_path: &Path, run: i64) -> Result<(u64, u64), Error> {
-    if !store_path.exists() {
-        return Err(Error::Input(format!("{}: no store", store_path.display())));
-    }
+    super::existing_store(store_path)?;
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
     store.undo_reclassify(run).map_err(|e| Error::Input(e.to_string()))
 }

@@ -50,12 +50,7 @@ pub struct ThemesArgs {
 /// Builds the table (and writes the files asked for). Returns the table and, for text formats,
 /// the text to print when there is no `--out`.
 pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> {
-    if !args.store.exists() {
-        return Err(Error::Input(format!(
-            "{}: no store yet (run `urpmail poll` or `urpmail ingest` first)",
-            args.store.display()
-        )));
-    }
+    super::existing_store(&args.store)?;
     let store = Store::open_readonly(&args.store).map_err(store_error(&args.store))?;
     let rows = store.counts().map_err(store_error(&args.store))?;
     let years = themes::years(&rows);
@@ -239,9 +234,7 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
             return Err(Error::Input(format!("date {d:?} must be YYYY-MM-DD")));
         }
     }
-    if !args.store.exists() {
-        return Err(Error::Input(format!("{}: no store yet", args.store.display())));
-    }
+    super::existing_store(&args.store)?;
     let rules = args
         .rules
         .load()?
@@ -362,12 +355,7 @@ pub fn messages(
     format: MessagesFormat,
     out: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
-    if !store_path.exists() {
-        return Err(Error::Input(format!(
-            "{}: no store yet (run `urpmail poll` or `urpmail ingest` first)",
-            store_path.display()
-        )));
-    }
+    super::existing_store(store_path)?;
     let store = Store::open_readonly(store_path).map_err(store_error(store_path))?;
     let rows = store.message_rows(year).map_err(store_error(store_path))?;
     let mut text = String::new();

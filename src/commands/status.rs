@@ -59,12 +59,7 @@ fn secs_since(at: &str, now: time::OffsetDateTime) -> Option<i64> {
 
 /// Reads the status of a store.
 pub fn read(path: &std::path::Path) -> Result<Status, Error> {
-    if !path.exists() {
-        return Err(Error::Input(format!(
-            "{}: no store yet (run `urpmail poll` or `urpmail ingest` first)",
-            path.display()
-        )));
-    }
+    super::existing_store(path)?;
     let store = Store::open_readonly(path).map_err(store_error(path))?;
     let mut st = Status {
         schema_version: STATUS_SCHEMA_VERSION,

@@ -118,6 +118,75 @@ impl Debug for Client {
     }
 }
 
+/// How long a STARTTLS connection waits for the server's greeting before asking whether the
+/// port speaks TLS instead.
+const GREETING_PROBE: Duration = Duration::from_secs(3);
+
+/// Whether the account's port completes (or fails on a certificate) a TLS handshake: an
+/// implicit-TLS port. Bounded by a few seconds.
+async fn speaks_tls(a: &Account) -> bool {
+    let probe = async {
+        let tcp = TcpStream::connect((a.host.as_str(), a.port)).await.ok()?;
+        let name = ServerName::try_from(a.host.clone()).ok()?;
+        let connector = tls_connector(a).ok()?;
+        Some(match connector.connect(name, tcp).await {
+            Ok(_) => true,
+            Err(e) => e.to_string().contains("certificate"),
+        })
+    };
+    matches!(tokio::time::timeout(GREETING_PROBE, probe).await, Ok(Some(true)))
+}
+
+/// A TLS failure in words an IT person can act on: which setting to change.
+fn tls_hint(a: &Account, error: &str) -> String {
+    let ca = a.ca_file.as_ref().map(|c| c.display().to_string());
+    if error.contains("InvalidContentType") || error.contains("corrupt message") {
+        return format!(
+            "{}:{} answered in plain text, not TLS: it is a plain IMAP port: set tls = \"starttls\" for it, or use the implicit-TLS port (usually 993) ({error})",
+            a.host, a.port
+        );
+    }
+    if error.contains("UnknownIssuer") || error.contains("unknown issuer") || error.contains("BadSignature") {
+        return match ca {
+            Some(ca) => format!(
+                "the server's certificate is not signed by the CA in ca_file {ca}: put the certificate of the CA that signed it there ({error})"
+            ),
+            None => format!(
+                "the server's certificate is signed by a CA this system does not trust: set ca_file to that CA's certificate (PEM) ({error})"
+            ),
+        };
+    }
+    if error.contains("NotValidForName") {
+        return format!(
+            "the server's certificate is not issued for {:?}: set host to a name the certificate is issued for ({error})",
+            a.host
+        );
+    }
+    if error.contains("Expired") {
+        return format!("the server's certificate has expired: renew it on the mail server ({error})");
+    }
+    error.to_string()
+}
+
+/// The certificates in a CA file, counted (for `config check`): an error when it cannot be read
+/// or holds none.
+pub fn ca_certificates(path: &std::path::Path) -> Result<usize, String> {
+    let certs =
+        CertificateDer::pem_file_iter(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+    let mut n = 0;
+    for c in certs {
+        c.map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!(
+            "ca_file {} holds no certificate (a PEM file with -----BEGIN CERTIFICATE----- blocks): give the certificate of the CA that signed the mail server's",
+            path.display()
+        ));
+    }
+    Ok(n)
+}
+
 fn tls_connector(account: &Account) -> Result<TlsConnector, ImapError> {
     let tls_err = |m: String| ImapError::Tls { account: account.name.clone(), message: m };
     let mut roots = RootCertStore::empty();
@@ -138,7 +207,13 @@ fn tls_connector(account: &Account) -> Result<TlsConnector, ImapError> {
         }
     }
     if roots.is_empty() {
-        return Err(tls_err("no trusted CA certificates (set ca_file)".into()));
+        return Err(tls_err(match &account.ca_file {
+            Some(ca) => format!(
+                "ca_file {} holds no certificate: give the certificate of the CA that signed the mail server's",
+                ca.display()
+            ),
+            None => "this system has no trusted CA certificates: set ca_file".into(),
+        }));
     }
     let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
@@ -202,9 +277,9 @@ impl Client {
             })
         };
         let tls_fail = |e: std::io::Error| {
-            // rustls reports certificate problems as InvalidData.
+            // rustls reports certificate problems, and bytes that are not TLS, as InvalidData.
             if e.kind() == std::io::ErrorKind::InvalidData {
-                ImapError::Tls { account: a.name.clone(), message: e.to_string() }
+                ImapError::Tls { account: a.name.clone(), message: tls_hint(a, &e.to_string()) }
             } else {
                 ImapError::Network { account: a.name.clone(), message: format!("TLS handshake: {e}") }
             }
@@ -221,10 +296,28 @@ impl Client {
             }
             Tls::Starttls => {
                 let mut c = async_imap::Client::new(tcp);
-                let greeting = tokio::time::timeout(a.timeout, c.read_response())
-                    .await
-                    .map_err(|_| self.net("no greeting"))?
-                    .map_err(|e| self.net(e))?;
+                // A plain IMAP server greets at once. Silence is what an implicit-TLS port (993)
+                // does while it waits for our TLS hello: ask it, rather than wait out the timeout
+                // and retry forever.
+                let first = GREETING_PROBE.min(a.timeout);
+                let greeting = match tokio::time::timeout(first, c.read_response()).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        if speaks_tls(a).await {
+                            return Err(ImapError::Tls {
+                                account: a.name.clone(),
+                                message: format!(
+                                    "{}:{} sent no IMAP greeting but answers in TLS: it is an implicit-TLS (IMAPS) port: set tls = \"implicit\" for it, or use the STARTTLS port (usually 143)",
+                                    a.host, a.port
+                                ),
+                            });
+                        }
+                        tokio::time::timeout(a.timeout.saturating_sub(first), c.read_response())
+                            .await
+                            .map_err(|_| self.net("no greeting"))?
+                    }
+                }
+                .map_err(|e| self.net(e))?;
                 if greeting.is_none() {
                     return Err(self.net("connection closed before the greeting"));
                 }

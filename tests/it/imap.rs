@@ -159,8 +159,57 @@ fn starttls_verifies_the_ca_and_a_wrong_ca_is_refused() {
         assert_eq!(out.status.code(), Some(2), "{tls}: {}", String::from_utf8_lossy(&out.stderr));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("TLS") && err.to_lowercase().contains("certificate"), "{err}");
+        // The fix is named: the CA file given does not hold the signing CA.
+        let ca = d.other_ca_pem().display().to_string();
+        assert!(err.contains(&format!("not signed by the CA in ca_file {ca}")), "{err}");
+        assert_eq!(err.matches("urpmail: error:").count(), 1, "printed once: {err}");
+        assert!(!err.contains("Some(") && !err.contains(" ERROR "), "{err}");
         assert_eq!(messages(&bad), 0);
     }
+}
+
+#[test]
+fn the_wrong_tls_mode_for_a_port_is_a_configuration_error_found_in_seconds() {
+    let Some(d) = Dovecot::start() else { return };
+    for (tls, port, fix) in [
+        ("starttls", d.imaps_port(), "set tls = \"implicit\""),
+        ("implicit", d.imap_port(), "set tls = \"starttls\""),
+    ] {
+        let s = config(&d, tls, port, "", "[\"INBOX\"]");
+        let t0 = Instant::now();
+        let out = poll_once(&s);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{tls} on port {port}: a configuration error, not retried: {err}"
+        );
+        assert!(err.contains(fix), "{tls} on port {port}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(t0.elapsed() < Duration::from_secs(9), "{tls} on port {port} took {:?}", t0.elapsed());
+    }
+}
+
+#[test]
+fn config_check_refuses_a_ca_file_without_a_certificate() {
+    let Some(d) = Dovecot::start() else { return };
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let ca = s.store.with_file_name("ca.pem");
+    std::fs::write(&ca, "not a certificate\n").expect("write");
+    let text = std::fs::read_to_string(&s.config).expect("config");
+    let text = text.replace(&d.ca_pem().display().to_string(), &ca.display().to_string());
+    std::fs::write(&s.config, text).expect("write");
+    let out = urpmail().args(["config", "check", "--config"]).arg(&s.config).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("account urp: ca_file") && err.contains("holds no certificate"), "{err}");
+    let out = urpmail()
+        .args(["config", "check", "--config"])
+        .arg(&config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]").config)
+        .output()
+        .expect("runs");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("tls implicit (CA "), "no Debug output: {summary}");
 }
 
 #[test]
