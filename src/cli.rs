@@ -329,6 +329,10 @@ pub(crate) enum ConfigCommand {
         /// Configuration file.
         #[arg(long)]
         config: PathBuf,
+        /// Also log in to every account, EXAMINE every mailbox (read-only) and check that the
+        /// store's folder is writable: run it as the service user before starting the service.
+        #[arg(long)]
+        connect: bool,
     },
 }
 

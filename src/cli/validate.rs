@@ -113,8 +113,8 @@ impl Cli {
             Raw::Rules { command: RulesCommand::Check { file } } => {
                 Command::RulesCheck(file.map_or(RulesChoice::Default, RulesChoice::File))
             }
-            Raw::Config { command: ConfigCommand::Check { config } } => {
-                Command::ConfigCheck(Box::new(Config::load(&config)?))
+            Raw::Config { command: ConfigCommand::Check { config, connect } } => {
+                Command::ConfigCheck { config: Box::new(Config::load(&config)?), connect }
             }
             Raw::Poll { config, once } => Command::Poll { config: Box::new(Config::load(&config)?), once },
             Raw::Ingest { store, threads, paths } => {

@@ -54,7 +54,72 @@ pub fn check(config: &Config) -> Result<String, Error> {
     Ok(s)
 }
 
-/// Runs `config check`, writing the summary to `out`.
-pub fn run(config: &Config, out: &mut dyn Write) -> Result<(), Error> {
-    write_out(out, &check(config)?)
+/// Runs `config check`, writing the summary to `out`; with `connect`, the store folder and every
+/// account are tried too (the first problem ends it, exit 2, with the reason).
+pub fn run(config: &Config, connect: bool, out: &mut dyn Write) -> Result<(), Error> {
+    write_out(out, &check(config)?)?;
+    if connect {
+        write_out(out, &store_writable(config)?)?;
+        write_out(out, &try_accounts(config)?)?;
+    }
+    Ok(())
+}
+
+/// The store's folder accepts a new file (the service creates the database and its journal
+/// there) and an existing store can be opened for writing, as this user.
+fn store_writable(config: &Config) -> Result<String, Error> {
+    let store = &config.store_path;
+    let dir = store.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let fail = |what: String| Error::Input(format!("{}: {what}", config.file.display()));
+    if !dir.is_dir() {
+        return Err(fail(format!(
+            "the store's folder {} does not exist: create it (owned by the service user, mode 0750)",
+            dir.display()
+        )));
+    }
+    let probe = dir.join(format!(".urpmail-check-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => {
+            return Err(fail(format!(
+                "the store's folder {} is not writable by this user ({e}): run the check as the service user, or give it the folder",
+                dir.display()
+            )));
+        }
+    }
+    if store.exists()
+        && let Err(e) = std::fs::OpenOptions::new().append(true).open(store)
+    {
+        return Err(fail(format!("the store {} is not writable by this user ({e})", store.display())));
+    }
+    Ok(format!("store folder {}: writable\n", dir.display()))
+}
+
+/// Logs in to every account and EXAMINEs every mailbox, read-only.
+fn try_accounts(config: &Config) -> Result<String, Error> {
+    use crate::source::imap::Client;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io { context: "starting the async runtime".into(), source: e })?;
+    runtime.block_on(async {
+        let mut text = String::new();
+        for a in &config.accounts {
+            let mut client = Client::new(a.clone());
+            // The error names the account already.
+            let fail =
+                |e: crate::source::imap::ImapError| Error::Input(format!("{}: {e}", config.file.display()));
+            client.ensure_connected().await.map_err(fail)?;
+            let mut boxes = Vec::new();
+            for m in &a.mailboxes {
+                let info = client.examine(m).await.map_err(fail)?;
+                boxes.push(format!("{m} {} messages", info.exists));
+            }
+            client.logout().await;
+            text += &format!("account {}: login ok; {}\n", a.name, boxes.join(", "));
+        }
+        Ok(text)
+    })
 }

@@ -59,7 +59,7 @@ pub enum Command {
     /// A rules file's summary.
     RulesCheck(RulesChoice),
     /// A configuration's summary (loaded with its secrets).
-    ConfigCheck(Box<Config>),
+    ConfigCheck { config: Box<Config>, connect: bool },
     /// The IMAP service (loaded with its secrets); `once` = one pass and exit.
     Poll { config: Box<Config>, once: bool },
     /// Local archives into the store.
@@ -136,7 +136,7 @@ impl Command {
                 Ok(())
             }
             Command::RulesCheck(choice) => rules::run(&choice, out),
-            Command::ConfigCheck(config) => config::run(&config, out),
+            Command::ConfigCheck { config, connect } => config::run(&config, connect, out),
             Command::Poll { config, once } => {
                 if let Some(s) = poll::run(&config, once)? {
                     tracing::info!(

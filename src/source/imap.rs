@@ -63,10 +63,11 @@ fn map_imap(account: &str, e: async_imap::error::Error) -> ImapError {
 }
 
 /// The server's own words in a NO or BAD answer. async-imap hands them over inside a Debug
-/// rendering of its response (`outcome: Outcome { code: None, information: Some("...") }`);
+/// rendering of its response (`outcome: Outcome { code: None, information: Some("...") }`, or
+/// `code: None, info: Some("...")` for a refused login);
 /// a user is shown only the quoted text, without Dovecot's timing suffix ("(0.001 + 0.000 secs).").
 fn server_text(raw: &str) -> String {
-    let text = match raw.split_once("information: Some(\"") {
+    let text = match raw.split_once("Some(\"") {
         Some((_, rest)) => rest.rsplit_once("\")").map_or(rest, |(t, _)| t).replace("\\\"", "\""),
         None => raw.to_string(),
     };
@@ -347,7 +348,10 @@ impl Client {
                 return Err(ImapError::Auth {
                     account: a.name.clone(),
                     user: a.username.clone(),
-                    message: m,
+                    message: format!(
+                        "the server said {}: check username and the password (file or variable)",
+                        server_text(&m)
+                    ),
                 });
             }
             Err((e, _)) => return Err(self.imap_err(e)),
@@ -652,5 +656,7 @@ mod tests {
         let raw = r#"outcome: Outcome { code: None, information: Some("Mailbox doesn't exist: PEC (0.001 + 0.000 secs).") }"#;
         assert_eq!(super::server_text(raw), "\"Mailbox doesn't exist: PEC\"");
         assert_eq!(super::server_text("plain words"), "\"plain words\"");
+        let login = r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#;
+        assert_eq!(super::server_text(login), "\"[AUTHENTICATIONFAILED] Authentication failed\"");
     }
 }

@@ -773,3 +773,61 @@ fn status_check_follows_the_monitoring_convention_and_asks_the_server_for_the_re
     assert!(line.contains("urp/Nonesiste never synced completely: "), "{line}");
     assert!(!line.contains("Some(") && !line.contains("code:"), "no Debug output: {line}");
 }
+
+#[test]
+fn config_check_connect_logs_in_examines_and_names_each_mistake() {
+    let Some(d) = Dovecot::start() else { return };
+    d.create_mailbox("PEC");
+    d.deliver_many("INBOX", &sample(2));
+    let run = |s: &Setup| {
+        let out = urpmail()
+            .args(["config", "check", "--connect", "--config"])
+            .arg(&s.config)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let good = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"PEC\"]");
+    let (code, out, err) = run(&good);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("writable") && out.contains("account urp: login ok; INBOX 2 messages, PEC 0 messages"),
+        "{out}"
+    );
+    assert_eq!(d.seen_count("INBOX"), 0, "read-only");
+
+    // A wrong password: the server's words, the fix, one line, exit 2.
+    let wrong = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let pass = wrong.config.with_file_name("pass");
+    std::fs::write(&pass, "not-the-password\n").expect("write");
+    let (code, _, err) = run(&wrong);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("login refused for user")
+            && err.contains("the server said \"")
+            && err.contains("check username and the password"),
+        "{err}"
+    );
+    assert!(!err.contains("Some(") && !err.contains("Outcome"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // A mailbox that does not exist: the ones that do are listed.
+    let missing = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\", \"Pec\"]");
+    let (code, _, err) = run(&missing);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot open mailbox \"Pec\"") && err.contains("INBOX, PEC"), "{err}");
+
+    // A store folder that does not exist.
+    let nofolder = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    let text = std::fs::read_to_string(&nofolder.config).expect("config");
+    let db = nofolder.store.display().to_string();
+    let elsewhere = nofolder.store.with_file_name("manca").join("urpmail.db").display().to_string();
+    std::fs::write(&nofolder.config, text.replace(&db, &elsewhere)).expect("write");
+    let (code, _, err) = run(&nofolder);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the store's folder") && err.contains("does not exist"), "{err}");
+}
