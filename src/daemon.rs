@@ -585,8 +585,8 @@ async fn watch_mailbox(
         match r {
             Ok(changed) => {
                 backoff = Duration::from_secs(1);
-                // A re-check at the deadline too: a change the server did not report is found.
-                if changed || !*stop.borrow() {
+                // Only news wakes the loop: its own deadline already re-checks every mailbox.
+                if changed {
                     wake.notify_one();
                 }
             }

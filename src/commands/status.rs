@@ -304,7 +304,7 @@ pub fn check(args: &CheckArgs) -> (String, CheckState) {
                 perf.push(format!("'age {name}'={age}s;{};{}", args.warning_age, args.critical_age));
             }
         }
-        let backlog = live.as_ref().map_or(m.backlog, |b| b.get(i).copied());
+        let backlog = live.as_ref().map_or(m.backlog, |b| b.get(i).copied().flatten());
         if let Some(b) = backlog {
             total_backlog += b;
             if b >= args.critical_backlog {
@@ -329,9 +329,12 @@ pub fn check(args: &CheckArgs) -> (String, CheckState) {
 }
 
 /// The real backlog of each recorded mailbox, asked of the server read-only: the messages above
-/// its checkpoint now (all of them when the UIDVALIDITY changed). Mailboxes of accounts no
-/// longer configured count as unknown (none).
-fn server_backlogs(config: &crate::config::Config, mailboxes: &[MailboxStatus]) -> Result<Vec<u64>, String> {
+/// its checkpoint now (all of them when the UIDVALIDITY changed). A mailbox of an account no
+/// longer configured has none (unknown, left out of the thresholds).
+fn server_backlogs(
+    config: &crate::config::Config,
+    mailboxes: &[MailboxStatus],
+) -> Result<Vec<Option<u64>>, String> {
     use crate::domain::{Uid, UidValidity};
     use crate::source::imap::Client;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -343,7 +346,7 @@ fn server_backlogs(config: &crate::config::Config, mailboxes: &[MailboxStatus]) 
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
         for m in mailboxes {
             let Some(account) = config.accounts.iter().find(|a| a.name == m.state.account) else {
-                out.push(u64::MAX);
+                out.push(None);
                 continue;
             };
             let client = clients.entry(account.name.clone()).or_insert_with(|| Client::new(account.clone()));
@@ -358,14 +361,13 @@ fn server_backlogs(config: &crate::config::Config, mailboxes: &[MailboxStatus]) 
                 )
             };
             match ask.await {
-                Ok(n) => out.push(n),
+                Ok(n) => out.push(Some(n)),
                 Err(e) => return Err(format!("{}/{}: {e}", m.state.account, m.state.mailbox)),
             }
         }
         for c in clients.values_mut() {
             c.logout().await;
         }
-        // An unknown backlog is left out of the thresholds.
-        Ok(out.into_iter().map(|n| if n == u64::MAX { 0 } else { n }).collect())
+        Ok(out)
     })
 }
