@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the tests need. apt runs only when something is missing.
-packages=(tar openssl dovecot-imapd libpython3.11-testsuite)
+packages=(tar openssl dovecot-imapd libpython3.11-testsuite sudo)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,6 +21,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# cargo-deb builds the Debian package (tests/it/package.rs builds and installs it in an overlay).
+if ! cargo deb --version >/dev/null 2>&1; then
+  say "installing cargo-deb"
+  cargo install cargo-deb --locked --version 3.8.0 --quiet
 fi
 
 if [ -d ../shared/data ]; then

@@ -94,7 +94,7 @@ pub(crate) enum Command {
         /// named by its version; the newest 10 and the active one are kept there).
         #[arg(long)]
         model_out: Option<PathBuf>,
-        /// Who reviewed (default: the file's `reviewer`).
+        /// Who reviewed (default: the file's `reviewer`, else the login that ran urpmail-staff).
         #[arg(long)]
         reviewer: Option<String>,
         /// How many times each reviewed message counts in the naive-Bayes part against one

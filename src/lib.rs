@@ -29,6 +29,7 @@
 //! Library code never prints: data goes to the writers the commands are given, logs go through
 //! `tracing`.
 
+pub(crate) mod access;
 pub(crate) mod batch;
 pub mod classify;
 pub mod commands;

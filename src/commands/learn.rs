@@ -160,6 +160,12 @@ pub fn validate(args: &Args, store: &Store) -> Result<(ReviewFile, Vec<Correctio
     Ok((file, corrections))
 }
 
+/// The login of the staff member behind `urpmail-staff` (sudo names who called it), so the
+/// audit trail says who applied a file that names no reviewer.
+fn sudo_user() -> Option<String> {
+    std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty() && u != "root")
+}
+
 /// Runs `learn FILE`.
 pub fn run(args: &Args) -> Result<Summary, Error> {
     super::existing_store(&args.store)?;
@@ -168,7 +174,12 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     if corrections.is_empty() {
         return Err(invalid(&args.file, "no item has a corrected_topic".into()));
     }
-    let reviewer = args.reviewer.clone().or(file.reviewer.clone()).unwrap_or_else(|| "non indicato".into());
+    let reviewer = args
+        .reviewer
+        .clone()
+        .or(file.reviewer.clone())
+        .or_else(sudo_user)
+        .unwrap_or_else(|| "non indicato".into());
     let classifier = build_classifier(&args.model, &args.rules)?;
     let model_before = classifier.model().map(|m| m.header().version.clone());
     let (batch, applied) = store

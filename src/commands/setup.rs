@@ -266,14 +266,7 @@ pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + 
 /// that is not there is "no store yet"; one the user may not read says so, with the user and the
 /// file's mode and owner, and how to run the command instead (never "no store yet").
 pub fn existing_store(path: &Path) -> Result<(), Error> {
-    let denied = |what: &Path| {
-        Error::Input(format!(
-            "{}: permission denied for user {}{}: run the command as the service user (sudo -u urpmail urpmail ...) or ask IT to give you read access (docs/service.md)",
-            what.display(),
-            current_user(),
-            describe_owner(what)
-        ))
-    };
+    let denied = |what: &Path| Error::Input(crate::access::denied(what));
     match std::fs::metadata(path) {
         Ok(_) => match std::fs::File::open(path) {
             Ok(_) => Ok(()),
@@ -286,50 +279,10 @@ pub fn existing_store(path: &Path) -> Result<(), Error> {
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             // A folder on the way cannot be entered: name the first one.
-            let blocked = path.ancestors().skip(1).find(|d| std::fs::read_dir(d).is_err()).unwrap_or(path);
-            Err(denied(blocked))
+            Err(denied(crate::access::blocked_part(path)))
         }
         Err(e) => Err(Error::Input(format!("{}: cannot read the store: {e}", path.display()))),
     }
-}
-
-/// The user running this process, for messages about permissions ("urpmail (uid 998)").
-fn current_user() -> String {
-    // Linux: the real uid from /proc; its name from /etc/passwd.
-    let uid = std::fs::read_to_string("/proc/self/status").ok().and_then(|st| {
-        st.lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|v| v.split_whitespace().next().map(str::to_string))
-    });
-    let Some(uid) = uid else { return "this user".into() };
-    let name = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
-        p.lines().find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
-        })
-    });
-    match name {
-        Some(n) => format!("{n} (uid {uid})"),
-        None => format!("uid {uid}"),
-    }
-}
-
-/// ", which is mode 0600 owned by uid 998" when the file's details can be read.
-fn describe_owner(path: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(m) = std::fs::metadata(path) {
-            return format!(
-                " ({} is mode {:04o}, owned by uid {})",
-                path.display(),
-                m.mode() & 0o7777,
-                m.uid()
-            );
-        }
-    }
-    let _ = path;
-    String::new()
 }
 
 /// The engine a configuration describes (rules, model, exclusions, limits, snippets); with

@@ -13,6 +13,7 @@ mod golden;
 mod hostile;
 mod imap;
 mod learning;
+mod package;
 mod robustness;
 mod staff;
 mod support;
