@@ -349,7 +349,10 @@ pub(crate) enum ByArg {
 pub(crate) enum ThemesFormat {
     Table,
     Md,
+    /// CSV for Italian Excel: UTF-8 with BOM, `;` separator, `,` decimals, notes below.
     Csv,
+    /// Plain RFC 4180 CSV for scripts: `,` separator, `.` decimals, no notes.
+    CsvPlain,
     Json,
     Xlsx,
 }
@@ -432,9 +435,10 @@ pub(crate) enum ReportCommand {
         /// Break each topic down by month, channel or request type.
         #[arg(long, value_enum)]
         by: Option<ByArg>,
-        /// Output format (xlsx needs --out).
-        #[arg(long, value_enum, default_value_t = ThemesFormat::Table)]
-        format: ThemesFormat,
+        /// Output format (default: from the extension of --out: .txt .md .csv .json .xlsx;
+        /// else table). xlsx needs --out.
+        #[arg(long, value_enum)]
+        format: Option<ThemesFormat>,
         /// Write to this file instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,

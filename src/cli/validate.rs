@@ -252,13 +252,7 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
                     ByArg::Channel => By::Channel,
                     ByArg::Tipologia => By::Tipologia,
                 }),
-                format: match format {
-                    ThemesFormat::Table => report::Format::Table,
-                    ThemesFormat::Md => report::Format::Markdown,
-                    ThemesFormat::Csv => report::Format::Csv,
-                    ThemesFormat::Json => report::Format::Json,
-                    ThemesFormat::Xlsx => report::Format::Xlsx,
-                },
+                format: themes_format(format, out.as_deref())?,
                 out,
                 chart,
                 min_cell: publish.then_some(min_cell),
@@ -307,5 +301,45 @@ fn output_format(f: ReportFormat) -> OutputFormat {
     match f {
         ReportFormat::Json => OutputFormat::Json,
         ReportFormat::Table => OutputFormat::Table,
+    }
+}
+
+/// The theme table's format: the one asked for, which must fit the extension of `--out`; else
+/// the one the extension names; else the terminal table. A workbook is never written under a
+/// `.csv` name, nor a CSV under `.xlsx`.
+fn themes_format(
+    format: Option<ThemesFormat>,
+    out: Option<&std::path::Path>,
+) -> Result<report::Format, Error> {
+    let asked = format.map(|f| match f {
+        ThemesFormat::Table => report::Format::Table,
+        ThemesFormat::Md => report::Format::Markdown,
+        ThemesFormat::Csv => report::Format::Csv,
+        ThemesFormat::CsvPlain => report::Format::CsvPlain,
+        ThemesFormat::Json => report::Format::Json,
+        ThemesFormat::Xlsx => report::Format::Xlsx,
+    });
+    const EXTENSIONS: &str = ".txt, .md, .csv, .json or .xlsx";
+    match (asked, out) {
+        (None, None) => Ok(report::Format::Table),
+        (Some(f), None) => Ok(f),
+        (None, Some(path)) => report::Format::for_extension(path).ok_or_else(|| {
+            Error::Input(format!(
+                "--out {}: the file name does not say which format to write: end it with {EXTENSIONS}, or give --format",
+                path.display()
+            ))
+        }),
+        (Some(f), Some(path)) if f.fits(path) => Ok(f),
+        (Some(f), Some(path)) => {
+            let hint = report::Format::for_extension(path).map_or_else(
+                || format!("name the file with the format's extension ({EXTENSIONS})"),
+                |g| format!("name it {} or use --format {}", path.with_extension(f.extension()).display(), g.name()),
+            );
+            Err(Error::Input(format!(
+                "--format {} does not match --out {}: {hint}",
+                f.name(),
+                path.display()
+            )))
+        }
     }
 }

@@ -10,7 +10,7 @@ use super::{Error, RulesChoice, store_error};
 use crate::config::mapping;
 use crate::report::ExportError;
 use crate::report::chart::{self, Font, Fonts};
-use crate::report::themes::{self, By, Provenance, Query, ThemeTable};
+use crate::report::themes::{self, By, CsvStyle, Provenance, Query, ThemeTable};
 use crate::report::xlsx;
 use crate::store::Store;
 
@@ -26,9 +26,59 @@ pub const FONT_PATHS: [&str; 3] = [
 pub enum Format {
     Table,
     Markdown,
+    /// CSV for Italian Excel (BOM, `;`, `,` decimals, the notes under the table).
     Csv,
+    /// RFC 4180 CSV for scripts (`,`, `.` decimals, no notes).
+    CsvPlain,
     Json,
     Xlsx,
+}
+
+impl Format {
+    /// The format a file name asks for, by its extension (`None`: not one of ours).
+    pub fn for_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" => Format::Table,
+            "md" => Format::Markdown,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            "xlsx" => Format::Xlsx,
+            _ => return None,
+        })
+    }
+
+    /// Whether a file with this format may carry `path`'s extension.
+    pub fn fits(self, path: &Path) -> bool {
+        match (self, Format::for_extension(path)) {
+            (Format::CsvPlain, Some(Format::Csv)) => true,
+            (f, Some(g)) => f == g,
+            (_, None) => false,
+        }
+    }
+
+    /// The file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Markdown => "md",
+            Format::Csv | Format::CsvPlain => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Markdown => "md",
+            Format::Csv => "csv",
+            Format::CsvPlain => "csv-plain",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
+        }
+    }
 }
 
 /// Arguments of `report themes`.
@@ -74,8 +124,13 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         None => None,
     };
     let versions = versions(&store)?;
+    // A published table names its store by file name only: the server's folders stay private.
+    let source = match (args.min_cell, args.store.file_name()) {
+        (Some(_), Some(name)) => name.to_string_lossy().into_owned(),
+        _ => args.store.display().to_string(),
+    };
     let prov = Provenance {
-        source: args.store.display().to_string(),
+        source,
         taxonomy: rules.taxonomy.id.clone(),
         rules_version: versions.0,
         model_version: versions.1,
@@ -95,7 +150,8 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     let text = match args.format {
         Format::Table => Some(themes::to_text(&table)),
         Format::Markdown => Some(themes::to_markdown(&table)),
-        Format::Csv => Some(themes::to_csv(&table)),
+        Format::Csv => Some(themes::to_csv(&table, CsvStyle::Excel)),
+        Format::CsvPlain => Some(themes::to_csv(&table, CsvStyle::Plain)),
         Format::Json => Some(serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"),
         Format::Xlsx => {
             let out = args

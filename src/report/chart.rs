@@ -1,7 +1,8 @@
 //! The theme table as a horizontal bar chart, rendered to memory as SVG or PNG.
 //!
-//! One group per topic (largest first, as in the table), one bar per year. Suppressed rows are
-//! left out and named in the caption. The chart is laid out here rather than with plotters'
+//! One group per topic (largest first, as in the table), one bar per year. A count hidden in a
+//! published table is written as in the table (`<5`, `*`) where its bar would start; the caption
+//! explains the marks. The chart is laid out here rather than with plotters'
 //! `ChartBuilder`, whose captions and axis labels measure text with a registered font: the SVG
 //! only writes `<text>` elements and so needs no font at all. The PNG rasterises text with the
 //! DejaVu Sans bytes the caller passes in ([`Fonts`]); nothing here reads a file.
@@ -14,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ExportError;
-use super::themes::{MESI, ThemeTable};
+use super::themes::{Count, MESI, Row, ThemeTable};
 
 /// Font family name used for every text; the PNG's font is registered under it.
 const FAMILY: &str = "sans-serif";
@@ -182,8 +183,19 @@ fn tick_step(max: u64) -> u64 {
 /// One topic group.
 struct Group {
     label: String,
-    /// Value per year, in the order of [`Layout::years`].
-    values: Vec<u64>,
+    /// Bar per year, in the order of [`Layout::years`].
+    values: Vec<Bar>,
+}
+
+/// A bar: its value, or the text shown instead (`<5`, `*`, `nessun dato`).
+enum Bar {
+    Value(u64),
+    Hidden(String),
+}
+
+/// A topic's count in one of the table's years (`None`: that year has no data).
+fn value(t: &ThemeTable, r: &Row, y: i32) -> Option<Count> {
+    if y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
 }
 
 /// Everything to draw, measured.
@@ -211,52 +223,69 @@ impl Layout {
             .collect();
         let width = WIDTH as i32;
         let label_max = width * 9 / 20;
-        let label_w = t
+        // Every topic with a number to draw; a hidden or missing one is written where its bar
+        // would start.
+        let drawn: Vec<&Row> = t
             .rows
             .iter()
-            .filter(|r| !r.suppressed)
-            .map(|r| text_width(&r.label, LABEL_SIZE))
-            .max()
-            .unwrap_or(0)
-            .min(label_max);
-        let groups: Vec<Group> = t
-            .rows
+            .filter(|r| years.iter().any(|(y, _)| value(t, r, *y).and_then(Count::value).is_some()))
+            .collect();
+        let label_w =
+            drawn.iter().map(|r| text_width(&r.label, LABEL_SIZE)).max().unwrap_or(0).min(label_max);
+        let groups: Vec<Group> = drawn
             .iter()
-            .filter(|r| !r.suppressed)
             .map(|r| Group {
                 label: fit(&r.label, LABEL_SIZE, label_max),
                 values: years
                     .iter()
-                    .map(|(y, _)| {
-                        if *y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
-                            .unwrap_or(0)
+                    .map(|(y, _)| match value(t, r, *y) {
+                        Some(Count::Shown(n)) => Bar::Value(n),
+                        Some(c) => Bar::Hidden(c.text()),
+                        None => Bar::Hidden("nessun dato".into()),
                     })
                     .collect(),
             })
             .collect();
-        let max = groups.iter().flat_map(|g| g.values.iter().copied()).max().unwrap_or(0).max(1);
+        let max = groups
+            .iter()
+            .flat_map(|g| g.values.iter().filter_map(|b| if let Bar::Value(v) = b { Some(*v) } else { None }))
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let step = tick_step(max);
         let axis_max = max.div_ceil(step) * step;
 
+        let total_text = |c: Option<Count>| c.map_or_else(|| "nessun dato".into(), Count::text);
         let others: Vec<String> = years
             .iter()
             .filter(|(y, _)| *y != t.year)
-            .map(|(y, _)| format!("{y}: {}", t.previous_totals.get(&y.to_string()).copied().unwrap_or(0)))
+            .map(|(y, _)| {
+                format!("{y}: {}", total_text(t.previous_totals.get(&y.to_string()).copied().flatten()))
+            })
             .collect();
         let subtitle = if others.is_empty() {
-            format!("Totale messaggi classificati: {}", t.total)
+            format!("Totale messaggi classificati: {}", total_text(t.total))
         } else {
-            format!("Totale messaggi classificati: {} (confronto {})", t.total, others.join(", "))
+            format!("Totale messaggi classificati: {} (confronto {})", total_text(t.total), others.join(", "))
         };
 
         let mut notes = Vec::new();
-        let hidden: Vec<&str> = t.rows.iter().filter(|r| r.suppressed).map(|r| r.label.as_str()).collect();
+        let hidden: Vec<&str> = t
+            .rows
+            .iter()
+            .filter(|r| !drawn.iter().any(|d| d.topic == r.topic))
+            .map(|r| r.label.as_str())
+            .collect();
+        if let Some(m) = t.min_cell {
+            notes.push(format!("\"<{m}\": meno di {m} messaggi, non mostrati per la riservatezza."));
+            if t.secondary_suppression {
+                notes.push(format!(
+                    "\"*\": non mostrato perché, con i totali, permetterebbe di ricavare una cella con meno di {m} messaggi."
+                ));
+            }
+        }
         if !hidden.is_empty() {
-            let m = t.min_cell.unwrap_or(5);
-            notes.push(format!(
-                "Non mostrati per la riservatezza (meno di {m} messaggi in almeno un anno): {}.",
-                hidden.join(", ")
-            ));
+            notes.push(format!("Senza alcun numero da mostrare: {}.", hidden.join(", ")));
         }
         if let Some(m) = &t.mapping {
             notes.push(format!("Anni di confronto riclassificati con la corrispondenza {m}."));
@@ -382,12 +411,18 @@ fn draw<DB: DrawingBackend>(
             (l.plot_left - 12, top + bars_h / 2),
             text_style(LABEL_SIZE, black, HPos::Right, VPos::Center),
         ))?;
-        for (j, ((_, c), v)) in l.years.iter().zip(&g.values).enumerate() {
+        for (j, ((_, c), bar)) in l.years.iter().zip(&g.values).enumerate() {
             let y0 = top + j as i32 * (BAR_H + BAR_GAP);
-            let x1 = l.x(*v);
-            root.draw(&Rectangle::new([(l.plot_left, y0), (x1, y0 + BAR_H)], c.filled()))?;
+            let (x1, text) = match bar {
+                Bar::Value(v) => {
+                    let x1 = l.x(*v);
+                    root.draw(&Rectangle::new([(l.plot_left, y0), (x1, y0 + BAR_H)], c.filled()))?;
+                    (x1, v.to_string())
+                }
+                Bar::Hidden(text) => (l.plot_left, text.clone()),
+            };
             root.draw(&Text::new(
-                v.to_string(),
+                text,
                 (x1 + 4, y0 + BAR_H / 2),
                 text_style(VALUE_SIZE, black, HPos::Left, VPos::Center),
             ))?;
@@ -445,15 +480,16 @@ mod tests {
     }
 
     #[test]
-    fn suppressed_topics_are_left_out_and_named() {
+    fn hidden_counts_are_written_where_their_bar_would_be() {
+        // 2025: strade 3 is small, so altro's 7 is hidden too (the column has a total).
         let svg = svg(&fixture::table(Some(5))).expect("rendered");
         let fills = rect_fills(&svg);
-        assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 3 + 1, "{fills:?}");
-        assert!(
-            svg.contains("Non mostrati per la riservatezza (meno di 5 messaggi in almeno un anno): Strade e lavori pubblici."),
-            "{svg}"
-        );
-        assert!(!svg.contains(">\n3\n<") && !svg.contains(">\n9\n<"), "no small number leaks: {svg}");
+        assert_eq!(fills.iter().filter(|f| *f == "#1F4E79").count(), 2 + 1, "2025 bars: {fills:?}");
+        assert_eq!(fills.iter().filter(|f| *f == "#9DC3E6").count(), 4 + 1, "2024 bars: {fills:?}");
+        assert!(svg.contains("Strade e lavori pubblici") && svg.contains("&lt;5"), "{svg}");
+        assert!(svg.contains("meno di 5 messaggi, non mostrati per la riservatezza"), "{svg}");
+        assert!(svg.contains("permetterebbe di ricavare una cella"), "{svg}");
+        assert!(!svg.contains(">\n3\n<") && !svg.contains(">\n7\n<"), "no hidden number leaks: {svg}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod chart;
 pub mod review;
+pub(crate) mod suppress;
 pub mod themes;
 pub mod xlsx;
 
@@ -119,7 +120,7 @@ mod tests {
 
         let text = themes::to_text(&t);
         let md = themes::to_markdown(&t);
-        let csv = themes::to_csv(&t);
+        let csv = themes::to_csv(&t, themes::CsvStyle::Plain);
         for out in [&text, &md, &csv] {
             assert!(labels.iter().all(|l| out.contains(l)), "{out}");
         }
@@ -130,7 +131,7 @@ mod tests {
         assert!(columns.len() == 6 && columns.iter().all(|c| *c == columns[0]), "{csv}");
         let json: serde_json::Value =
             serde_json::from_str(&serde_json::to_string(&t).expect("serialises")).expect("parses");
-        assert_eq!(json["schema_version"], 1);
+        assert_eq!(json["schema_version"], 2);
         assert_eq!(json["total"], 75);
 
         let when = time::macros::datetime!(2026-01-01 00:00 UTC);
@@ -145,7 +146,7 @@ mod tests {
         let svg = chart::svg(&t).expect("svg");
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
         assert!(labels.iter().all(|l| svg.contains(l)), "{svg}");
-        assert!(!svg.contains("Strade e lavori pubblici</text>"), "suppressed topic not drawn");
+        assert!(svg.contains("&lt;5"), "a hidden count is written, not drawn");
 
         // The PNG needs font bytes; where DejaVu is not installed the command's error is tested.
         if let Some(fonts) = fixture::system_fonts() {

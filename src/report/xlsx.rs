@@ -1,9 +1,11 @@
 //! The theme table as an Excel workbook staff paste into reports.
 //!
-//! Sheet "Temi {year}": title, header, one row per topic with real numbers (counts, shares,
-//! changes), suppressed small cells as the text `<{min_cell}`, the total, the notes in italics and
-//! a clustered column chart of the topics per year. Sheet "Esclusi": excluded mail per reason.
-//! Sheet "Info": provenance and the parameters the table was built with.
+//! Sheet "Temi {year}": title, header, one row per topic with real numbers (counts, shares and
+//! changes with their number formats), hidden cells of a published table as the text `<5` or
+//! `*`, the total, the notes in italics and, on a page of its own, a clustered column chart of
+//! the topics per year. Printed on A4 landscape, one page wide, the header row repeated. Sheet
+//! "Esclusi": excluded mail per reason. Sheet "Info": provenance and the parameters the table was
+//! built with. The document properties carry title, subject and versions, never a server path.
 //!
 //! Rendered to memory; the creation time (document properties and the Info sheet) is passed in,
 //! so the command decides between `SOURCE_DATE_EPOCH` and now.
@@ -15,13 +17,15 @@ use rust_xlsxwriter::{
 
 use super::ExportError;
 use super::chart::years_with_colours;
-use super::themes::{ThemeTable, grid, notes, title};
+use super::themes::{Cell, Count, Numbers, ThemeTable, grid, notes, title};
 use crate::domain::ExclusionReason;
 
 const FMT_SHARE: &str = "0.0%";
 const FMT_CHANGE: &str = "+0;-0;0";
 const FMT_CHANGE_PCT: &str = "+0.0%;-0.0%;0.0%";
 const FMT_COUNT: &str = "#,##0";
+/// Excel's paper size code for A4.
+const PAPER_A4: u8 = 9;
 /// Light blue fill of the header row.
 const HEADER_FILL: u32 = 0xDDEBF7;
 
@@ -91,15 +95,7 @@ impl Formats {
     }
 }
 
-/// A cell of the table: a number with its format, or a text (suppressed or not applicable).
-enum Cell {
-    Count(u64),
-    Share(f64),
-    Change(i64),
-    ChangePct(f64),
-    Text(String),
-}
-
+/// Writes a cell of the table: numbers as numbers with their format, the rest as text.
 fn write_cell(
     ws: &mut Worksheet,
     row: RowNum,
@@ -108,34 +104,27 @@ fn write_cell(
     f: &Formats,
     total: bool,
 ) -> Result<(), XlsxError> {
+    let pick = |plain: &Format, bold: &'_ Format| if total { bold.clone() } else { plain.clone() };
     // Counts fit an f64 exactly up to 2^53, far beyond any mailbox.
     match c {
-        Cell::Count(n) => {
-            ws.write_number_with_format(row, col, *n as f64, if total { &f.total_count } else { &f.count })
+        Cell::Count(Count::Shown(n)) => {
+            ws.write_number_with_format(row, col, *n as f64, &pick(&f.count, &f.total_count))
         }
-        Cell::Share(x) => {
-            ws.write_number_with_format(row, col, *x, if total { &f.total_share } else { &f.share })
-        }
+        Cell::Share(x) => ws.write_number_with_format(row, col, *x, &pick(&f.share, &f.total_share)),
         Cell::Change(n) => {
-            ws.write_number_with_format(row, col, *n as f64, if total { &f.total_change } else { &f.change })
+            ws.write_number_with_format(row, col, *n as f64, &pick(&f.change, &f.total_change))
         }
         Cell::ChangePct(x) => {
-            ws.write_number_with_format(row, col, *x, if total { &f.total_change_pct } else { &f.change_pct })
+            ws.write_number_with_format(row, col, *x, &pick(&f.change_pct, &f.total_change_pct))
         }
-        Cell::Text(s) => {
-            ws.write_string_with_format(row, col, s, if total { &f.total_text } else { &f.text_num })
-        }
+        other => ws.write_string_with_format(
+            row,
+            col,
+            other.text(Numbers::Italian),
+            &pick(&f.text_num, &f.total_text),
+        ),
     }?;
     Ok(())
-}
-
-/// "nuovo" when a topic appears this year only, "-" when there is nothing to compare.
-fn pct_or_text(x: Option<f64>, count: u64) -> Cell {
-    match x {
-        Some(x) => Cell::ChangePct(x),
-        None if count > 0 => Cell::Text("nuovo".into()),
-        None => Cell::Text("-".into()),
-    }
 }
 
 /// Column width (in characters) fitting the longest text, within limits.
@@ -144,97 +133,87 @@ fn width_for<'a>(texts: impl Iterator<Item = &'a str>, min: usize, max: usize) -
     (longest + 2).clamp(min, max) as f64
 }
 
-fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook, XlsxError> {
-    let f = Formats::new();
-    let mut wb = Workbook::new();
+/// The workbook's document properties (no server path: the file may be published).
+fn properties(t: &ThemeTable, when: time::OffsetDateTime) -> DocProperties {
     let mut props = DocProperties::new()
         .set_title(title(t))
-        .set_subject("Temi trattati via e-mail dall'URP")
-        .set_comment(format!("Fonte: {} - tassonomia {}", t.provenance.source, t.provenance.taxonomy));
+        .set_subject("Temi trattati via e-mail dall'Ufficio Relazioni con il Pubblico")
+        .set_author("URP - urpmail")
+        .set_category("Statistiche URP")
+        .set_keywords(format!("URP, temi, e-mail, {}", t.year))
+        .set_comment(format!(
+            "Tassonomia {} - regole {} - modello {}{}",
+            t.provenance.taxonomy,
+            t.provenance.rules_version.as_deref().unwrap_or("nessuna"),
+            t.provenance.model_version.as_deref().unwrap_or("nessuno"),
+            t.min_cell.map(|m| format!(" - celle sotto {m} non mostrate")).unwrap_or_default()
+        ));
     if let Ok(dt) = ExcelDateTime::from_timestamp(when.unix_timestamp()) {
         props = props.set_creation_datetime(&dt);
     }
-    wb.set_properties(&props);
+    props
+}
+
+/// A4 landscape, one page wide, the header row on every page, the title and page numbers in
+/// the page header and footer.
+fn print_setup(ws: &mut Worksheet, t: &ThemeTable, header_row: RowNum) -> Result<(), XlsxError> {
+    ws.set_paper_size(PAPER_A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_header(format!("&L&\"-,Bold\"{}", title(t).replace('&', "&&")))
+        .set_footer("&LURP - urpmail&RPagina &P di &N");
+    ws.set_repeat_rows(header_row, header_row)?;
+    Ok(())
+}
+
+fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook, XlsxError> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(t, when));
     let sheet = table_sheet_name(t);
-    let small = format!("<{}", t.min_cell.unwrap_or(5));
     let g = grid(t);
-    let head = g.first().cloned().unwrap_or_default();
-    // The breakdown's keys, in the order `grid` lays out their columns.
-    let keys = super::themes::breakdown_keys(t);
 
     let ws = wb.add_worksheet();
     ws.set_name(&sheet)?;
     ws.write_string_with_format(0, 0, title(t), &f.title)?;
     let header_row: RowNum = 2;
-    for (j, h) in head.iter().enumerate() {
-        let col = col_num(j)?;
-        ws.write_string_with_format(header_row, col, h, if j == 0 { &f.header_left } else { &f.header })?;
-    }
-    ws.set_freeze_panes(header_row + 1, 1)?;
-
-    // Topic rows.
     let first_row = header_row + 1;
-    for (i, r) in t.rows.iter().enumerate() {
-        let row = first_row + row_num(i)?;
-        let mut cells = vec![
-            r.count.map_or_else(|| Cell::Text(small.clone()), Cell::Count),
-            r.share.map_or_else(|| Cell::Text("-".into()), Cell::Share),
-        ];
-        for y in &t.compare {
-            let ys = y.to_string();
-            if r.suppressed {
-                cells.push(Cell::Text(small.clone()));
-                cells.push(Cell::Text("-".into()));
-                cells.push(Cell::Text("-".into()));
-                continue;
-            }
-            cells.push(
-                r.previous.get(&ys).copied().flatten().map_or_else(|| Cell::Text(small.clone()), Cell::Count),
-            );
-            cells.push(
-                r.change.get(&ys).copied().flatten().map_or_else(|| Cell::Text("-".into()), Cell::Change),
-            );
-            cells.push(pct_or_text(r.change_pct.get(&ys).copied().flatten(), r.count.unwrap_or(0)));
-        }
-        for k in &keys {
-            cells.push(Cell::Count(r.breakdown.get(k).copied().unwrap_or(0)));
-        }
-        // The precision with its interval, as the other formats write it.
-        if t.accuracy.is_some() {
-            cells.push(Cell::Text(g.get(i + 1).and_then(|line| line.last()).cloned().unwrap_or_default()));
-        }
-        ws.write_string_with_format(row, 0, &r.label, &f.label)?;
-        for (j, c) in cells.iter().enumerate() {
-            write_cell(ws, row, col_num(j + 1)?, c, &f, false)?;
-        }
-    }
-
-    // Total row.
     let total_row = first_row + row_num(t.rows.len())?;
-    let mut cells =
-        vec![Cell::Count(t.total), if t.total > 0 { Cell::Share(1.0) } else { Cell::Text("-".into()) }];
-    for y in &t.compare {
-        let p = t.previous_totals.get(&y.to_string()).copied().unwrap_or(0);
-        cells.push(Cell::Count(p));
-        cells.push(Cell::Change(t.total as i64 - p as i64));
-        cells.push(pct_or_text((p > 0).then(|| (t.total as f64 - p as f64) / p as f64), t.total));
+    for (i, line) in g.iter().enumerate() {
+        let row = header_row + row_num(i)?;
+        let (is_head, is_total) = (i == 0, i + 1 == g.len());
+        for (j, c) in line.iter().enumerate() {
+            let col = col_num(j)?;
+            match (is_head, j) {
+                (true, 0) => ws
+                    .write_string_with_format(row, col, c.text(Numbers::Italian), &f.header_left)
+                    .map(drop)?,
+                (true, _) => {
+                    ws.write_string_with_format(row, col, c.text(Numbers::Italian), &f.header).map(drop)?
+                }
+                (false, 0) => ws
+                    .write_string_with_format(
+                        row,
+                        col,
+                        c.text(Numbers::Italian),
+                        if is_total { &f.total_label } else { &f.label },
+                    )
+                    .map(drop)?,
+                (false, _) => write_cell(ws, row, col, c, &f, is_total)?,
+            }
+        }
     }
-    for k in &keys {
-        cells.push(Cell::Count(t.rows.iter().filter_map(|r| r.breakdown.get(k)).sum()));
-    }
-    if t.accuracy.is_some() {
-        cells.push(Cell::Text(g.last().and_then(|line| line.last()).cloned().unwrap_or_default()));
-    }
-    ws.write_string_with_format(total_row, 0, "Totale messaggi classificati", &f.total_label)?;
-    for (j, c) in cells.iter().enumerate() {
-        write_cell(ws, total_row, col_num(j + 1)?, c, &f, true)?;
-    }
+    ws.set_freeze_panes(first_row, 1)?;
 
     // Column widths: the labels, then the numbers under their headings.
+    let head = g.first().cloned().unwrap_or_default();
     let labels = t.rows.iter().map(|r| r.label.as_str()).chain(["Totale messaggi classificati"]);
     ws.set_column_width(0, width_for(labels, 20, 60))?;
     for (j, h) in head.iter().enumerate().skip(1) {
-        ws.set_column_width(col_num(j)?, width_for(std::iter::once(h.as_str()), 9, 16))?;
+        ws.set_column_width(
+            col_num(j)?,
+            width_for(std::iter::once(h.text(Numbers::Italian).as_str()), 9, 16),
+        )?;
     }
 
     // Notes under the table.
@@ -247,13 +226,21 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
         row += 1;
     }
 
-    // The chart: straight from the table unless suppressed rows would be drawn as zeros, in
-    // which case it reads a small block of the rows it can show.
+    // The chart, on a page of its own: straight from the table unless a hidden cell would be
+    // drawn as a zero, in which case it reads a block of the shown numbers (hidden ones left
+    // empty, so the chart leaves a gap).
     row += 1;
     let years = years_with_colours(t);
-    let shown: Vec<usize> = (0..t.rows.len()).filter(|&i| !t.rows[i].suppressed).collect();
-    if !shown.is_empty() {
-        let source = if shown.len() == t.rows.len() {
+    let value = |r: &super::themes::Row, y: i32| {
+        if y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
+    };
+    let all_shown =
+        t.rows.iter().all(|r| years.iter().all(|(y, _)| value(r, *y).and_then(Count::value).is_some()));
+    let drawable =
+        t.rows.iter().any(|r| years.iter().any(|(y, _)| value(r, *y).and_then(Count::value).is_some()));
+    if drawable {
+        ws.set_page_breaks(&[row])?;
+        let source = if all_shown {
             // Column of each year in the table: the table's year, then the first column of each
             // compared year.
             let col_of = |y: i32| -> Option<ColNum> {
@@ -273,7 +260,7 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
             ws.write_string_with_format(
                 row,
                 0,
-                "Dati del grafico (temi senza celle soppresse)",
+                "Dati del grafico (celle non mostrate lasciate vuote)",
                 &f.subtitle,
             )?;
             let block_header = row + 1;
@@ -281,20 +268,16 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
             for (j, (y, _)) in years.iter().enumerate() {
                 ws.write_string_with_format(block_header, col_num(j + 1)?, y.to_string(), &f.header)?;
             }
-            for (i, &ri) in shown.iter().enumerate() {
-                let r = &t.rows[ri];
+            for (i, r) in t.rows.iter().enumerate() {
                 let brow = block_header + 1 + row_num(i)?;
                 ws.write_string_with_format(brow, 0, &r.label, &f.label)?;
                 for (j, (y, _)) in years.iter().enumerate() {
-                    let v = if *y == t.year {
-                        r.count
-                    } else {
-                        r.previous.get(&y.to_string()).copied().flatten()
-                    };
-                    write_cell(ws, brow, col_num(j + 1)?, &Cell::Count(v.unwrap_or(0)), &f, false)?;
+                    if let Some(v) = value(r, *y).and_then(Count::value) {
+                        write_cell(ws, brow, col_num(j + 1)?, &Cell::Count(Count::Shown(v)), &f, false)?;
+                    }
                 }
             }
-            let last_row = block_header + row_num(shown.len())?;
+            let last_row = block_header + row_num(t.rows.len())?;
             row = last_row + 2;
             ChartSource {
                 header_row: block_header,
@@ -310,6 +293,7 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
         let chart = column_chart(t, &sheet, &source);
         ws.insert_chart(row, 0, &chart)?;
     }
+    print_setup(ws, t, header_row)?;
 
     excluded_sheet(&mut wb, t, &f)?;
     info_sheet(&mut wb, t, &f, when)?;
@@ -368,9 +352,9 @@ fn excluded_sheet(wb: &mut Workbook, t: &ThemeTable, f: &Formats) -> Result<(), 
         row += 1;
     }
     ws.write_string_with_format(row, 0, "Totale esclusi", &f.total_label)?;
-    write_cell(ws, row, 1, &Cell::Count(t.excluded.values().sum()), f, true)?;
+    write_cell(ws, row, 1, &Cell::Count(t.excluded_total), f, true)?;
     row += 2;
-    if t.skipped > 0 {
+    if t.skipped != Count::Shown(0) {
         let label = "Messaggi illeggibili (scartati)";
         ws.write_string_with_format(row, 0, label, &f.label)?;
         write_cell(ws, row, 1, &Cell::Count(t.skipped), f, false)?;
@@ -568,7 +552,7 @@ mod tests {
         assert_eq!(get("Versione delle regole"), "regole-3");
         assert_eq!(get("Versione del modello"), "nessuno");
         assert_eq!(get("Corrispondenza tra tassonomie"), "nessuna");
-        assert_eq!(get("Versione dello schema"), "1");
+        assert_eq!(get("Versione dello schema"), "2");
         assert_eq!(get("Generato il"), "01/01/2026 00:00:00 UTC", "the time passed in");
 
         // The chart is in the package (file names are stored uncompressed in a zip).
@@ -583,8 +567,10 @@ mod tests {
         assert_eq!(text(&r, (5, 0)), "Strade e lavori pubblici");
         assert_eq!(text(&r, (5, 1)), "<5");
         assert_eq!(text(&r, (5, 2)), "-");
-        assert_eq!(text(&r, (5, 3)), "<5", "9 in 2024 is hidden too: the row is suppressed");
-        assert_eq!(text(&r, (5, 4)), "-");
+        assert_eq!(number(&r, (5, 3)), 9.0, "its 2024 count of 9 is shown");
+        assert_eq!(text(&r, (5, 4)), "-", "the change would give 2025 away");
+        assert_eq!(text(&r, (6, 0)), "Altro");
+        assert_eq!(text(&r, (6, 1)), "*", "hidden so that 2025's small cell cannot be derived");
         assert_eq!(number(&r, (7, 1)), 75.0, "the total still counts every message");
         let numbers: Vec<f64> = r
             .used_cells()
@@ -594,8 +580,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert!(!numbers.contains(&3.0) && !numbers.contains(&9.0), "no small number leaks: {numbers:?}");
-        // The chart reads a block of the rows it can show, below the notes.
+        assert!(!numbers.contains(&3.0) && !numbers.contains(&7.0), "no hidden number leaks: {numbers:?}");
+        // The chart reads a block of the shown numbers, hidden ones left empty, below the notes.
         let block = r
             .used_cells()
             .find(|(_, _, d)| d.to_string().starts_with("Dati del grafico"))
@@ -606,11 +592,44 @@ mod tests {
         assert_eq!(text(&r, (block + 1, 2)), "2025");
         assert_eq!(text(&r, (block + 2, 0)), "Tributi e tasse locali");
         assert_eq!(number(&r, (block + 2, 2)), 40.0);
-        assert_eq!(text(&r, (block + 4, 0)), "Altro");
-        assert!(matches!(r.get_value((block + 5, 0)), None | Some(Data::Empty)), "suppressed topic left out");
+        assert_eq!(text(&r, (block + 4, 0)), "Strade e lavori pubblici");
+        assert_eq!(number(&r, (block + 4, 1)), 9.0);
+        assert!(matches!(r.get_value((block + 4, 2)), None | Some(Data::Empty)), "hidden: a gap, not a zero");
 
         let i = wb.worksheet_range("Info").expect("info sheet");
         assert_eq!(text(&i, (10, 1)), "5 (celle sotto la soglia mostrate come \"<5\")");
+    }
+
+    /// The parts of the workbook's zip, as text.
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect("the part"), &mut s).expect("text");
+        s
+    }
+
+    #[test]
+    fn the_table_prints_on_a4_landscape_one_page_wide_with_the_chart_on_its_own_page() {
+        let t = fixture::table(None);
+        let bytes = to_bytes(&t, WHEN).expect("rendered");
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(sheet.contains(r#"<pageSetUpPr fitToPage="1"/>"#), "{sheet}");
+        assert!(
+            sheet.contains(r#"paperSize="9""#) && sheet.contains(r#"orientation="landscape""#),
+            "{sheet}"
+        );
+        assert!(sheet.contains(r#"fitToHeight="0""#), "as many pages high as needed: {sheet}");
+        assert!(sheet.contains("<rowBreaks"), "a page break before the chart: {sheet}");
+        assert!(sheet.contains("<oddFooter>") && sheet.contains("Pagina &amp;P di &amp;N"), "{sheet}");
+        let book = part(&bytes, "xl/workbook.xml");
+        assert!(
+            book.contains("_xlnm.Print_Titles") && book.contains("'Temi 2025'!$3:$3"),
+            "header row repeated: {book}"
+        );
+        let core = part(&bytes, "docProps/core.xml");
+        assert!(core.contains("<dc:title>Temi trattati via e-mail - anno 2025"), "{core}");
+        assert!(core.contains("<dc:creator>URP - urpmail</dc:creator>"), "{core}");
+        assert!(!core.contains("urp.sqlite"), "no store path in the properties: {core}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod hostile;
 mod imap;
 mod learning;
 mod package;
+mod publish;
 mod robustness;
 mod staff;
 mod support;
