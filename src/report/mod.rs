@@ -138,7 +138,7 @@ mod tests {
         let bytes = xlsx::to_bytes(&t, when).expect("workbook");
         assert!(bytes.starts_with(b"PK\x03\x04"), "an xlsx is a zip");
         let mut wb = Xlsx::new(Cursor::new(bytes)).expect("calamine reads it");
-        assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Esclusi", "Info"]);
+        assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Grafico", "Esclusi", "Info"]);
         let info = wb.worksheet_range("Info").expect("info sheet");
         let cells: Vec<String> = info.cells().map(|(_, _, c)| c.to_string()).collect();
         assert!(cells.iter().any(|c| c == "01/01/2026 00:00:00 UTC"), "the time passed in: {cells:?}");

@@ -2,8 +2,8 @@
 //!
 //! Sheet "Temi {year}": title, header, one row per topic with real numbers (counts, shares and
 //! changes with their number formats), hidden cells of a published table as the text `<5` or
-//! `*`, the total, the notes in italics and, on a page of its own, a clustered column chart of
-//! the topics per year. Printed on A4 landscape, one page wide, the header row repeated. Sheet
+//! `*`, the total and the notes in italics. Sheet "Grafico": horizontal bars of the topics per
+//! year, on a page of its own. Printed on A4 landscape, one page wide, the header row repeated. Sheet
 //! "Esclusi": excluded mail per reason. Sheet "Info": provenance and the parameters the table was
 //! built with. The document properties carry title, subject and versions, never a server path.
 //!
@@ -11,8 +11,8 @@
 //! so the command decides between `SOURCE_DATE_EPOCH` and now.
 
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, ColNum, Color, DocProperties,
-    ExcelDateTime, Format, FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
+    Chart, ChartAxisCrossing, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType, ColNum, Color,
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
 };
 
 use super::ExportError;
@@ -154,15 +154,17 @@ fn properties(t: &ThemeTable, when: time::OffsetDateTime) -> DocProperties {
     props
 }
 
-/// A4 landscape, one page wide, the header row on every page, the title and page numbers in
-/// the page header and footer.
-fn print_setup(ws: &mut Worksheet, t: &ThemeTable, header_row: RowNum) -> Result<(), XlsxError> {
+/// A4 landscape, one page wide, the title and page numbers in the page header and footer, and
+/// the table's header row (if any) on every page.
+fn print_setup(ws: &mut Worksheet, t: &ThemeTable, header_row: Option<RowNum>) -> Result<(), XlsxError> {
     ws.set_paper_size(PAPER_A4)
         .set_landscape()
         .set_print_fit_to_pages(1, 0)
         .set_header(format!("&L&\"-,Bold\"{}", title(t).replace('&', "&&")))
         .set_footer("&LURP - urpmail&RPagina &P di &N");
-    ws.set_repeat_rows(header_row, header_row)?;
+    if let Some(row) = header_row {
+        ws.set_repeat_rows(row, row)?;
+    }
     Ok(())
 }
 
@@ -217,91 +219,24 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
     }
 
     // Notes under the table.
-    let mut row = total_row + 2;
-    for n in notes(t) {
+    for (row, n) in (total_row + 2..).zip(notes(t)) {
         match n.strip_prefix("  ") {
             Some(rest) => ws.write_string_with_format(row, 0, rest, &f.note_indented)?,
             None => ws.write_string_with_format(row, 0, &n, &f.note)?,
         };
-        row += 1;
     }
 
-    // The chart, on a page of its own: straight from the table unless a hidden cell would be
-    // drawn as a zero, in which case it reads a block of the shown numbers (hidden ones left
-    // empty, so the chart leaves a gap).
-    row += 1;
-    let years = years_with_colours(t);
-    let value = |r: &super::themes::Row, y: i32| {
-        if y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
-    };
-    let all_shown =
-        t.rows.iter().all(|r| years.iter().all(|(y, _)| value(r, *y).and_then(Count::value).is_some()));
-    let drawable =
-        t.rows.iter().any(|r| years.iter().any(|(y, _)| value(r, *y).and_then(Count::value).is_some()));
-    if drawable {
-        ws.set_page_breaks(&[row])?;
-        let source = if all_shown {
-            // Column of each year in the table: the table's year, then the first column of each
-            // compared year.
-            let col_of = |y: i32| -> Option<ColNum> {
-                if y == t.year {
-                    Some(1)
-                } else {
-                    t.compare.iter().position(|c| *c == y).and_then(|p| ColNum::try_from(3 + 3 * p).ok())
-                }
-            };
-            ChartSource {
-                header_row,
-                first_row,
-                last_row: total_row - 1,
-                series: years.iter().filter_map(|(y, c)| col_of(*y).map(|col| (col, *c))).collect(),
-            }
-        } else {
-            ws.write_string_with_format(
-                row,
-                0,
-                "Dati del grafico (celle non mostrate lasciate vuote)",
-                &f.subtitle,
-            )?;
-            let block_header = row + 1;
-            ws.write_string_with_format(block_header, 0, "Tema", &f.header_left)?;
-            for (j, (y, _)) in years.iter().enumerate() {
-                ws.write_string_with_format(block_header, col_num(j + 1)?, y.to_string(), &f.header)?;
-            }
-            for (i, r) in t.rows.iter().enumerate() {
-                let brow = block_header + 1 + row_num(i)?;
-                ws.write_string_with_format(brow, 0, &r.label, &f.label)?;
-                for (j, (y, _)) in years.iter().enumerate() {
-                    if let Some(v) = value(r, *y).and_then(Count::value) {
-                        write_cell(ws, brow, col_num(j + 1)?, &Cell::Count(Count::Shown(v)), &f, false)?;
-                    }
-                }
-            }
-            let last_row = block_header + row_num(t.rows.len())?;
-            row = last_row + 2;
-            ChartSource {
-                header_row: block_header,
-                first_row: block_header + 1,
-                last_row,
-                series: years
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, (_, c))| col_num(j + 1).ok().map(|col| (col, *c)))
-                    .collect(),
-            }
-        };
-        let chart = column_chart(t, &sheet, &source);
-        ws.insert_chart(row, 0, &chart)?;
-    }
-    print_setup(ws, t, header_row)?;
+    print_setup(ws, t, Some(header_row))?;
 
+    chart_sheet(&mut wb, t, &f, &sheet, (header_row, first_row, total_row))?;
     excluded_sheet(&mut wb, t, &f)?;
     info_sheet(&mut wb, t, &f, when)?;
     Ok(wb)
 }
 
-/// Where the chart reads its data on the table sheet.
+/// Where the chart reads its data.
 struct ChartSource {
+    sheet: String,
     header_row: RowNum,
     first_row: RowNum,
     last_row: RowNum,
@@ -309,25 +244,111 @@ struct ChartSource {
     series: Vec<(ColNum, u32)>,
 }
 
-fn column_chart(t: &ThemeTable, sheet: &str, s: &ChartSource) -> Chart {
-    let mut chart = Chart::new(ChartType::Column);
+/// Sheet "Grafico": the chart on a landscape page of its own. It reads the table sheet when
+/// every number it draws is shown there; otherwise a block of the shown numbers under the chart
+/// (hidden ones left empty, so the chart leaves a gap instead of drawing a zero).
+fn chart_sheet(
+    wb: &mut Workbook,
+    t: &ThemeTable,
+    f: &Formats,
+    table_sheet: &str,
+    (header_row, first_row, total_row): (RowNum, RowNum, RowNum),
+) -> Result<(), XlsxError> {
+    let years = years_with_colours(t);
+    let value = |r: &super::themes::Row, y: i32| {
+        if y == t.year { r.count } else { r.previous.get(&y.to_string()).copied().flatten() }
+    };
+    let shown = |r: &super::themes::Row, y: i32| value(r, y).and_then(Count::value);
+    if !t.rows.iter().any(|r| years.iter().any(|(y, _)| shown(r, *y).is_some())) {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("Grafico")?;
+    let height = chart_height(t.rows.len());
+    // Rows are 20 pixels high: the block starts on the page after the chart.
+    let block_title = RowNum::from(height / 20 + 2);
+    let source = if t.rows.iter().all(|r| years.iter().all(|(y, _)| shown(r, *y).is_some())) {
+        // Column of each year in the table: the table's year, then the first column of each
+        // compared year.
+        let col_of = |y: i32| -> Option<ColNum> {
+            if y == t.year {
+                Some(1)
+            } else {
+                t.compare.iter().position(|c| *c == y).and_then(|p| ColNum::try_from(3 + 3 * p).ok())
+            }
+        };
+        ChartSource {
+            sheet: table_sheet.to_string(),
+            header_row,
+            first_row,
+            last_row: total_row - 1,
+            series: years.iter().filter_map(|(y, c)| col_of(*y).map(|col| (col, *c))).collect(),
+        }
+    } else {
+        ws.write_string_with_format(
+            block_title,
+            0,
+            "Dati del grafico (celle non mostrate lasciate vuote)",
+            &f.subtitle,
+        )?;
+        let block_header = block_title + 1;
+        ws.write_string_with_format(block_header, 0, "Tema", &f.header_left)?;
+        for (j, (y, _)) in years.iter().enumerate() {
+            ws.write_string_with_format(block_header, col_num(j + 1)?, y.to_string(), &f.header)?;
+        }
+        for (i, r) in t.rows.iter().enumerate() {
+            let brow = block_header + 1 + row_num(i)?;
+            ws.write_string_with_format(brow, 0, &r.label, &f.label)?;
+            for (j, (y, _)) in years.iter().enumerate() {
+                if let Some(v) = shown(r, *y) {
+                    write_cell(ws, brow, col_num(j + 1)?, &Cell::Count(Count::Shown(v)), f, false)?;
+                }
+            }
+        }
+        let labels = t.rows.iter().map(|r| r.label.as_str());
+        ws.set_column_width(0, width_for(labels, 20, 60))?;
+        ws.set_page_breaks(&[block_title])?;
+        ChartSource {
+            sheet: "Grafico".into(),
+            header_row: block_header,
+            first_row: block_header + 1,
+            last_row: block_header + row_num(t.rows.len())?,
+            series: years
+                .iter()
+                .enumerate()
+                .filter_map(|(j, (_, c))| col_num(j + 1).ok().map(|col| (col, *c)))
+                .collect(),
+        }
+    };
+    ws.insert_chart(0, 0, &bar_chart(t, &source, height))?;
+    print_setup(ws, t, None)
+}
+
+/// The chart's height in pixels: room for every topic, within an A4 landscape page.
+fn chart_height(topics: usize) -> u32 {
+    (160 + 30 * u32::try_from(topics).unwrap_or(40)).min(640)
+}
+
+/// Horizontal bars, one group per topic in the table's order (largest on top), one bar per year.
+fn bar_chart(t: &ThemeTable, s: &ChartSource, height: u32) -> Chart {
+    let mut chart = Chart::new(ChartType::Bar);
     for (col, colour) in &s.series {
         chart
             .add_series()
-            .set_name((sheet, s.header_row, *col))
-            .set_categories((sheet, s.first_row, 0, s.last_row, 0))
-            .set_values((sheet, s.first_row, *col, s.last_row, *col))
+            .set_name((s.sheet.as_str(), s.header_row, *col))
+            .set_categories((s.sheet.as_str(), s.first_row, 0, s.last_row, 0))
+            .set_values((s.sheet.as_str(), s.first_row, *col, s.last_row, *col))
             .set_format(
                 ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(*colour))),
             )
-            .set_gap(80);
+            .set_gap(60);
     }
     chart.title().set_name(&format!("Temi trattati via e-mail - {}", t.year));
-    chart.y_axis().set_name("Messaggi").set_num_format("0");
+    // Categories top-down in the table's order; the value axis at the bottom.
+    chart.y_axis().set_reverse().set_crossing(ChartAxisCrossing::Max);
+    chart.x_axis().set_name("Messaggi").set_num_format("0");
     chart.legend().set_position(ChartLegendPosition::Bottom);
-    // Wide enough for a dozen topic labels; taller when there are many topics.
-    let topics = s.last_row.saturating_sub(s.first_row) + 1;
-    chart.set_width(900).set_height(380 + 8 * topics.min(40));
+    chart.set_width(1000).set_height(height);
     chart
 }
 
@@ -481,7 +502,7 @@ mod tests {
         assert_eq!(to_bytes(&t, WHEN).expect("rendered again"), bytes, "same table and time, same bytes");
 
         let mut wb = read(bytes.clone());
-        assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Esclusi", "Info"]);
+        assert_eq!(wb.sheet_names(), vec!["Temi 2025", "Grafico", "Esclusi", "Info"]);
         let r = wb.worksheet_range("Temi 2025").expect("table sheet");
         assert_eq!(text(&r, (0, 0)), "Temi trattati via e-mail - anno 2025 (confronto con il 2024)");
         let head: Vec<String> = (0..6).map(|c| text(&r, (2, c))).collect();
@@ -581,7 +602,8 @@ mod tests {
             })
             .collect();
         assert!(!numbers.contains(&3.0) && !numbers.contains(&7.0), "no hidden number leaks: {numbers:?}");
-        // The chart reads a block of the shown numbers, hidden ones left empty, below the notes.
+        // The chart reads a block of the shown numbers, hidden ones left empty, on its sheet.
+        let r = wb.worksheet_range("Grafico").expect("chart sheet");
         let block = r
             .used_cells()
             .find(|(_, _, d)| d.to_string().starts_with("Dati del grafico"))
@@ -609,7 +631,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_prints_on_a4_landscape_one_page_wide_with_the_chart_on_its_own_page() {
+    fn the_table_prints_on_a4_landscape_one_page_wide_with_the_chart_on_a_sheet_of_its_own() {
         let t = fixture::table(None);
         let bytes = to_bytes(&t, WHEN).expect("rendered");
         let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
@@ -619,8 +641,12 @@ mod tests {
             "{sheet}"
         );
         assert!(sheet.contains(r#"fitToHeight="0""#), "as many pages high as needed: {sheet}");
-        assert!(sheet.contains("<rowBreaks"), "a page break before the chart: {sheet}");
         assert!(sheet.contains("<oddFooter>") && sheet.contains("Pagina &amp;P di &amp;N"), "{sheet}");
+        let chart = part(&bytes, "xl/worksheets/sheet2.xml");
+        assert!(chart.contains(r#"orientation="landscape""#) && chart.contains("<drawing "), "{chart}");
+        let published = to_bytes(&fixture::table(Some(5)), WHEN).expect("rendered");
+        let chart = part(&published, "xl/worksheets/sheet2.xml");
+        assert!(chart.contains("<rowBreaks"), "the chart's data block on a page after the chart: {chart}");
         let book = part(&bytes, "xl/workbook.xml");
         assert!(
             book.contains("_xlnm.Print_Titles") && book.contains("'Temi 2025'!$3:$3"),
