@@ -1,4 +1,4 @@
-//! `urpmail learn`: applies a filled-in review file. Validates everything first ([`check`]:
+//! `urpmail learn`: applies a filled-in review file. Validates everything first ([`validate`]:
 //! schema version, field names, unknown or duplicated ids, unknown topics and tipologie, given by
 //! id or label): any error and nothing changes. Then, in one
 //! transaction, records each correction or confirmation in the audit table and updates the

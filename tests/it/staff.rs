@@ -319,6 +319,9 @@ fn bad_review_files_change_nothing() {
     std::fs::write(&path, latin1).expect("write");
     let err = learn_err(&store, &path, dir.path());
     assert!(err.contains("riga 3: il file non è salvato in UTF-8"), "{err}");
+    // An empty file.
+    std::fs::write(&path, "\u{feff}\n").expect("write");
+    assert!(learn_err(&store, &path, dir.path()).contains("il file è vuoto"));
     // A file that is not there.
     let err = learn_err(&store, &dir.path().join("manca.json"), dir.path());
     assert!(err.contains("il file non esiste") && err.ends_with(commands::learn::NOTHING_APPLIED), "{err}");

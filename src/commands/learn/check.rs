@@ -95,6 +95,9 @@ fn read(f: &Path) -> Result<String, Error> {
 /// What is wrong with text that is not JSON: a typographic quote where a straight one belongs
 /// (a file edited with Word), a file that ends too early, or another syntax error.
 fn json_problem(text: &str, e: &serde_json::Error) -> String {
+    if text.trim().is_empty() {
+        return "il file è vuoto: preparatene uno nuovo con urpmail report review".into();
+    }
     if let Some(q) = stray_typographic_quote(text, e.line()) {
         return format!(
             "riga {}, colonna {}: c'è una virgoletta tipografica {} dove servono le virgolette dritte \" \
