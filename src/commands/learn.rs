@@ -1,11 +1,13 @@
-//! `urpmail learn`: applies a filled-in review file. Validates everything first (schema version,
-//! unknown or duplicated ids, unknown topics): any error and nothing changes. Then, in one
+//! `urpmail learn`: applies a filled-in review file. Validates everything first ([`validate`]:
+//! schema version, field names, unknown or duplicated ids, unknown topics and tipologie, given by
+//! id or label): any error and nothing changes. Then, in one
 //! transaction, records each correction or confirmation in the audit table and updates the
 //! decisions (so the counts of the periods they touch change); then updates the model
 //! incrementally from the reviewed messages, re-read from where they were found (bodies are
 //! never stored), and writes it as a new model version. `--undo BATCH` restores the decisions.
 
-use std::collections::BTreeSet;
+mod check;
+
 use std::path::{Path, PathBuf};
 
 use super::{Error, ModelChoice, RulesChoice, build_classifier, now, store_error};
@@ -13,9 +15,10 @@ use crate::classify::bayes::UpdateWeights;
 use crate::config::Config;
 use crate::parse::{self, Limits, SourceMeta};
 use crate::pipeline::analyze_message;
-use crate::report::review::{REVIEW_SCHEMA_VERSION, ReviewFile};
-use crate::store::{Applied, Correction, Location, ModelRecord, Store};
+use crate::store::{Applied, BatchUndo, Location, ModelRecord, Store};
 use crate::text::Analyzer;
+
+pub use check::{NOTHING_APPLIED, validate};
 
 /// Arguments of `learn`.
 #[derive(Debug, Clone)]
@@ -78,88 +81,6 @@ pub fn models_dir(store: &Path) -> PathBuf {
     store.parent().unwrap_or(Path::new(".")).join(format!("{stem}-models"))
 }
 
-fn invalid(file: &Path, msg: String) -> Error {
-    Error::Input(format!("{}: {msg}; nothing was applied", file.display()))
-}
-
-/// Reads and validates a review file against the store and taxonomy.
-pub fn validate(args: &Args, store: &Store) -> Result<(ReviewFile, Vec<Correction>), Error> {
-    let f = &args.file;
-    let text = std::fs::read_to_string(f).map_err(|e| invalid(f, format!("cannot read: {e}")))?;
-    let loose: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| invalid(f, format!("not valid JSON at line {} column {}: {e}", e.line(), e.column())))?;
-    let version = loose.get("schema_version").and_then(serde_json::Value::as_u64);
-    if version != Some(u64::from(REVIEW_SCHEMA_VERSION)) {
-        return Err(invalid(
-            f,
-            format!(
-                "schema_version {:?} is not supported (this urpmail reads {REVIEW_SCHEMA_VERSION}): make a new file with `urpmail report review`",
-                version
-            ),
-        ));
-    }
-    let file: ReviewFile = serde_json::from_str(&text)
-        .map_err(|e| invalid(f, format!("line {} column {}: {e}", e.line(), e.column())))?;
-    let rules = args.rules.load()?.ok_or_else(|| Error::Input("learn needs the rules' taxonomy".into()))?;
-    if file.taxonomy != rules.taxonomy.id {
-        return Err(invalid(
-            f,
-            format!("made for taxonomy {}, but the rules define {}", file.taxonomy, rules.taxonomy.id),
-        ));
-    }
-    let tipologie: BTreeSet<&str> = rules.tipologie().iter().map(|t| t.id.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    let mut errors = Vec::new();
-    let mut corrections = Vec::new();
-    for (i, item) in file.items.iter().enumerate() {
-        let at = format!("item {} (id {})", i + 1, item.id);
-        if !seen.insert(item.id.as_str()) {
-            errors.push(format!("{at}: the same message appears twice"));
-        }
-        if let Some(t) = &item.corrected_topic {
-            if rules.taxonomy.find(t).is_none() {
-                errors.push(format!(
-                    "{at}: corrected_topic {t:?} is not a topic id (see the topics list in the file)"
-                ));
-            }
-            if let Some(tp) = &item.tipologia
-                && !tipologie.contains(tp.as_str())
-            {
-                errors.push(format!(
-                    "{at}: tipologia {tp:?} is not one of {}",
-                    tipologie.iter().copied().collect::<Vec<_>>().join(", ")
-                ));
-            }
-            corrections.push(Correction {
-                content_key: item.id.clone(),
-                new_topic: t.clone(),
-                tipologia: item.tipologia.clone(),
-                note: item.note.clone(),
-            });
-        }
-    }
-    let keys: Vec<String> = corrections.iter().map(|c| c.content_key.clone()).collect();
-    let known: BTreeSet<String> =
-        store.by_keys(&keys).map_err(store_error(store.path()))?.into_iter().map(|r| r.content_key).collect();
-    for (i, item) in file.items.iter().enumerate() {
-        if item.corrected_topic.is_some() && !known.contains(&item.id) {
-            errors.push(format!(
-                "item {} (id {}): no such message in {}",
-                i + 1,
-                item.id,
-                args.store.display()
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        let shown: Vec<String> = errors.iter().take(20).cloned().collect();
-        let more =
-            if errors.len() > 20 { format!(" (and {} more)", errors.len() - 20) } else { String::new() };
-        return Err(invalid(f, format!("{} problem(s){more}:\n  {}", errors.len(), shown.join("\n  "))));
-    }
-    Ok((file, corrections))
-}
-
 /// The login of the staff member behind `urpmail-staff` (sudo names who called it), so the
 /// audit trail says who applied a file that names no reviewer.
 fn sudo_user() -> Option<String> {
@@ -171,9 +92,6 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
     super::existing_store(&args.store)?;
     let mut store = Store::open(&args.store).map_err(store_error(&args.store))?;
     let (file, corrections) = validate(args, &store)?;
-    if corrections.is_empty() {
-        return Err(invalid(&args.file, "no item has a corrected_topic".into()));
-    }
     let reviewer = args
         .reviewer
         .clone()
@@ -219,7 +137,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
             Ok(p) => p,
             Err(e) => {
                 summary.not_trained += 1;
-                summary.not_reread.push((where_, format!("cannot be parsed any more: {e}")));
+                summary.not_reread.push((where_, format!("non si legge più come e-mail ({e})")));
                 continue;
             }
         };
@@ -312,9 +230,9 @@ fn fetch_sources(applied: &[Applied], config: Option<&Config>) -> Vec<Result<Vec
         .iter()
         .map(|a| {
             if a.location.is_none() {
-                return Err("the store has no location for it".into());
+                return Err("l'archivio non sa dove si trova".into());
             }
-            read.next().map_or_else(|| Err("not read".into()), |raw| raw.bytes)
+            read.next().map_or_else(|| Err("non letto".into()), |raw| raw.bytes)
         })
         .collect()
 }
@@ -329,10 +247,26 @@ pub struct Undone {
 }
 
 /// Runs `learn --undo BATCH`: the decisions come back, and when the batch's model is the active
-/// one, the model it was learned from becomes active again.
+/// one, the model it was learned from becomes active again. A batch that does not exist or was
+/// undone already is refused in Italian, with the way out.
 pub fn undo(store_path: &Path, batch: i64) -> Result<Undone, Error> {
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
-    let restored = store.undo_batch(batch).map_err(|e| Error::Input(e.to_string()))?;
+    let restored = match store.undo_batch(batch).map_err(store_error(store_path))? {
+        BatchUndo::Restored(n) => n,
+        BatchUndo::NoSuchBatch => {
+            return Err(Error::Input(format!(
+                "{}: non c'è un gruppo di correzioni numero {batch}: usate il numero stampato da learn \
+                 (\"per annullare: ... --undo N\"); nessuna modifica è stata applicata",
+                store_path.display()
+            )));
+        }
+        BatchUndo::AlreadyUndone(at) => {
+            return Err(Error::Input(format!(
+                "{}: il gruppo di correzioni {batch} è già stato annullato ({at}): non c'è altro da annullare",
+                store_path.display()
+            )));
+        }
+    };
     let (before, after) = store.batch_models(batch).map_err(store_error(store_path))?.unwrap_or_default();
     let active = store.active_model().map_err(store_error(store_path))?.map(|m| m.version);
     let mut reactivated = None;
@@ -350,50 +284,135 @@ pub fn undo(store_path: &Path, batch: i64) -> Result<Undone, Error> {
     Ok(Undone { restored, reactivated })
 }
 
-/// What `learn` prints: the batch, what trained the model, the messages that could not be
-/// re-read (by location), and which model decides from now on.
+/// What `learn --undo` says it did, in Italian.
+pub fn undone_text(batch: i64, u: &Undone) -> String {
+    let model = match &u.reactivated {
+        None => String::new(),
+        Some(Some(v)) => format!("; è di nuovo attivo il modello {v}"),
+        Some(None) => {
+            "; è di nuovo attivo il modello della configurazione (quello incluso in urpmail, se la \
+                       configurazione non indica un file)"
+                .into()
+        }
+    };
+    format!(
+        "gruppo di correzioni {batch} annullato: {}{model}",
+        count(u.restored, "decisione ripristinata", "decisioni ripristinate")
+    )
+}
+
+/// `1 correzione`, `2 correzioni`.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+/// What `learn` prints, in Italian for the staff who run it: the batch, what trained the model,
+/// the messages that could not be re-read (by location, with the reason), which model decides
+/// from now on, and how to undo.
 pub fn summary_text(s: &Summary, store: &Path) -> String {
+    let n = |k: usize| k as u64;
     let mut text = format!(
-        "correction batch {}: {} corrections, {} confirmations; model trained on {} reviewed messages ({} could not be re-read)\n",
-        s.batch, s.corrections, s.confirmations, s.trained, s.not_trained
+        "gruppo di correzioni {}: {}, {}; il modello ha imparato da {} (non riletti: {})\n",
+        s.batch,
+        count(n(s.corrections), "correzione", "correzioni"),
+        count(n(s.confirmations), "conferma", "conferme"),
+        count(n(s.trained), "messaggio controllato", "messaggi controllati"),
+        s.not_trained
     );
     if s.already_applied > 0 {
-        text += &format!(
-            "{} items were already applied by an earlier learn: left as they are\n",
-            s.already_applied
+        text += &count(
+            n(s.already_applied),
+            "messaggio era già applicato da un learn precedente: lasciato com'è\n",
+            "messaggi erano già applicati da un learn precedente: lasciati come sono\n",
         );
     }
     for (location, reason) in s.not_reread.iter().take(20) {
-        text += &format!("  not re-read: {location}: {reason}\n");
+        text += &format!("  non riletto: {location}: {reason}\n");
     }
     if s.not_reread.len() > 20 {
-        text += &format!("  ... and {} more not re-read\n", s.not_reread.len() - 20);
+        text += &format!("  ... e altri {} non riletti\n", s.not_reread.len() - 20);
     }
     if let (Some(p), Some(v)) = (&s.model_path, &s.model_version) {
-        let from = s.parent_version.as_deref().unwrap_or("none");
-        text += &format!("new model {v} (learned from {from}) written to {}\n", p.display());
+        let from = s.parent_version.as_deref().unwrap_or("nessuno");
+        text += &format!("nuovo modello {v} (derivato da {from}) salvato in {}\n", p.display());
         match &s.pinned {
             None => {
                 text += &format!(
-                    "model {v} is now active for {}: poll, ingest and reclassify use it (`urpmail reclassify` re-decides the year with it)\n",
+                    "il modello {v} ora è attivo per {}: poll, ingest e reclassify lo usano \
+                     (`urpmail reclassify` riclassifica l'anno con il nuovo modello)\n",
                     store.display()
                 )
             }
             Some(pin) => {
                 text += &format!(
-                    "the model is recorded as active for {}, but this run used the pinned model {pin}: set `model = \"default\"` in the configuration to use the store's active model\n",
+                    "il modello è registrato come attivo per {}, ma la configurazione indica il modello {pin}, \
+                     che è quello usato: per usare il modello attivo dell'archivio scrivete `model = \"default\"` \
+                     nella configurazione\n",
                     store.display()
                 )
             }
         }
         for v in &s.retired {
             text += &format!(
-                "old model file {v} removed (keeping the active model and the newest {KEEP_MODELS})\n"
+                "rimosso il vecchio file del modello {v} (si tengono il modello attivo e i {KEEP_MODELS} più recenti)\n"
             );
         }
     }
     if s.corrections + s.confirmations > 0 {
-        text += &format!("undo with: urpmail learn --store {} --undo {}\n", store.display(), s.batch);
+        text += &format!("per annullare: urpmail learn --store {} --undo {}\n", store.display(), s.batch);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::{Summary, Undone, summary_text, undone_text};
+
+    #[test]
+    fn the_summary_speaks_italian_in_every_case() {
+        let s = Summary {
+            batch: 4,
+            corrections: 1,
+            confirmations: 3,
+            already_applied: 1,
+            trained: 2,
+            not_trained: 22,
+            not_reread: (0..22)
+                .map(|i| (format!("/archivio/{i}.eml"), "file non trovato".to_string()))
+                .collect(),
+            model_path: Some(PathBuf::from("/m/b.model")),
+            model_version: Some("b".into()),
+            parent_version: Some("a".into()),
+            pinned: Some("builtin".into()),
+            retired: vec!["old".into()],
+        };
+        let text = summary_text(&s, Path::new("/srv/u.db"));
+        for expected in [
+            "gruppo di correzioni 4: 1 correzione, 3 conferme; il modello ha imparato da 2 messaggi controllati (non riletti: 22)\n",
+            "1 messaggio era già applicato da un learn precedente: lasciato com'è\n",
+            "  non riletto: /archivio/0.eml: file non trovato\n",
+            "  ... e altri 2 non riletti\n",
+            "nuovo modello b (derivato da a) salvato in /m/b.model\n",
+            "la configurazione indica il modello builtin, che è quello usato",
+            "rimosso il vecchio file del modello old (si tengono il modello attivo e i 10 più recenti)\n",
+            "per annullare: urpmail learn --store /srv/u.db --undo 4\n",
+        ] {
+            assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
+        }
+        assert_eq!(text.matches("non riletto:").count(), 20, "at most twenty listed");
+        let none = Summary { batch: 5, already_applied: 2, ..Summary::default() };
+        let text = summary_text(&none, Path::new("/srv/u.db"));
+        assert!(text.contains("2 messaggi erano già applicati") && !text.contains("per annullare"), "{text}");
+        assert_eq!(
+            undone_text(4, &Undone { restored: 1, reactivated: Some(Some("a".into())) }),
+            "gruppo di correzioni 4 annullato: 1 decisione ripristinata; è di nuovo attivo il modello a"
+        );
+        assert_eq!(
+            undone_text(4, &Undone { restored: 3, reactivated: None }),
+            "gruppo di correzioni 4 annullato: 3 decisioni ripristinate"
+        );
+    }
 }

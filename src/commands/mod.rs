@@ -168,10 +168,7 @@ impl Command {
                 let text = to_json(&file, "serialising review file")?;
                 std::fs::write(&path, text)
                     .map_err(|e| Error::Io { context: format!("writing {}", path.display()), source: e })?;
-                note(
-                    notes,
-                    &format!("{} messages to review written to {}", file.items.len(), path.display()),
-                );
+                note(notes, &review_note(file.items.len(), &path));
                 Ok(())
             }
             Command::Learn(args) => {
@@ -180,15 +177,7 @@ impl Command {
             }
             Command::Undo { store, batch } => {
                 let u = learn::undo(&store, batch)?;
-                let model = match &u.reactivated {
-                    None => String::new(),
-                    Some(Some(v)) => format!("; model {v} is active again"),
-                    Some(None) => "; the configured model (built-in unless the configuration names a file) is active again".into(),
-                };
-                note(
-                    notes,
-                    &format!("correction batch {batch} undone: {} decisions restored{model}", u.restored),
-                );
+                note(notes, &learn::undone_text(batch, &u));
                 Ok(())
             }
             Command::Reclassify(args) => {
@@ -217,6 +206,13 @@ impl Command {
 /// source is `BrokenPipe`; the binary ends quietly on it.
 pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes()).map_err(|e| Error::Io { context: "writing output".into(), source: e })
+}
+
+/// What `report review` says it wrote, in Italian for the staff who run it.
+fn review_note(items: usize, path: &std::path::Path) -> String {
+    let what = if items == 1 { "1 messaggio da rivedere scritto" } else { "messaggi da rivedere scritti" };
+    let n = if items == 1 { String::new() } else { format!("{items} ") };
+    format!("{n}{what} in {}", path.display())
 }
 
 /// A note for the person at the terminal. A note that cannot be written is dropped: the work is

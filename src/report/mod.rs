@@ -166,6 +166,8 @@ mod tests {
             ("xlsx.rs", include_str!("xlsx.rs")),
             ("chart.rs", include_str!("chart.rs")),
             ("review.rs", include_str!("review.rs")),
+            ("review/names.rs", include_str!("review/names.rs")),
+            ("review/json_text.rs", include_str!("review/json_text.rs")),
         ];
         let forbidden = [
             "std::fs",

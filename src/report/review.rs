@@ -3,7 +3,12 @@
 //! a reproducible random sample of confident ones for quality control. Each item carries what a
 //! clerk needs to judge it (redacted text when the store keeps snippets, sender domain, where to
 //! find the message, the explanation) and empty `corrected_topic`, `tipologia`, `note` fields.
-//! The format is versioned; its JSON Schema is `schemas/review-v1.schema.json`.
+//! The format is versioned; its JSON Schema is `schemas/review-v1.schema.json`. [`names`]
+//! matches the topics and tipologie staff write against the taxonomy; [`json_text`] finds lines
+//! in the file's text for `learn`'s messages.
+
+pub mod json_text;
+pub mod names;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,6 +36,36 @@ pub struct ReviewFile {
     pub topics: Vec<TopicLabel>,
     pub items: Vec<ReviewItem>,
 }
+
+/// The top-level fields of [`ReviewFile`], as written.
+pub const FILE_FIELDS: &[&str] =
+    &["schema_version", "generated_at", "istruzioni", "taxonomy", "reviewer", "topics", "items"];
+
+/// The fields of [`ReviewItem`], as written.
+pub const ITEM_FIELDS: &[&str] = &[
+    "id",
+    "date",
+    "channel",
+    "testo",
+    "sender_domain",
+    "dove",
+    "status",
+    "topic",
+    "label",
+    "confidence",
+    "exclusion",
+    "motivo",
+    "reasons",
+    "top_topics",
+    "rules",
+    "model_terms",
+    "corrected_topic",
+    "tipologia",
+    "note",
+];
+
+/// The fields staff fill in: text or null.
+pub const STAFF_FIELDS: &[&str] = &["corrected_topic", "tipologia", "note"];
 
 /// A topic id with its label.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,7 +108,8 @@ pub struct ReviewItem {
     pub top_topics: Vec<Scored>,
     pub rules: Vec<String>,
     pub model_terms: Vec<String>,
-    /// Filled by staff: the right topic id (the same as `topic` confirms it); null = not reviewed.
+    /// Filled by staff: the right topic, by id or label (the same as `topic` confirms it); null =
+    /// not reviewed. `learn` stores the id.
     pub corrected_topic: Option<String>,
     /// Optional, filled by staff: request type.
     pub tipologia: Option<String>,
@@ -81,10 +117,12 @@ pub struct ReviewItem {
     pub note: Option<String>,
 }
 
-const ISTRUZIONI: &str = "Per ogni messaggio scrivete in corrected_topic l'id del tema giusto (vedi l'elenco topics). \
-Se il tema assegnato e' giusto, ripetetelo: conta come conferma e serve a misurare l'accuratezza. Lasciate null i \
-messaggi che non avete controllato. tipologia e note sono facoltativi. Non modificate gli altri campi. Poi: urpmail \
-learn --config ... questo-file.json";
+const ISTRUZIONI: &str = "Per ogni messaggio scrivete in corrected_topic il tema giusto: l'id (per esempio tributi) \
+o il nome (Tributi e pagamenti) di un tema dell'elenco topics; maiuscole, accenti e spazi non contano. Se il tema \
+assegnato e' giusto, ripetetelo: conta come conferma e serve a misurare l'accuratezza. Lasciate null i messaggi che \
+non avete controllato. tipologia e note sono facoltativi. Non modificate gli altri campi. Usate un editor di testo \
+semplice (Blocco note), non Word: le virgolette intorno a nomi e valori devono restare dritte. Poi: urpmail learn \
+--config ... questo-file.json";
 
 fn motivo(r: &ReviewRow) -> (String, Vec<String>) {
     let reasons: Vec<String> = r.review_reasons.iter().map(|x| x.as_str().to_string()).collect();
@@ -302,7 +340,8 @@ pub fn wilson(k: u64, n: u64) -> Option<(f64, f64, f64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{by_information, information, wilson};
+    use super::{FILE_FIELDS, ITEM_FIELDS, STAFF_FIELDS, by_information, file, information, item, wilson};
+    use crate::classify::taxonomy::{Taxonomy, Topic};
     use crate::domain::{ReviewReason, Status};
     use crate::store::ReviewRow;
 
@@ -366,6 +405,26 @@ mod tests {
         let again: Vec<String> = by_information(reversed, 3).into_iter().map(|r| r.content_key).collect();
         assert_eq!(again, picked, "input order does not matter");
         assert_eq!(by_information(rows, 10).len(), 5);
+    }
+
+    /// The field lists `learn` checks a file against are the fields the report writes.
+    #[test]
+    fn the_field_lists_are_the_written_fields() {
+        let taxonomy =
+            Taxonomy::new("t-1".into(), vec![Topic { id: "tributi".into(), label: "Tributi".into() }], None);
+        let it = item(&row("k", "tributi", ("tributi", 0.5), ("anagrafe", 0.4)), &taxonomy);
+        let written = serde_json::to_value(&it).expect("json");
+        let keys: Vec<&str> = written.as_object().expect("object").keys().map(String::as_str).collect();
+        let mut expected = ITEM_FIELDS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "serde_json orders keys");
+        assert!(STAFF_FIELDS.iter().all(|f| ITEM_FIELDS.contains(f)));
+        let whole =
+            serde_json::to_value(file(vec![it], &taxonomy, "2025-01-01T00:00:00Z".into())).expect("json");
+        let keys: Vec<&str> = whole.as_object().expect("object").keys().map(String::as_str).collect();
+        let mut expected = FILE_FIELDS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
     }
 
     #[test]

@@ -23,9 +23,9 @@ use crate::domain::UidValidity;
 
 pub use error::StoreError;
 pub use types::{
-    Applied, BatchModels, BatchResult, Checkpoint, Correction, CountRow, DecisionColumns, Location,
-    MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow, RunRecord, RunStatus, RunTotals,
-    StoredMessage,
+    Applied, BatchModels, BatchResult, BatchUndo, Checkpoint, Correction, CountRow, DecisionColumns,
+    Location, MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow, RunRecord, RunStatus,
+    RunTotals, StoredMessage,
 };
 
 /// An open store.
@@ -229,8 +229,9 @@ impl Store {
         }
     }
 
-    /// Undoes a correction batch: every message gets back its topic, status and flags.
-    pub fn undo_batch(&mut self, batch: i64) -> Result<u64, StoreError> {
+    /// Undoes a correction batch: every message gets back its topic, status and flags. A batch
+    /// that does not exist or was undone already changes nothing.
+    pub fn undo_batch(&mut self, batch: i64) -> Result<BatchUndo, StoreError> {
         match &mut self.backend {
             Backend::Sqlite(db) => db.undo_batch(batch),
         }

@@ -191,6 +191,17 @@ pub struct Correction {
     pub note: Option<String>,
 }
 
+/// What undoing a correction batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchUndo {
+    /// The batch is undone: this many decisions got their topic back.
+    Restored(u64),
+    /// The store has no batch with that number.
+    NoSuchBatch,
+    /// The batch was undone already, at this time (RFC 3339).
+    AlreadyUndone(String),
+}
+
 /// A correction as applied (for the model update and the summary).
 #[derive(Debug, Clone)]
 pub struct Applied {

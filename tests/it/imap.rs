@@ -622,8 +622,8 @@ fn the_corrections_loop_over_imap_rereads_read_only_and_reclassifies() {
     let out = urpmail().args(["learn", "--config"]).arg(&s.config).arg(&review).output().expect("runs");
     ok(&out);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("model trained on 4 reviewed messages (0 could not be re-read)"), "{text}");
-    assert!(text.contains("is now active"), "{text}");
+    assert!(text.contains("il modello ha imparato da 4 messaggi controllati (non riletti: 0)"), "{text}");
+    assert!(text.contains("ora è attivo per"), "{text}");
     let active = status(&s)["active_model"]["version"].as_str().expect("active model").to_string();
 
     let out = urpmail().args(["reclassify", "--config"]).arg(&s.config).output().expect("runs");

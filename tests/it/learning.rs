@@ -146,7 +146,7 @@ fn learn_rereads_files_maildir_after_a_rename_and_mbox_entries_and_names_what_is
     assert_eq!(s.not_reread.len(), 1);
     assert!(s.not_reread[0].0.ends_with("gone.eml"), "{:?}", s.not_reread);
     let text = learn::summary_text(&s, &store);
-    assert!(text.contains("not re-read: ") && text.contains("gone.eml"), "{text}");
+    assert!(text.contains("  non riletto: ") && text.contains("gone.eml"), "{text}");
     // Written in the models folder beside the store.
     let path = s.model_path.as_ref().expect("model written");
     assert_eq!(path.parent(), Some(learn::models_dir(&std::path::absolute(&store).expect("abs")).as_path()));

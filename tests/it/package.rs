@@ -311,7 +311,7 @@ chmod -R a+rX /srv/archivio"
         i['corrected_topic']='anagrafe'; json.dump(v, open(f, 'w'))\"";
     ok(staff(edit), "edit the review file");
     let learned = ok(staff("urpmail-staff learn da-rivedere.json"), "learn");
-    assert!(learned.contains("1 corrections"), "{learned}");
+    assert!(learned.contains("1 correzione, 0 conferme"), "{learned}");
     // The audit trail names who applied it, through sudo.
     let store = o.var_file("lib/urpmail/urpmail.db");
     let db = rusqlite::Connection::open_with_flags(&store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)

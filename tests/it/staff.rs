@@ -1,7 +1,8 @@
 //! Staff outputs end to end: the demo's store, the theme table in every format (JSON validated
 //! against its schema, XLSX read back), the review file (validated against its schema), learn
-//! with corrections that change counts and the model, audit and undo, and bad review files that
-//! change nothing.
+//! with corrections that change counts and the model, audit and undo, bad review files that
+//! change nothing and say why in Italian (the line, the fix, the topic meant), topics and
+//! tipologie written by label, a Notepad BOM, Word's typographic quotes.
 
 use std::path::{Path, PathBuf};
 
@@ -224,7 +225,12 @@ fn bad_review_files_change_nothing() {
         (
             "wrong schema version",
             Box::new(|v: &mut Value| v["schema_version"] = Value::from(9)),
-            "schema_version Some(9)",
+            "schema_version 9: questo urpmail legge i file con schema_version 1",
+        ),
+        (
+            "other taxonomy",
+            Box::new(|v: &mut Value| v["taxonomy"] = Value::from("urp-it-0")),
+            "preparato per la tassonomia urp-it-0, ma le regole in uso definiscono urp-it-1",
         ),
         (
             "unknown message id",
@@ -232,12 +238,20 @@ fn bad_review_files_change_nothing() {
                 v["items"][0]["id"] = Value::from("00000000000000000000000000000000");
                 v["items"][0]["corrected_topic"] = Value::from("tributi");
             }),
-            "no such message",
+            "item 1 (riga 1): il messaggio con id 00000000000000000000000000000000 non è nell'archivio",
         ),
         (
             "unknown topic",
             Box::new(|v: &mut Value| v["items"][0]["corrected_topic"] = Value::from("parcheggi")),
-            "corrected_topic \"parcheggi\" is not a topic id",
+            "item 1 (riga 1): \"parcheggi\" non è un tema: scrivete l'id o il nome di un tema dell'elenco topics",
+        ),
+        (
+            "unknown tipologia",
+            Box::new(|v: &mut Value| {
+                v["items"][0]["corrected_topic"] = Value::from("tributi");
+                v["items"][0]["tipologia"] = Value::from("reclamazione");
+            }),
+            "item 1 (riga 1): \"reclamazione\" non è una tipologia",
         ),
         (
             "duplicated item",
@@ -246,12 +260,17 @@ fn bad_review_files_change_nothing() {
                 let dup = v["items"][0].clone();
                 v["items"].as_array_mut().expect("items").push(dup);
             }),
-            "appears twice",
+            "c'è già come item 1: cancellate uno dei due",
         ),
         (
             "typo in a field name",
             Box::new(|v: &mut Value| v["items"][0]["corected_topic"] = Value::from("tributi")),
-            "unknown field",
+            "item 1 (riga 1): il campo \"corected_topic\" non esiste. Forse intendevate \"corrected_topic\"?",
+        ),
+        (
+            "a number for a topic",
+            Box::new(|v: &mut Value| v["items"][0]["corrected_topic"] = Value::from(3)),
+            "item 1 (riga 1): corrected_topic deve essere un testo tra virgolette dritte",
         ),
     ];
     for (name, edit, expect) in cases {
@@ -261,19 +280,317 @@ fn bad_review_files_change_nothing() {
         if bad["items"][1]["corrected_topic"].is_null() {
             bad["items"][1]["corrected_topic"] = bad["items"][1]["topic"].clone();
         }
+        // On one line: every item is on line 1.
         std::fs::write(&path, serde_json::to_string(&bad).expect("json")).expect("write");
-        let err = commands::learn::run(&learn_args(&store, &path, dir.path())).expect_err(name).to_string();
-        assert!(err.contains(expect) && err.contains("nothing was applied"), "{name}: {err}");
+        let err = learn_err(&store, &path, dir.path());
+        assert!(err.contains(expect), "{name}: {err}");
+        assert!(err.starts_with(&path.display().to_string()), "{name}: names the file: {err}");
+        assert!(err.ends_with(commands::learn::NOTHING_APPLIED), "{name}: {err}");
+        assert!(!err.contains("Some(") && !err.contains("nothing was applied"), "{name}: {err}");
         assert_eq!(by_topic(&store), before, "{name}: counts unchanged");
     }
+    // Nothing filled in.
+    std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(err.contains("nessun messaggio ha corrected_topic compilato"), "{err}");
     // Truncated JSON.
-    let text = serde_json::to_string(&v).expect("json");
-    std::fs::write(&path, &text[..text.len() / 2]).expect("write");
-    let err =
-        commands::learn::run(&learn_args(&store, &path, dir.path())).expect_err("truncated").to_string();
-    assert!(err.contains("not valid JSON at line"), "{err}");
+    let text = serde_json::to_string_pretty(&v).expect("json");
+    let mut half = text.len() / 2;
+    while !text.is_char_boundary(half) {
+        half -= 1;
+    }
+    let cut = &text[..half];
+    std::fs::write(&path, cut).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    let last = cut.matches('\n').count() + 1;
+    assert!(
+        err.contains(&format!("riga {last}, colonna")) && err.contains("il file finisce a metà"),
+        "{err}"
+    );
+    // A missing comma (keys are in alphabetical order: generated_at is on line 2).
+    std::fs::write(&path, text.replacen("\"generated_at\"", "\"generated_at\" \"x\",", 1)).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(err.contains("riga 2, colonna") && err.contains("una virgola mancante o in più"), "{err}");
+    // Saved as "ANSI" by an old editor: an à in Latin-1 in the instructions, on line 3.
+    let mut latin1 = text.clone().into_bytes();
+    let key = b"\"istruzioni\": \"";
+    let at = latin1.windows(key.len()).position(|w| w == key).expect("istruzioni") + key.len();
+    latin1.insert(at, 0xe0);
+    std::fs::write(&path, latin1).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(err.contains("riga 3: il file non è salvato in UTF-8"), "{err}");
+    // An empty file.
+    std::fs::write(&path, "\u{feff}\n").expect("write");
+    assert!(learn_err(&store, &path, dir.path()).contains("il file è vuoto"));
+    // A file that is not there.
+    let err = learn_err(&store, &dir.path().join("manca.json"), dir.path());
+    assert!(err.contains("il file non esiste") && err.ends_with(commands::learn::NOTHING_APPLIED), "{err}");
     assert!(commands::learn::undo(&store, 1).is_err(), "no correction batch was recorded");
     assert!(!dir.path().join("updated.model").exists());
+    assert_eq!(by_topic(&store), before);
+}
+
+/// The error `learn` gives for a file, as main prints it.
+fn learn_err(store: &Path, file: &Path, dir: &Path) -> String {
+    let e = commands::learn::run(&learn_args(store, file, dir)).expect_err("refused");
+    assert_eq!(e.exit_code(), 2, "{e}");
+    e.to_string()
+}
+
+/// The line of item `n`'s (from 1) `corrected_topic` in a pretty-printed file.
+fn topic_line(text: &str, n: usize) -> usize {
+    key_line(text, "corrected_topic", n)
+}
+
+/// The line of the `n`th (from 1) `key` in a pretty-printed file, found without the scanner
+/// under test: one key per line.
+fn key_line(text: &str, key: &str, n: usize) -> usize {
+    let start = format!("\"{key}\":");
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(&start))
+        .map(|(i, _)| i + 1)
+        .collect();
+    lines[n - 1]
+}
+
+/// The stored (topic, tipologia) of a message.
+fn stored(store: &Path, key: &str) -> (String, Option<String>) {
+    let rows = urpmail::store::Store::open_readonly(store)
+        .expect("store")
+        .by_keys(&[key.to_string()])
+        .expect("rows");
+    let r = rows.into_iter().next().expect("row");
+    (r.topic, r.tipologia)
+}
+
+#[test]
+fn topics_and_tipologie_by_label_in_any_case_or_accent_are_stored_as_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let (path, mut v) = review_file(&store, dir.path());
+    let written = [
+        ("Tributi e pagamenti", Some("Reclamo ")),
+        ("  TRIBUTI E PAGAMENTI ", None),
+        ("mobilità", Some("SEGNALAZIONE")),
+        ("Mobilita'", None),
+        ("Cimiteri", Some("richiesta atti e accesso")),
+        ("servizi online e identita digitale", Some("Informazione")),
+    ];
+    let expected = [
+        ("tributi", Some("reclamo")),
+        ("tributi", None),
+        ("mobilita", Some("segnalazione")),
+        ("mobilita", None),
+        ("cimiteri", Some("richiesta-atti")),
+        ("servizi-online", Some("informazione")),
+    ];
+    let items = v["items"].as_array_mut().expect("items");
+    for (item, (topic, tipologia)) in items.iter_mut().zip(written) {
+        item["corrected_topic"] = Value::from(topic);
+        item["tipologia"] = tipologia.map_or(Value::Null, Value::from);
+    }
+    let keys: Vec<String> = items.iter().take(6).map(|i| i["id"].as_str().expect("id").to_string()).collect();
+    let tipologie_before: Vec<Option<String>> = keys.iter().map(|k| stored(&store, k).1).collect();
+    std::fs::write(&path, serde_json::to_string_pretty(&v).expect("json")).expect("write");
+    let s = commands::learn::run(&learn_args(&store, &path, dir.path())).expect("learn");
+    assert_eq!(s.corrections + s.confirmations, 6);
+    for ((key, (topic, tipologia)), before) in keys.iter().zip(expected).zip(tipologie_before) {
+        // Without a tipologia the decision keeps the one it had.
+        let tipologia = tipologia.map(str::to_string).or(before);
+        assert_eq!(stored(&store, key), (topic.to_string(), tipologia), "{key}");
+    }
+}
+
+#[test]
+fn a_near_miss_names_its_line_and_the_topic_meant_and_nothing_is_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let (path, mut v) = review_file(&store, dir.path());
+    let before = by_topic(&store);
+    let items = v["items"].as_array_mut().expect("items");
+    items[0]["corrected_topic"] = Value::from("tributi");
+    items[2]["corrected_topic"] = Value::from("tribbuti");
+    items[4]["corrected_topic"] = Value::from("parcheggio comunale");
+    items[5]["corrected_topic"] = Value::from("cimiteri");
+    items[5]["tipologia"] = Value::from("segnalzione");
+    let text = serde_json::to_string_pretty(&v).expect("json");
+    std::fs::write(&path, &text).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    let (l3, l5) = (topic_line(&text, 3), topic_line(&text, 5));
+    let l6 = key_line(&text, "tipologia", 6);
+    let expected = [
+        "3 problemi da correggere:\n".to_string(),
+        format!(
+            "\n  item 3 (riga {l3}): \"tribbuti\" non è un tema. Forse intendevate \"tributi\" (Tributi e pagamenti)?\n"
+        ),
+        format!(
+            "\n  item 5 (riga {l5}): \"parcheggio comunale\" non è un tema: scrivete l'id o il nome di un tema dell'elenco topics\n"
+        ),
+        format!(
+            "\n  item 6 (riga {l6}): \"segnalzione\" non è una tipologia. Forse intendevate \"segnalazione\" (Segnalazione)?\n"
+        ),
+        "\ntemi validi (id): anagrafe, tributi, impianti-termici,".to_string(),
+        "\ntipologie valide: informazione, segnalazione, reclamo, richiesta-atti, suggerimento, altro\n"
+            .to_string(),
+    ];
+    for e in &expected {
+        assert!(err.contains(e.as_str()), "expected {e:?} in:\n{err}");
+    }
+    assert_eq!(err.matches("temi validi").count(), 1, "the valid ids are listed once: {err}");
+    assert!(
+        err.ends_with("correggete il file e rilanciate learn; nessuna modifica è stata applicata"),
+        "{err}"
+    );
+    assert_eq!(by_topic(&store), before, "item 1 is valid, yet nothing changed");
+    assert!(commands::learn::undo(&store, 1).is_err(), "no correction batch was recorded");
+}
+
+#[test]
+fn a_notepad_bom_is_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let (path, mut v) = review_file(&store, dir.path());
+    v["items"][0]["corrected_topic"] = Value::from("cimiteri");
+    let text = format!("\u{feff}{}", serde_json::to_string_pretty(&v).expect("json"));
+    std::fs::write(&path, text.replace('\n', "\r\n")).expect("write");
+    let s = commands::learn::run(&learn_args(&store, &path, dir.path())).expect("a BOM and CRLF are fine");
+    assert_eq!(s.corrections + s.confirmations, 1);
+}
+
+#[test]
+fn typographic_quotes_around_keys_or_values_are_named_with_their_line_and_inside_a_note_are_fine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let (path, mut v) = review_file(&store, dir.path());
+    let before = by_topic(&store);
+    v["items"][0]["corrected_topic"] = Value::from("cimiteri");
+    v["items"][1]["corrected_topic"] = Value::from("cimiteri");
+    v["items"][1]["note"] = Value::from("il cittadino scrive “urgente” e chiede dell’ufficio");
+    let text = serde_json::to_string_pretty(&v).expect("json");
+    let fix = "sostituite le virgolette tipografiche “ ” con virgolette dritte \" oppure salvate il file con un \
+               editor di testo semplice (Blocco note)";
+
+    // Word turned the quotes of one line into typographic ones.
+    let line = topic_line(&text, 2);
+    let word: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l.replacen('"', "“", 1).replacen('"', "”", 1).replacen('"', "“", 1).replacen('"', "”", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let column = word.lines().nth(line - 1).expect("line").find('“').expect("quote") + 1;
+    std::fs::write(&path, &word).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(
+        err.contains(&format!("riga {line}, colonna {column}: c'è una virgoletta tipografica “")),
+        "{err}"
+    );
+    assert!(err.contains(fix) && !err.contains("JSON valido"), "{err}");
+    // Only a value's closing quote: named on its line.
+    let closing = text.replacen("\"cimiteri\",", "\"cimiteri”,", 1);
+    std::fs::write(&path, &closing).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(err.contains(&format!("riga {}, colonna", topic_line(&text, 1))) && err.contains(fix), "{err}");
+    // The whole file: the first key.
+    let mut open = true;
+    let all: String = text
+        .chars()
+        .map(|c| {
+            if c != '"' {
+                return c;
+            }
+            open = !open;
+            if open { '”' } else { '“' }
+        })
+        .collect();
+    std::fs::write(&path, &all).expect("write");
+    let err = learn_err(&store, &path, dir.path());
+    assert!(
+        err.contains("riga 2, colonna 3: c'è una virgoletta tipografica “") && err.contains(fix),
+        "{err}"
+    );
+    assert_eq!(by_topic(&store), before, "nothing applied");
+
+    // In a note they are text: the file is applied, the note kept as written.
+    std::fs::write(&path, &text).expect("write");
+    let s = commands::learn::run(&learn_args(&store, &path, dir.path())).expect("learn");
+    assert_eq!(s.corrections + s.confirmations, 2);
+    let db = rusqlite::Connection::open(&store).expect("store");
+    let note: String =
+        db.query_row("SELECT note FROM corrections WHERE note IS NOT NULL", [], |r| r.get(0)).expect("note");
+    assert_eq!(note, "il cittadino scrive “urgente” e chiede dell’ufficio");
+}
+
+#[test]
+fn learn_report_review_and_undo_speak_italian_at_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = demo_store(dir.path());
+    let file = dir.path().join("da-rivedere.json");
+    let urpmail = || std::process::Command::new(env!("CARGO_BIN_EXE_urpmail"));
+    let out = urpmail()
+        .args(["report", "review", "--limit", "5", "--sample", "0", "--store"])
+        .arg(&store)
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("urpmail: 5 messaggi da rivedere scritti in {}", file.display())), "{err}");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    assert!(
+        v["istruzioni"].as_str().is_some_and(|i| i.contains("l'id (per esempio tributi) o il nome")),
+        "{v}"
+    );
+    let confirmed = v["items"][0]["topic"].clone();
+    v["items"][0]["corrected_topic"] = confirmed;
+    let moved = if v["items"][1]["topic"] == "cimiteri" { "Tributi e pagamenti" } else { "Cimiteri" };
+    v["items"][1]["corrected_topic"] = Value::from(moved);
+    std::fs::write(&file, serde_json::to_string_pretty(&v).expect("json")).expect("write");
+
+    let out = urpmail().args(["learn", "--store"]).arg(&store).arg(&file).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store_name = store.display().to_string();
+    for expected in [
+        "gruppo di correzioni 1: 1 correzione, 1 conferma; il modello ha imparato da 2 messaggi controllati (non riletti: 0)\n",
+        "nuovo modello ",
+        &format!("ora è attivo per {store_name}: poll, ingest e reclassify lo usano"),
+        &format!("per annullare: urpmail learn --store {store_name} --undo 1\n"),
+    ] {
+        assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
+    }
+    // Again: nothing new, said in Italian.
+    let out = urpmail().args(["learn", "--store"]).arg(&store).arg(&file).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2 messaggi erano già applicati da un learn precedente: lasciati come sono"),
+        "{text}"
+    );
+
+    let out = urpmail().args(["learn", "--store"]).arg(&store).args(["--undo", "1"]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("urpmail: gruppo di correzioni 1 annullato: 2 decisioni ripristinate; è di nuovo attivo il modello della configurazione"),
+        "{err}"
+    );
+    let out = urpmail().args(["learn", "--store"]).arg(&store).args(["--undo", "1"]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("il gruppo di correzioni 1 è già stato annullato"), "{err}");
+    let out = urpmail().args(["learn", "--store"]).arg(&store).args(["--undo", "7"]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("non c'è un gruppo di correzioni numero 7"), "{err}");
 }
 
 #[test]

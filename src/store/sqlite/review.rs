@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, StoredReasons, joined_location, location_from_columns, now_rfc3339};
 use crate::domain::Status;
-use crate::store::{Applied, Correction, ReviewRow, StoreError};
+use crate::store::{Applied, BatchUndo, Correction, ReviewRow, StoreError};
 
 const REVIEW_COLUMNS: &str = "m.id, m.content_key, m.message_date, m.channel, m.status, m.topic, m.confidence, m.decided_by,
     m.review, m.review_reasons, m.tipologia, m.exclusion, m.exclusion_strong, m.snippet, m.sender_domain, m.explanation,
@@ -201,24 +201,14 @@ impl Sqlite {
     }
 
     /// `Store::undo_batch` on SQLite.
-    pub(crate) fn undo_batch(&mut self, batch: i64) -> Result<u64, StoreError> {
+    pub(crate) fn undo_batch(&mut self, batch: i64) -> Result<BatchUndo, StoreError> {
         let tx = self.conn.transaction()?;
         let undone: Option<Option<String>> = tx
             .query_row("SELECT undone_at FROM correction_batches WHERE id = ?1", params![batch], |r| r.get(0))
             .optional()?;
         match undone {
-            None => {
-                return Err(StoreError::Io {
-                    path: self.path.clone(),
-                    message: format!("no correction batch {batch}"),
-                });
-            }
-            Some(Some(at)) => {
-                return Err(StoreError::Io {
-                    path: self.path.clone(),
-                    message: format!("correction batch {batch} was already undone at {at}"),
-                });
-            }
+            None => return Ok(BatchUndo::NoSuchBatch),
+            Some(Some(at)) => return Ok(BatchUndo::AlreadyUndone(at)),
             Some(None) => {}
         }
         let n = tx.execute(include_str!("sql/undo_corrections.sql"), params![batch])? as u64;
@@ -227,7 +217,7 @@ impl Sqlite {
             params![batch, now_rfc3339()],
         )?;
         tx.commit()?;
-        Ok(n)
+        Ok(BatchUndo::Restored(n))
     }
 
     /// `Store::reviewed_outcomes` on SQLite.
