@@ -69,6 +69,9 @@ pub struct Summary {
     pub pinned: Option<String>,
     /// Learned model files removed by the retention rule.
     pub retired: Vec<String>,
+    /// Run through `urpmail-staff` (which says so in `URPMAIL_VIA`): the hints name the
+    /// commands staff type there.
+    pub via_staff: bool,
 }
 
 /// Learned model files kept beside a store besides the active one: the newest ones.
@@ -109,6 +112,7 @@ pub fn run(args: &Args) -> Result<Summary, Error> {
         confirmations: applied.iter().filter(|a| a.kind == "confirmation").count(),
         already_applied: corrections.len() - applied.len(),
         parent_version: model_before.clone(),
+        via_staff: std::env::var("URPMAIL_VIA").is_ok_and(|v| v == "urpmail-staff"),
         ..Summary::default()
     };
     // Only reviewed labels train the model: re-read each reviewed message where it was found.
@@ -338,9 +342,10 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
         text += &format!("nuovo modello {v} (derivato da {from}) salvato in {}\n", p.display());
         match &s.pinned {
             None => {
+                let reclassify = if s.via_staff { "urpmail-staff reclassify" } else { "urpmail reclassify" };
                 text += &format!(
                     "il modello {v} ora è attivo per {}: poll, ingest e reclassify lo usano \
-                     (`urpmail reclassify` riclassifica l'anno con il nuovo modello)\n",
+                     (`{reclassify}` riclassifica l'anno con il nuovo modello)\n",
                     store.display()
                 )
             }
@@ -360,7 +365,11 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
         }
     }
     if s.corrections + s.confirmations > 0 {
-        text += &format!("per annullare: urpmail learn --store {} --undo {}\n", store.display(), s.batch);
+        text += &if s.via_staff {
+            format!("per annullare: urpmail-staff learn --undo {}\n", s.batch)
+        } else {
+            format!("per annullare: urpmail learn --store {} --undo {}\n", store.display(), s.batch)
+        };
     }
     text
 }
@@ -388,6 +397,7 @@ mod tests {
             parent_version: Some("a".into()),
             pinned: Some("builtin".into()),
             retired: vec!["old".into()],
+            via_staff: false,
         };
         let text = summary_text(&s, Path::new("/srv/u.db"));
         for expected in [
@@ -403,6 +413,8 @@ mod tests {
             assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
         }
         assert_eq!(text.matches("non riletto:").count(), 20, "at most twenty listed");
+        let staff = summary_text(&Summary { via_staff: true, ..s.clone() }, Path::new("/srv/u.db"));
+        assert!(staff.contains("per annullare: urpmail-staff learn --undo 4\n"), "{staff}");
         let none = Summary { batch: 5, already_applied: 2, ..Summary::default() };
         let text = summary_text(&none, Path::new("/srv/u.db"));
         assert!(text.contains("2 messaggi erano già applicati") && !text.contains("per annullare"), "{text}");

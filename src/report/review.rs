@@ -121,8 +121,8 @@ const ISTRUZIONI: &str = "Per ogni messaggio scrivete in corrected_topic il tema
 o il nome (Tributi e pagamenti) di un tema dell'elenco topics; maiuscole, accenti e spazi non contano. Se il tema \
 assegnato e' giusto, ripetetelo: conta come conferma e serve a misurare l'accuratezza. Lasciate null i messaggi che \
 non avete controllato. tipologia e note sono facoltativi. Non modificate gli altri campi. Usate un editor di testo \
-semplice (Blocco note), non Word: le virgolette intorno a nomi e valori devono restare dritte. Poi: urpmail learn \
---config ... questo-file.json";
+semplice (Blocco note), non Word: le virgolette intorno a nomi e valori devono restare dritte. Poi: urpmail-staff learn \
+questo-file.json sul server del Comune (oppure urpmail learn --config ... questo-file.json).";
 
 fn motivo(r: &ReviewRow) -> (String, Vec<String>) {
     let reasons: Vec<String> = r.review_reasons.iter().map(|x| x.as_str().to_string()).collect();

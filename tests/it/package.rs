@@ -312,6 +312,10 @@ chmod -R a+rX /srv/archivio"
     ok(staff(edit), "edit the review file");
     let learned = ok(staff("urpmail-staff learn da-rivedere.json"), "learn");
     assert!(learned.contains("1 correzione, 0 conferme"), "{learned}");
+    assert!(
+        learned.contains("per annullare: urpmail-staff learn --undo 1"),
+        "the hint staff can type: {learned}"
+    );
     // The audit trail names who applied it, through sudo.
     let store = o.var_file("lib/urpmail/urpmail.db");
     let db = rusqlite::Connection::open_with_flags(&store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
