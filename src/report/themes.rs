@@ -317,7 +317,7 @@ struct RowCells {
 }
 
 /// Builds the table; with `q.min_cell`, every count is published with small-cell suppression
-/// ([`super::suppress`]): the table holds no hidden number.
+/// (the `report::suppress` module): the table holds no hidden number.
 pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Provenance) -> ThemeTable {
     let e = Exact::collect(rows, q);
     let has_data = |y: i32| e.with_data.contains(&y);
