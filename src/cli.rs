@@ -151,6 +151,27 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The staff web page (Italian): theme table, review and corrections, the service's state.
+    /// Run it as the service user; it listens on loopback unless --behind-proxy.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The accounts file (`urpmail users add`).
+        #[arg(long, value_name = "FILE")]
+        users: PathBuf,
+        /// Address and port to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// A TLS reverse proxy on this machine serves the page: allow any address and mark the
+        /// session cookie Secure.
+        #[arg(long)]
+        behind_proxy: bool,
+    },
+    /// Accounts of the staff web page.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Poll the configured IMAP mailboxes (read-only) into the store.
     Poll {
         /// Configuration file.
@@ -333,6 +354,30 @@ pub(crate) enum ConfigCommand {
         /// store's folder is writable: run it as the service user before starting the service.
         #[arg(long)]
         connect: bool,
+    },
+}
+
+/// `urpmail users ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Add an account, or set a new password for an existing one (asked twice at the terminal).
+    Add {
+        /// Account name (letters, digits, '.', '_', '-').
+        name: String,
+        /// The accounts file (created with mode 0600).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Read the password from the first line of standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove an account.
+    Remove {
+        /// Account name.
+        name: String,
+        /// The accounts file.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
     },
 }
 

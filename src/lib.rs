@@ -45,3 +45,4 @@ pub mod report;
 pub mod source;
 pub mod store;
 pub mod text;
+pub mod web;

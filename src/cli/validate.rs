@@ -14,7 +14,7 @@ use urpmail::report::themes::By;
 
 use super::{
     ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat,
-    ReviewOrderArg, RulesCommand, StoreArgs, ThemesFormat, VariantArg,
+    ReviewOrderArg, RulesCommand, StoreArgs, ThemesFormat, UsersCommand, VariantArg,
 };
 
 impl Cli {
@@ -208,6 +208,20 @@ impl Cli {
                 };
                 Command::Reclassify(reclassify::Args { store, year, since, until, dry_run, threads })
             }
+            Raw::Serve { store, users, listen, behind_proxy } => {
+                // The service user runs the page: with --config it reads the passwords, to show
+                // messages from the mailboxes in the review.
+                let store = match store.validate()? {
+                    StoreChoice::Config(c) => StoreChoice::Config(Box::new(Config::load(&c.file)?)),
+                    s => s,
+                };
+                Command::Serve(urpmail::web::ServeArgs { store, users, listen, behind_proxy })
+            }
+            Raw::Users { command: UsersCommand::Add { name, file, password_stdin } } => {
+                let password = read_password(password_stdin)?;
+                Command::UserAdd { file, name, password }
+            }
+            Raw::Users { command: UsersCommand::Remove { name, file } } => Command::UserRemove { file, name },
             Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
                 store: store.validate()?.path().to_path_buf(),
                 older_than,
@@ -342,4 +356,40 @@ fn themes_format(
             )))
         }
     }
+}
+
+/// A new web account's password: the first line of standard input, or asked twice at the
+/// terminal without echo.
+fn read_password(from_stdin: bool) -> Result<String, Error> {
+    let line = |prompt: Option<&str>| -> Result<String, Error> {
+        if let Some(p) = prompt {
+            eprint!("{p}");
+        }
+        let mut s = String::new();
+        std::io::stdin()
+            .read_line(&mut s)
+            .map_err(|e| Error::Io { context: "reading the password".into(), source: e })?;
+        Ok(s.trim_end_matches(['\n', '\r']).to_string())
+    };
+    if from_stdin {
+        return line(None);
+    }
+    // Without echo at a terminal: `stty -echo` around the two reads.
+    let echo = |on: bool| {
+        let _ = std::process::Command::new("stty")
+            .arg(if on { "echo" } else { "-echo" })
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    echo(false);
+    let first = line(Some("password: "));
+    eprintln!();
+    let second = line(Some("password again: "));
+    eprintln!();
+    echo(true);
+    let (first, second) = (first?, second?);
+    if first != second {
+        return Err(Error::Input("the two passwords differ: nothing was changed".into()));
+    }
+    Ok(first)
 }

@@ -15,7 +15,7 @@ use crate::classify::bayes::UpdateWeights;
 use crate::config::Config;
 use crate::parse::{self, Limits, SourceMeta};
 use crate::pipeline::analyze_message;
-use crate::store::{Applied, BatchUndo, Location, ModelRecord, Store};
+use crate::store::{Applied, BatchUndo, Correction, Location, ModelRecord, Store};
 use crate::text::Analyzer;
 
 pub use check::{NOTHING_APPLIED, validate};
@@ -93,18 +93,33 @@ fn sudo_user() -> Option<String> {
 /// Runs `learn FILE`.
 pub fn run(args: &Args) -> Result<Summary, Error> {
     super::existing_store(&args.store)?;
-    let mut store = Store::open(&args.store).map_err(store_error(&args.store))?;
+    let store = Store::open(&args.store).map_err(store_error(&args.store))?;
     let (file, corrections) = validate(args, &store)?;
+    drop(store);
     let reviewer = args
         .reviewer
         .clone()
         .or(file.reviewer.clone())
         .or_else(sudo_user)
         .unwrap_or_else(|| "non indicato".into());
+    apply(args, &reviewer, &args.file.display().to_string(), &corrections)
+}
+
+/// Applies validated corrections (from a review file, or from the web page): the audit trail
+/// and the corrected decisions in one transaction, then the model update from the re-read
+/// messages, which becomes the store's active model. `source` names where they came from in the
+/// audit trail; `args.file` is not read.
+pub fn apply(
+    args: &Args,
+    reviewer: &str,
+    source: &str,
+    corrections: &[Correction],
+) -> Result<Summary, Error> {
+    let mut store = Store::open(&args.store).map_err(store_error(&args.store))?;
     let classifier = build_classifier(&args.model, &args.rules)?;
     let model_before = classifier.model().map(|m| m.header().version.clone());
     let (batch, applied) = store
-        .apply_corrections(&reviewer, &args.file.display().to_string(), model_before.as_deref(), &corrections)
+        .apply_corrections(reviewer, source, model_before.as_deref(), corrections)
         .map_err(store_error(&args.store))?;
     let mut summary = Summary {
         batch,

@@ -84,6 +84,12 @@ pub enum Command {
     ReclassifyUndo { store: PathBuf, run: i64 },
     /// One row per stored message.
     Messages { store: PathBuf, year: Option<i32>, format: report::MessagesFormat },
+    /// The staff web page.
+    Serve(crate::web::ServeArgs),
+    /// A web account added or its password changed.
+    UserAdd { file: PathBuf, name: String, password: String },
+    /// A web account removed.
+    UserRemove { file: PathBuf, name: String },
 }
 
 impl Command {
@@ -196,6 +202,24 @@ impl Command {
             }
             Command::Messages { store, year, format } => report::messages(&store, year, format, out),
             Command::Prune(args) => prune::run(&args, out),
+            Command::Serve(args) => crate::web::serve(args, |addr| {
+                note(notes, &format!("the staff page is at http://{addr}/ (stop with Ctrl-C or SIGTERM)"));
+                let _ = notes.flush();
+            }),
+            Command::UserAdd { file, name, password } => {
+                let new = crate::web::users::add(&file, &name, &password)?;
+                let what = if new { "added" } else { "password changed" };
+                note(notes, &format!("account {name}: {what} in {}", file.display()));
+                Ok(())
+            }
+            Command::UserRemove { file, name } => {
+                if crate::web::users::remove(&file, &name)? {
+                    note(notes, &format!("account {name} removed from {}", file.display()));
+                    Ok(())
+                } else {
+                    Err(Error::Input(format!("{}: there is no account {name}", file.display())))
+                }
+            }
             // Answered by `run`.
             Command::StatusCheck(_) => Ok(()),
         }

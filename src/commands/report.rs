@@ -282,8 +282,12 @@ pub enum ReviewOrder {
     Random,
 }
 
-/// Builds the review file.
-pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Error> {
+/// The review queue: the decisions the review file lists, in its order (doubtful first, then
+/// the control sample), with the taxonomy that labels them. Shared by `report review` and the
+/// web page's review.
+pub fn review_queue(
+    args: &ReviewArgs,
+) -> Result<(Vec<crate::store::ReviewRow>, crate::classify::taxonomy::Taxonomy), Error> {
     use crate::report::review;
     for d in [&args.since, &args.until].into_iter().flatten() {
         if time::Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).is_err() {
@@ -320,10 +324,17 @@ pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Er
             rows
         }
     };
-    let items = rows.iter().map(|r| review::item(r, &rules.taxonomy)).collect();
+    Ok((rows, rules.taxonomy))
+}
+
+/// Builds the review file.
+pub fn review(args: &ReviewArgs) -> Result<crate::report::review::ReviewFile, Error> {
+    use crate::report::review;
+    let (rows, taxonomy) = review_queue(args)?;
+    let items = rows.iter().map(|r| review::item(r, &taxonomy)).collect();
     let now =
         OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    Ok(review::file(items, &rules.taxonomy, now))
+    Ok(review::file(items, &taxonomy, now))
 }
 
 #[cfg(test)]

@@ -18,3 +18,4 @@ mod publish;
 mod robustness;
 mod staff;
 mod support;
+mod web;
