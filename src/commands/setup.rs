@@ -123,7 +123,14 @@ impl RulesChoice {
                             .into(),
                     )
                 })?;
-                RuleSet::parse(text, defaults::RULES_NAME).map(Some).map_err(Error::Rules)
+                // Parsed once per process: the web page builds many tables.
+                static BUILT_IN: std::sync::OnceLock<Result<RuleSet, crate::classify::rules::RulesError>> =
+                    std::sync::OnceLock::new();
+                BUILT_IN
+                    .get_or_init(|| RuleSet::parse(text, defaults::RULES_NAME))
+                    .clone()
+                    .map(Some)
+                    .map_err(Error::Rules)
             }
             RulesChoice::None => Ok(None),
             RulesChoice::File(p) => RuleSet::load(p).map(Some).map_err(Error::Rules),

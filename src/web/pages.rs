@@ -405,6 +405,16 @@ struct StatoPage {
     last_run: String,
 }
 
+/// An RFC 3339 time as staff read it: "08/12/2026 14:05 UTC" (as stored when it does not parse).
+fn data_it(at: &str) -> String {
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!("[day]/[month]/[year] [hour]:[minute] UTC")).ok()
+        })
+        .unwrap_or_else(|| at.to_string())
+}
+
 /// "3 minuti fa", "2 ore fa", "5 giorni fa".
 fn ago(secs: i64) -> String {
     match secs {
@@ -427,7 +437,7 @@ pub(crate) async fn stato(state: AppState, staff: Staff) -> Response {
             m.version,
             m.batch_id.map_or_else(|| "-".into(), |b| b.to_string()),
             m.documents,
-            m.created_at
+            data_it(&m.created_at)
         ),
         None => "Il modello configurato (quello incluso in urpmail, se la configurazione non ne indica un altro); nessun modello appreso dalle correzioni.".into(),
     };
@@ -439,7 +449,7 @@ pub(crate) async fn stato(state: AppState, staff: Staff) -> Response {
                 r.id,
                 r.kind,
                 r.status,
-                r.started_at,
+                data_it(&r.started_at),
                 r.fetched,
                 r.classified,
                 r.duplicates,

@@ -831,3 +831,32 @@ fn config_check_connect_logs_in_examines_and_names_each_mistake() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("the store's folder") && err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn the_web_review_reads_imap_messages_live_and_read_only() {
+    let Some(d) = Dovecot::start() else { return };
+    d.deliver_many("INBOX", &sample(8));
+    let s = config(&d, "implicit", d.imaps_port(), "", "[\"INBOX\"]");
+    ok(&poll_once(&s));
+    let dir = s.store.parent().expect("dir").to_path_buf();
+    let users = dir.join("utenti");
+    crate::web::add_user(&users);
+    let server =
+        crate::web::Serve::start(["--config".as_ref(), s.config.as_os_str()], &users, dir.join("serve.log"));
+    let (_, session) = crate::web::login_http(&server.base, crate::web::PASSWORD);
+    let session = format!("urpmail_sessione={}", session.expect("logged in"));
+    let page = crate::web::get(&server.base, "/revisione", &session);
+    let items = page.matches("<article class=\"voce\"").count();
+    assert!(items > 0, "{page}");
+    // Every item's text came from the mailbox (the store keeps no text: snippets are off).
+    assert!(!page.contains("non si può leggere ora"), "{page}");
+    assert_eq!(page.matches("<pre class=\"testo\">").count(), items);
+    let texts: Vec<&str> =
+        page.split("<pre class=\"testo\">").skip(1).map(|t| t.split("</pre>").next().unwrap_or("")).collect();
+    assert!(texts.iter().all(|t| t.trim().chars().count() > 20), "{texts:?}");
+    assert_eq!(d.seen_count("INBOX"), 0, "read with BODY.PEEK: \\Seen untouched");
+    // Not in the log.
+    let log = std::fs::read_to_string(&server.log).expect("log");
+    let fragment: String = texts[0].trim().chars().take(30).collect();
+    assert!(!log.contains(&fragment), "{log}");
+}

@@ -17,7 +17,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::Value;
 
 const SKIP: &str = "SKIP: chromium and chromium-driver not installed (scripts/test.sh installs them)";
-const PASSWORD: &str = "una password lunga";
+pub(crate) const PASSWORD: &str = "una password lunga";
 
 fn urpmail() -> Command {
     Command::new(env!("CARGO_BIN_EXE_urpmail"))
@@ -92,18 +92,19 @@ impl Drop for Chromedriver {
 }
 
 /// `urpmail serve` on a free port, its log in a file; stopped when dropped.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    base: String,
-    log: PathBuf,
+    pub(crate) base: String,
+    pub(crate) log: PathBuf,
 }
 
 impl Serve {
-    fn start(store: &Path, users: &Path, log: PathBuf) -> Serve {
+    /// Serves `source` (`["--store", path]` or `["--config", path]`).
+    pub(crate) fn start(source: [&std::ffi::OsStr; 2], users: &Path, log: PathBuf) -> Serve {
         let port = free_port();
         let child = urpmail()
-            .args(["serve", "--store"])
-            .arg(store)
+            .arg("serve")
+            .args(source)
             .arg("--users")
             .arg(users)
             .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -125,7 +126,7 @@ impl Drop for Serve {
 }
 
 /// One HTTP/1.1 request over a plain socket: (status, head, body).
-fn http(base: &str, request: &str) -> (u16, String, String) {
+pub(crate) fn http(base: &str, request: &str) -> (u16, String, String) {
     let addr = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).expect("connect");
     s.write_all(request.replace("HOST", addr).as_bytes()).expect("send");
@@ -153,12 +154,33 @@ fn cookie_of(head: &str, name: &str) -> Option<String> {
 }
 
 /// Logs in over plain HTTP; returns the session cookie and the page's CSRF token.
-fn login_http(base: &str, password: &str) -> (u16, Option<String>) {
+pub(crate) fn login_http(base: &str, password: &str) -> (u16, Option<String>) {
     let (_, head, _) = http(base, "GET /accesso HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n");
     let token = cookie_of(&head, "urpmail_accesso").expect("login token cookie");
     let body = format!("token={token}&username=maria&password={}", password.replace(' ', "+"));
     let (status, head, _) = post(base, "/accesso", &format!("urpmail_accesso={token}"), "", &body);
     (status, cookie_of(&head, "urpmail_sessione"))
+}
+
+/// The account `maria` with [`PASSWORD`], through `urpmail users add --password-stdin`.
+pub(crate) fn add_user(users: &Path) {
+    let mut add = urpmail()
+        .args(["users", "add", "maria", "--password-stdin", "--file"])
+        .arg(users)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("users add");
+    add.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
+    assert!(add.wait().expect("users add").success());
+}
+
+/// A page fetched with a session cookie.
+pub(crate) fn get(base: &str, path: &str, session: &str) -> String {
+    http(
+        base,
+        &format!("GET {path} HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\nCookie: {session}\r\n\r\n"),
+    )
+    .2
 }
 
 /// A topic's count in `report themes --format json` for a year.
@@ -209,15 +231,8 @@ fn staff_log_in_read_the_table_correct_a_decision_and_undo_it_in_a_browser() {
     let store = dir.path().join("urpmail.db");
     urpmail::commands::demo::run(Some(&store), 0).expect("demo store");
     let users = dir.path().join("utenti");
-    let mut add = urpmail()
-        .args(["users", "add", "maria", "--password-stdin", "--file"])
-        .arg(&users)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("users add");
-    add.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
-    assert!(add.wait().expect("users add").success());
-    let server = Serve::start(&store, &users, dir.path().join("serve.log"));
+    add_user(&users);
+    let server = Serve::start(["--store".as_ref(), store.as_os_str()], &users, dir.path().join("serve.log"));
     let base = server.base.clone();
     let profile = tempfile::tempdir().expect("browser profile");
 
