@@ -164,8 +164,14 @@ pub(crate) enum Command {
         listen: std::net::SocketAddr,
         /// A TLS reverse proxy on this machine serves the page: allow any address and mark the
         /// session cookie Secure.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tls_cert")]
         behind_proxy: bool,
+        /// Serve HTTPS with this certificate chain (PEM); with --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM); with --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Accounts of the staff web page.
     Users {

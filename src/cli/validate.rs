@@ -208,14 +208,15 @@ impl Cli {
                 };
                 Command::Reclassify(reclassify::Args { store, year, since, until, dry_run, threads })
             }
-            Raw::Serve { store, users, listen, behind_proxy } => {
+            Raw::Serve { store, users, listen, behind_proxy, tls_cert, tls_key } => {
                 // The service user runs the page: with --config it reads the passwords, to show
                 // messages from the mailboxes in the review.
                 let store = match store.validate()? {
                     StoreChoice::Config(c) => StoreChoice::Config(Box::new(Config::load(&c.file)?)),
                     s => s,
                 };
-                Command::Serve(urpmail::web::ServeArgs { store, users, listen, behind_proxy })
+                let tls = tls_cert.zip(tls_key);
+                Command::Serve(urpmail::web::ServeArgs { store, users, listen, behind_proxy, tls })
             }
             Raw::Users { command: UsersCommand::Add { name, file, password_stdin } } => {
                 let password = read_password(password_stdin)?;

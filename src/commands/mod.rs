@@ -202,8 +202,12 @@ impl Command {
             }
             Command::Messages { store, year, format } => report::messages(&store, year, format, out),
             Command::Prune(args) => prune::run(&args, out),
-            Command::Serve(args) => crate::web::serve(args, |addr| {
-                note(notes, &format!("the staff page is at http://{addr}/ (stop with Ctrl-C or SIGTERM)"));
+            Command::Serve(args) => crate::web::serve(args, |addr, https| {
+                let scheme = if https { "https" } else { "http" };
+                note(
+                    notes,
+                    &format!("the staff page is at {scheme}://{addr}/ (stop with Ctrl-C or SIGTERM)"),
+                );
                 let _ = notes.flush();
             }),
             Command::UserAdd { file, name, password } => {

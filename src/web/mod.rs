@@ -2,7 +2,8 @@
 //! redirects, no JavaScript. It runs as the service user on the service's own store, so staff
 //! need neither a shell nor the IMAP password.
 //!
-//! Safety: it listens on loopback unless told it sits behind a TLS reverse proxy; accounts are
+//! Safety: it listens on loopback unless it speaks HTTPS itself ([`tls`]) or is told it sits
+//! behind a TLS reverse proxy; accounts are
 //! argon2id hashes in a 0600 file ([`users`]); a session is a random 256-bit id in an HttpOnly,
 //! SameSite=Strict cookie ([`session`]); every POST carries the session's CSRF token and is
 //! refused when the browser says it comes from another site; failed logins are slowed down; a
@@ -11,6 +12,7 @@
 
 mod pages;
 pub mod session;
+mod tls;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -39,6 +41,8 @@ pub struct ServeArgs {
     /// A TLS reverse proxy on this machine forwards to us: any address is allowed and the
     /// session cookie is marked Secure.
     pub behind_proxy: bool,
+    /// HTTPS of its own: the certificate chain and the private key (PEM).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// What every request handler shares.
@@ -58,14 +62,18 @@ pub(crate) const COOKIE: &str = "urpmail_sessione";
 pub(crate) const LOGIN_COOKIE: &str = "urpmail_accesso";
 
 /// Checks the arguments, then serves until SIGTERM or Ctrl-C. `ready` is told the address
-/// really bound (port 0 picks a free one).
-pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr)) -> Result<(), Error> {
-    if !args.listen.ip().is_loopback() && !args.behind_proxy {
+/// really bound (port 0 picks a free one) and whether it speaks HTTPS.
+pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr, bool)) -> Result<(), Error> {
+    if !args.listen.ip().is_loopback() && !args.behind_proxy && args.tls.is_none() {
         return Err(Error::Input(format!(
-            "--listen {}: not a loopback address. The page has no TLS of its own: put a TLS reverse proxy (nginx, Apache) on this machine in front of it, listen on 127.0.0.1 and pass --behind-proxy (docs/service.md)",
+            "--listen {}: not a loopback address, and passwords must not cross the network in clear: give the page a certificate (--tls-cert FILE --tls-key FILE), or put a TLS reverse proxy on this machine in front of it, listen on 127.0.0.1 and pass --behind-proxy (docs/service.md)",
             args.listen
         )));
     }
+    let acceptor = match &args.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
     users::Users::load(&args.users)?;
     crate::commands::existing_store(args.store.path())?;
     let app = Arc::new(App {
@@ -73,7 +81,7 @@ pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr)) -> Result<(), Erro
         users: args.users,
         sessions: session::Sessions::default(),
         throttle: session::Throttle::default(),
-        secure_cookies: args.behind_proxy,
+        secure_cookies: args.behind_proxy || args.tls.is_some(),
         learning: tokio::sync::Mutex::new(()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -87,12 +95,16 @@ pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr)) -> Result<(), Erro
         let bound = listener
             .local_addr()
             .map_err(|e| Error::Io { context: "reading the bound address".into(), source: e })?;
-        tracing::info!(address = %bound, "serving the staff page");
-        ready(bound);
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| Error::Io { context: "serving the staff page".into(), source: e })
+        tracing::info!(address = %bound, tls = acceptor.is_some(), "serving the staff page");
+        ready(bound, acceptor.is_some());
+        let io = |e| Error::Io { context: "serving the staff page".into(), source: e };
+        match acceptor {
+            Some(acceptor) => {
+                let listener = tls::TlsListener::new(listener, acceptor).map_err(io)?;
+                axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await.map_err(io)
+            }
+            None => axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await.map_err(io),
+        }
     })
 }
 
@@ -122,6 +134,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/stato", get(pages::stato))
         .route("/revisione", get(pages::revisione).post(pages::correggi))
         .route("/revisione/annulla", post(pages::annulla))
+        .route("/riclassifica", post(pages::riclassifica))
+        .route("/riclassifica/annulla", post(pages::riclassifica_annulla))
         .route("/stile.css", get(pages::css))
         .layer(middleware::from_fn(guard))
         .with_state(app)

@@ -503,10 +503,15 @@ struct ItemView {
     terms: String,
 }
 
-/// A message of the review after a registration, with its undo.
+/// A message of the review after a registration or a reclassify run, with its undo.
 struct Flash {
     text: String,
+    /// The correction batch to undo.
     undo: Option<i64>,
+    /// The reclassify run to undo.
+    undo_run: Option<i64>,
+    /// After a correction: offer to re-decide a year with the updated model.
+    offer_reclassify: bool,
 }
 
 #[derive(Template)]
@@ -518,12 +523,19 @@ struct RevisionePage {
     items: Vec<ItemView>,
     topics: Choices,
     tipologie: Choices,
+    /// Years with data, newest first (for reclassify).
+    years: Vec<i32>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct RevisioneQuery {
     fatto: Option<i64>,
     annullato: Option<i64>,
+    riclassificato: Option<i64>,
+    anno: Option<i32>,
+    cambiati: Option<u64>,
+    spostati: Option<u64>,
+    ripristinato: Option<i64>,
 }
 
 /// The subject and text of a message read live, redacted; or why it cannot be read now.
@@ -550,8 +562,11 @@ fn live_text(bytes: Result<Vec<u8>, String>) -> (String, String) {
 /// (id, label) pairs of a form's select.
 type Choices = Vec<(String, String)>;
 
-/// The items of the review page, and the topics and tipologie staff choose from.
-fn review_page(app: &App) -> Result<(Vec<ItemView>, Choices, Choices), Error> {
+/// What the review page shows: the items, the topics and tipologie staff choose from, the
+/// years with data (newest first).
+type ReviewPage = (Vec<ItemView>, Choices, Choices, Vec<i32>);
+
+fn review_page(app: &App) -> Result<ReviewPage, Error> {
     let args = ReviewArgs {
         store: app.store.path().to_path_buf(),
         rules: app.store.rules(),
@@ -612,34 +627,64 @@ fn review_page(app: &App) -> Result<(Vec<ItemView>, Choices, Choices), Error> {
     let tipologie = rules
         .map(|r| r.tipologie().iter().map(|t| (t.id.clone(), t.label.clone())).collect())
         .unwrap_or_default();
-    Ok((items, topics, tipologie))
+    let path = app.store.path();
+    let store = Store::open_readonly(path).map_err(crate::commands::store_error(path))?;
+    let mut years = themes::years(&store.counts().map_err(crate::commands::store_error(path))?);
+    years.reverse();
+    Ok((items, topics, tipologie, years))
 }
 
 pub(crate) async fn revisione(state: AppState, staff: Staff, Query(q): Query<RevisioneQuery>) -> Response {
     let app = state.0.clone();
-    let (items, topics, tipologie) = match blocking(move || review_page(&app)).await {
+    let (items, topics, tipologie, years) = match blocking(move || review_page(&app)).await {
         Ok(x) => x,
         Err(e) => return failed(&e),
-    };
-    let mine = |b: i64| staff.session.batches.contains(&b);
-    let flash = match (q.fatto, q.annullato) {
-        (Some(b), _) if mine(b) => Some(Flash {
-            text: format!("Registrato (gruppo di correzioni {b}); il modello aggiornato è già in uso."),
-            undo: Some(b),
-        }),
-        (_, Some(b)) if mine(b) => {
-            Some(Flash { text: format!("Gruppo di correzioni {b} annullato."), undo: None })
-        }
-        _ => None,
     };
     page(&RevisionePage {
         nav: nav(&staff, "revisione"),
         csrf: staff.session.csrf.clone(),
-        flash,
+        flash: flash(&staff, &q),
         items,
         topics,
         tipologie,
+        years,
     })
+}
+
+/// What the review page says after a form of this session.
+fn flash(staff: &Staff, q: &RevisioneQuery) -> Option<Flash> {
+    let batch = |b: i64| staff.session.batches.contains(&b);
+    let run = |r: i64| staff.session.runs.contains(&r);
+    let plain = |text: String| Flash { text, undo: None, undo_run: None, offer_reclassify: false };
+    if let Some(b) = q.fatto.filter(|b| batch(*b)) {
+        return Some(Flash {
+            text: format!(
+                "Registrato (gruppo di correzioni {b}); il modello aggiornato è già in uso per i messaggi nuovi."
+            ),
+            undo: Some(b),
+            undo_run: None,
+            offer_reclassify: true,
+        });
+    }
+    if let Some(b) = q.annullato.filter(|b| batch(*b)) {
+        return Some(plain(format!("Gruppo di correzioni {b} annullato.")));
+    }
+    if let Some(r) = q.riclassificato.filter(|r| run(*r)) {
+        return Some(Flash {
+            text: format!(
+                "Riclassificato il {}: {} decisioni aggiornate, {} messaggi contati sotto un altro tema (esecuzione {r}). Le decisioni rivedute dal personale non cambiano.",
+                q.anno.map(|y| y.to_string()).unwrap_or_default(),
+                q.cambiati.unwrap_or(0),
+                q.spostati.unwrap_or(0)
+            ),
+            undo: None,
+            undo_run: Some(r),
+            offer_reclassify: false,
+        });
+    }
+    q.ripristinato
+        .filter(|r| run(*r))
+        .map(|r| plain(format!("Riclassificazione {r} annullata: le decisioni di prima sono tornate.")))
 }
 
 #[derive(Deserialize)]
@@ -736,6 +781,73 @@ pub(crate) async fn annulla(state: AppState, staff: Staff, Form(f): Form<Annulla
             tracing::info!(user = %staff.session.user, batch = f.batch, "correction undone from the web page");
             Redirect::to(&format!("/revisione?annullato={}", f.batch)).into_response()
         }
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RiclassificaForm {
+    #[serde(default)]
+    csrf: String,
+    anno: i32,
+}
+
+/// Re-decides the unreviewed decisions of a year with the active model, as `urpmail reclassify
+/// --year` does (messages re-read read-only where they were found).
+pub(crate) async fn riclassifica(state: AppState, staff: Staff, Form(f): Form<RiclassificaForm>) -> Response {
+    if !csrf_ok(&staff, &f.csrf) {
+        return csrf_refused();
+    }
+    let app = state.0.clone();
+    let _turn = app.learning.lock().await;
+    let args = crate::commands::reclassify::Args {
+        store: app.store.clone(),
+        year: Some(f.anno),
+        since: None,
+        until: None,
+        dry_run: false,
+        threads: 1,
+    };
+    match blocking(move || crate::commands::reclassify::run(&args, &mut std::io::sink())).await {
+        Ok(s) => {
+            let Some(run) = s.run else {
+                return failed(&Error::Input("the reclassify run was not recorded".into()));
+            };
+            state.sessions.record_run(&staff.id, run);
+            tracing::info!(user = %staff.session.user, run, year = f.anno, changed = s.changed, "reclassified from the web page");
+            Redirect::to(&format!(
+                "/revisione?riclassificato={run}&anno={}&cambiati={}&spostati={}",
+                f.anno, s.changed, s.moved
+            ))
+            .into_response()
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RunForm {
+    #[serde(default)]
+    csrf: String,
+    run: i64,
+}
+
+pub(crate) async fn riclassifica_annulla(state: AppState, staff: Staff, Form(f): Form<RunForm>) -> Response {
+    if !csrf_ok(&staff, &f.csrf) {
+        return csrf_refused();
+    }
+    if !staff.session.runs.contains(&f.run) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Si possono annullare qui solo le riclassificazioni fatte in questa sessione.",
+        )
+            .into_response();
+    }
+    let app = state.0.clone();
+    let _turn = app.learning.lock().await;
+    let path = app.store.path().to_path_buf();
+    match blocking(move || crate::commands::reclassify::undo(&path, f.run)).await {
+        Ok(_) => Redirect::to(&format!("/revisione?ripristinato={}", f.run)).into_response(),
         Err(e) => failed(&e),
     }
 }

@@ -26,6 +26,8 @@ pub struct Session {
     pub csrf: String,
     /// Correction batches registered in this session (the page lets them be undone).
     pub batches: Vec<i64>,
+    /// Reclassify runs started in this session (undoable too).
+    pub runs: Vec<i64>,
     expires: Instant,
 }
 
@@ -43,6 +45,7 @@ impl Sessions {
             user: user.to_string(),
             csrf: token(),
             batches: Vec::new(),
+            runs: Vec::new(),
             expires: Instant::now() + IDLE,
         };
         let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -72,6 +75,13 @@ impl Sessions {
     pub fn record_batch(&self, id: &str, batch: i64) {
         if let Some(s) = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(id) {
             s.batches.push(batch);
+        }
+    }
+
+    /// Notes a reclassify run started in a session.
+    pub fn record_run(&self, id: &str, run: i64) {
+        if let Some(s) = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(id) {
+            s.runs.push(run);
         }
     }
 

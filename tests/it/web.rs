@@ -308,6 +308,39 @@ fn staff_log_in_read_the_table_correct_a_decision_and_undo_it_in_a_browser() {
         wait_for(&c, ".avviso", "annullato").await;
         assert_eq!((count(&store, &year, &old), count(&store, &year, new)), before);
 
+        // A correction again, then the year re-decided with the updated model, and that undone.
+        let form = c.find(Locator::Css("form.correggi")).await.expect("a form");
+        form.find(Locator::Css("select[name=topic]"))
+            .await
+            .expect("select")
+            .select_by_value(new)
+            .await
+            .expect("choose");
+        form.find(Locator::Css("button")).await.expect("button").click().await.expect("click");
+        wait_for(&c, ".avviso", "Registrato").await;
+        let table = |y: &str| {
+            let out = urpmail()
+                .args(["report", "themes", "--format", "json", "--year", y, "--store"])
+                .arg(&store)
+                .output()
+                .expect("report");
+            serde_json::from_slice::<Value>(&out.stdout).expect("json")["rows"].clone()
+        };
+        let corrected = table(&year);
+        let choose = c.find(Locator::Css("form.riclassifica select[name=anno]")).await.expect("year");
+        choose.select_by_value(&year).await.expect("choose the year");
+        c.find(Locator::Css("form.riclassifica button")).await.expect("button").click().await.expect("click");
+        let said = wait_for(&c, ".avviso", "Riclassificato").await;
+        assert!(said.contains(&format!("il {year}")), "{said}");
+        c.find(Locator::Css("form[action='/riclassifica/annulla'] button"))
+            .await
+            .expect("undo")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&c, ".avviso", "annullata").await;
+        assert_eq!(table(&year), corrected, "the run undone: the table as after the correction");
+
         c.goto(&format!("{base}/stato")).await.expect("goto");
         let page = c.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
         assert!(page.contains("Messaggi registrati") && page.contains("Modello"), "{page}");
@@ -386,4 +419,113 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key, made with openssl.
+fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(ok.success());
+    (cert, key)
+}
+
+#[test]
+fn the_page_speaks_https_with_its_own_certificate_and_refuses_clear_text_on_the_network() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("urpmail.db");
+    urpmail::commands::demo::run(Some(&store), 0).expect("demo store");
+    let users = dir.path().join("utenti");
+    add_user(&users);
+    let serve = |extra: &[&str]| {
+        urpmail()
+            .arg("serve")
+            .arg("--store")
+            .arg(&store)
+            .arg("--users")
+            .arg(&users)
+            .args(extra)
+            .output()
+            .expect("serve")
+    };
+    // Not loopback, no TLS: refused at once, exit 2, with the way out.
+    let o = serve(&["--listen", "0.0.0.0:0"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--tls-cert FILE --tls-key FILE") && err.contains("--behind-proxy"), "{err}");
+    // A key that is not the certificate's: refused, naming the file.
+    let (cert, key) = certificate(dir.path());
+    let other = tempfile::tempdir().expect("tempdir");
+    let (_, other_key) = certificate(other.path());
+    let o = serve(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().expect("utf-8"),
+        "--tls-key",
+        other_key.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cert.pem: the certificate and the key do not go together"), "{err}");
+
+    // HTTPS: the login page over a verified TLS connection, the cookie marked Secure.
+    let port = free_port();
+    let log = dir.path().join("serve.log");
+    let mut child = urpmail()
+        .args(["serve", "--store"])
+        .arg(&store)
+        .arg("--users")
+        .arg(&users)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("serve");
+    wait_for_port(port, "urpmail serve over TLS");
+    let mut client = Command::new("openssl")
+        .args([
+            "s_client",
+            "-quiet",
+            "-verify_return_error",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-CAfile",
+        ])
+        .arg(&cert)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    client
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"GET /accesso HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .expect("request");
+    let out = client.wait_with_output().expect("response");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("HttpOnly; SameSite=Strict; Path=/; Secure"), "{text}");
+    // Clear text to the HTTPS port gets no page.
+    let (status, _, _) = http(
+        &format!("http://127.0.0.1:{port}"),
+        "GET /accesso HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 0, "no HTTP answer on the TLS port");
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(log.contains("https://127.0.0.1:"), "{log}");
 }
