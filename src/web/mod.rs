@@ -2,7 +2,7 @@
 //! redirects, no JavaScript. It runs as the service user on the service's own store, so staff
 //! need neither a shell nor the IMAP password.
 //!
-//! Safety: it listens on loopback unless it speaks HTTPS itself ([`tls`]) or is told it sits
+//! Safety: it listens on loopback unless it speaks HTTPS itself (`web::tls`) or is told it sits
 //! behind a TLS reverse proxy; accounts are
 //! argon2id hashes in a 0600 file ([`users`]); a session is a random 256-bit id in an HttpOnly,
 //! SameSite=Strict cookie ([`session`]); every POST carries the session's CSRF token and is
