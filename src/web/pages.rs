@@ -278,6 +278,11 @@ fn build_table(app: &App, q: &TemiQuery) -> Result<(Vec<i32>, themes::ThemeTable
         Store::open_readonly(app.store.path()).map_err(crate::commands::store_error(app.store.path()))?;
     let years = themes::years(&store.counts().map_err(crate::commands::store_error(app.store.path()))?);
     drop(store);
+    if years.is_empty() {
+        return Err(Error::Input(
+            "l'archivio non ha ancora messaggi classificati con una data: la tabella sarà pronta dopo la prima lettura della casella".into(),
+        ));
+    }
     let (table, _) = report_cmd::themes(&q.args(app))?;
     Ok((years, table))
 }
