@@ -91,17 +91,10 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     drop(st);
     // The rest of the main job: the review file staff fill in, and the chart for reports.
     let review_path = folder.join("review.json");
-    let file = super::report::review(&super::report::ReviewArgs {
-        store: store_path.clone(),
-        rules: RulesChoice::Default,
-        since: None,
-        until: None,
-        limit: 100,
-        sample: 20,
-        per_topic: None,
-        seed: "urpmail".into(),
-        order: super::report::ReviewOrder::Information,
-    })?;
+    let file = super::report::review(&super::report::ReviewArgs::defaults(
+        store_path.clone(),
+        RulesChoice::Default,
+    ))?;
     let json = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
     super::report::write_file(&review_path, json.as_bytes())?;
     let chart = folder.join(format!("temi-{year}.svg"));

@@ -270,6 +270,24 @@ pub struct ReviewArgs {
     pub order: ReviewOrder,
 }
 
+impl ReviewArgs {
+    /// `report review`'s defaults: up to 100 items, 20 of them a control sample with the seed
+    /// `urpmail`, the doubtful ones that teach most first (the demo and the web page use these).
+    pub fn defaults(store: PathBuf, rules: RulesChoice) -> ReviewArgs {
+        ReviewArgs {
+            store,
+            rules,
+            since: None,
+            until: None,
+            limit: 100,
+            sample: 20,
+            per_topic: None,
+            seed: "urpmail".into(),
+            order: ReviewOrder::Information,
+        }
+    }
+}
+
 /// Which doubtful decisions the review file lists first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReviewOrder {

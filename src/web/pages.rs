@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{App, AppState, COOKIE, LOGIN_COOKIE, Staff, cookie, set_cookie};
-use crate::commands::report::{self as report_cmd, Format, ReviewArgs, ReviewOrder, ThemesArgs};
+use crate::commands::report::{self as report_cmd, Format, ReviewArgs, ThemesArgs};
 use crate::commands::{Error, learn, status};
 use crate::report::themes::{self, By, Cell, Count, CsvStyle, Numbers};
 use crate::store::{Correction, Store};
@@ -572,17 +572,7 @@ type Choices = Vec<(String, String)>;
 type ReviewPage = (Vec<ItemView>, Choices, Choices, Vec<i32>);
 
 fn review_page(app: &App) -> Result<ReviewPage, Error> {
-    let args = ReviewArgs {
-        store: app.store.path().to_path_buf(),
-        rules: app.store.rules(),
-        since: None,
-        until: None,
-        limit: 100,
-        sample: 20,
-        per_topic: None,
-        seed: "urpmail".into(),
-        order: ReviewOrder::Information,
-    };
+    let args = ReviewArgs::defaults(app.store.path().to_path_buf(), app.store.rules());
     let (rows, taxonomy) = report_cmd::review_queue(&args)?;
     let rows: Vec<_> = rows.into_iter().take(PAGE).collect();
     let locations: Vec<_> = rows.iter().filter_map(|r| r.location.clone()).collect();
@@ -768,23 +758,35 @@ pub(crate) struct AnnullaForm {
 }
 
 pub(crate) async fn annulla(state: AppState, staff: Staff, Form(f): Form<AnnullaForm>) -> Response {
-    if !csrf_ok(&staff, &f.csrf) {
+    let mine = staff.session.batches.contains(&f.batch);
+    let refusal = "Si possono annullare qui solo le registrazioni fatte in questa sessione.";
+    let path = state.store.path().to_path_buf();
+    let undo = move || learn::undo(&path, f.batch).map(drop);
+    undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?annullato={}", f.batch)).await
+}
+
+/// An undo of this session's own work: refused without the form's token or for work the
+/// session did not do; run under the corrections' lock; then back to the review at `done`.
+async fn undo_own(
+    state: &AppState,
+    staff: &Staff,
+    csrf: &str,
+    mine: bool,
+    refusal: &'static str,
+    undo: impl FnOnce() -> Result<(), Error> + Send + 'static,
+    done: String,
+) -> Response {
+    if !csrf_ok(staff, csrf) {
         return csrf_refused();
     }
-    if !staff.session.batches.contains(&f.batch) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Si possono annullare qui solo le registrazioni fatte in questa sessione.",
-        )
-            .into_response();
+    if !mine {
+        return (StatusCode::FORBIDDEN, refusal).into_response();
     }
-    let app = state.0.clone();
-    let _turn = app.learning.lock().await;
-    let path = app.store.path().to_path_buf();
-    match blocking(move || learn::undo(&path, f.batch)).await {
-        Ok(_) => {
-            tracing::info!(user = %staff.session.user, batch = f.batch, "correction undone from the web page");
-            Redirect::to(&format!("/revisione?annullato={}", f.batch)).into_response()
+    let _turn = state.learning.lock().await;
+    match blocking(undo).await {
+        Ok(()) => {
+            tracing::info!(user = %staff.session.user, to = %done, "undone from the web page");
+            Redirect::to(&done).into_response()
         }
         Err(e) => failed(&e),
     }
@@ -838,21 +840,9 @@ pub(crate) struct RunForm {
 }
 
 pub(crate) async fn riclassifica_annulla(state: AppState, staff: Staff, Form(f): Form<RunForm>) -> Response {
-    if !csrf_ok(&staff, &f.csrf) {
-        return csrf_refused();
-    }
-    if !staff.session.runs.contains(&f.run) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Si possono annullare qui solo le riclassificazioni fatte in questa sessione.",
-        )
-            .into_response();
-    }
-    let app = state.0.clone();
-    let _turn = app.learning.lock().await;
-    let path = app.store.path().to_path_buf();
-    match blocking(move || crate::commands::reclassify::undo(&path, f.run)).await {
-        Ok(_) => Redirect::to(&format!("/revisione?ripristinato={}", f.run)).into_response(),
-        Err(e) => failed(&e),
-    }
+    let mine = staff.session.runs.contains(&f.run);
+    let refusal = "Si possono annullare qui solo le riclassificazioni fatte in questa sessione.";
+    let path = state.store.path().to_path_buf();
+    let undo = move || crate::commands::reclassify::undo(&path, f.run).map(drop);
+    undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?ripristinato={}", f.run)).await
 }
