@@ -101,9 +101,13 @@ pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr, bool)) -> Result<()
         match acceptor {
             Some(acceptor) => {
                 let listener = tls::TlsListener::new(listener, acceptor).map_err(io)?;
-                axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await.map_err(io)
+                let service = router(app).into_make_service_with_connect_info::<Peer>();
+                axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(io)
             }
-            None => axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await.map_err(io),
+            None => {
+                let service = router(app).into_make_service_with_connect_info::<Peer>();
+                axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.map_err(io)
+            }
         }
     })
 }
@@ -215,6 +219,24 @@ impl FromRequestParts<Arc<App>> for Staff {
         let id = cookie(&parts.headers, COOKIE).ok_or_else(|| Redirect::to("/accesso"))?;
         let session = app.sessions.get(id).ok_or_else(|| Redirect::to("/accesso"))?;
         Ok(Staff { id: id.to_string(), session })
+    }
+}
+
+/// The client's address, for the login throttle.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub(crate) SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
+        Peer(*stream.remote_addr())
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::Query;
+use axum::extract::{ConnectInfo, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -120,7 +120,12 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-pub(crate) async fn login(state: AppState, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub(crate) async fn login(
+    state: AppState,
+    ConnectInfo(super::Peer(peer)): ConnectInfo<super::Peer>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let app: Arc<App> = state.0.clone();
     if f.token.is_empty() || cookie(&headers, LOGIN_COOKIE) != Some(f.token.as_str()) {
         return login_page(
@@ -130,7 +135,10 @@ pub(crate) async fn login(state: AppState, headers: HeaderMap, Form(f): Form<Log
         );
     }
     let name = f.username.trim().to_string();
-    tokio::time::sleep(app.throttle.delay(&name)).await;
+    // Slowed per name (guessing one account's password) and per client address (trying one
+    // password on many names; behind a proxy every client shares one address).
+    let from = format!("address {}", peer.ip());
+    tokio::time::sleep(app.throttle.delay(&name).max(app.throttle.delay(&from))).await;
     let users = app.users.clone();
     let (who, password) = (name.clone(), f.password);
     let ok = blocking(move || Ok(super::users::Users::load(&users)?.verify(&who, &password))).await;
@@ -138,11 +146,13 @@ pub(crate) async fn login(state: AppState, headers: HeaderMap, Form(f): Form<Log
         Err(e) => failed(&e),
         Ok(false) => {
             app.throttle.failed(&name);
+            app.throttle.failed(&from);
             tracing::warn!(user = %name, "failed login");
             login_page(&app, Some("Utente o password non validi.".into()), StatusCode::UNAUTHORIZED)
         }
         Ok(true) => {
             app.throttle.succeeded(&name);
+            app.throttle.succeeded(&from);
             tracing::info!(user = %name, "login");
             let id = app.sessions.start(&name);
             let mut res = Redirect::to("/temi").into_response();

@@ -155,9 +155,13 @@ fn cookie_of(head: &str, name: &str) -> Option<String> {
 
 /// Logs in over plain HTTP; returns the session cookie and the page's CSRF token.
 pub(crate) fn login_http(base: &str, password: &str) -> (u16, Option<String>) {
+    login_as(base, "maria", password)
+}
+
+fn login_as(base: &str, name: &str, password: &str) -> (u16, Option<String>) {
     let (_, head, _) = http(base, "GET /accesso HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n");
     let token = cookie_of(&head, "urpmail_accesso").expect("login token cookie");
-    let body = format!("token={token}&username=maria&password={}", password.replace(' ', "+"));
+    let body = format!("token={token}&username={name}&password={}", password.replace(' ', "+"));
     let (status, head, _) = post(base, "/accesso", &format!("urpmail_accesso={token}"), "", &body);
     (status, cookie_of(&head, "urpmail_sessione"))
 }
@@ -390,6 +394,10 @@ fn staff_log_in_read_the_table_correct_a_decision_and_undo_it_in_a_browser() {
     let start = Instant::now();
     assert_eq!(login_http(&base, "sbagliata due").0, 401);
     assert!(start.elapsed() >= Duration::from_millis(900), "slowed down: {:?}", start.elapsed());
+    // Another name from the same address waits too (one password tried on many names).
+    let start = Instant::now();
+    assert_eq!(login_as(&base, "luca", "sbagliata tre").0, 401);
+    assert!(start.elapsed() >= Duration::from_millis(1800), "slowed down per address: {:?}", start.elapsed());
 
     // The security headers.
     let (_, head, _) = http(&base, "GET /accesso HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n");
