@@ -309,7 +309,9 @@ pub fn review_queue(
     use crate::report::review;
     for d in [&args.since, &args.until].into_iter().flatten() {
         if time::Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).is_err() {
-            return Err(Error::Input(format!("date {d:?} must be YYYY-MM-DD")));
+            return Err(Error::Input(format!(
+                "la data {d:?} non è un giorno: scrivetela come AAAA-MM-GG (per esempio 2025-03-31)"
+            )));
         }
     }
     super::existing_store(&args.store)?;

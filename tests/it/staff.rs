@@ -254,6 +254,11 @@ fn bad_review_files_change_nothing() {
             "item 1 (riga 1): \"reclamazione\" non è una tipologia",
         ),
         (
+            "a tipologia without a topic",
+            Box::new(|v: &mut Value| v["items"][0]["tipologia"] = Value::from("reclamo")),
+            "item 1 (riga 1): tipologia o nota senza corrected_topic",
+        ),
+        (
             "duplicated item",
             Box::new(move |v: &mut Value| {
                 v["items"][0]["corrected_topic"] = Value::from("tributi");

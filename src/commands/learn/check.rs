@@ -254,7 +254,21 @@ fn corrections(
         } else {
             first_seen.insert(item.id.as_str(), i);
         }
-        let Some(written) = &item.corrected_topic else { continue };
+        let Some(written) = &item.corrected_topic else {
+            // A tipologia or a note without a topic would be lost without a word.
+            if item.tipologia.as_deref().is_some_and(|t| !t.trim().is_empty())
+                || item.note.as_deref().is_some_and(|n| !n.trim().is_empty())
+            {
+                problems.push(
+                    Some(i),
+                    format!(
+                        "{}: tipologia o nota senza corrected_topic: scrivete anche il tema (lo stesso del campo topic per confermarlo) oppure togliete tipologia e nota",
+                        item_at(i, line("corrected_topic"))
+                    ),
+                );
+            }
+            continue;
+        };
         let topic = topics.resolve(written);
         if topic.is_none() {
             problems.unknown_topic = true;
