@@ -152,7 +152,8 @@ pub(crate) enum Command {
         command: ConfigCommand,
     },
     /// The staff web page (Italian): theme table, review and corrections, the service's state.
-    /// Run it as the service user; it listens on loopback unless --behind-proxy.
+    /// Run it as the service user; it listens on loopback unless it has --tls-cert/--tls-key
+    /// or --behind-proxy.
     Serve {
         #[command(flatten)]
         store: StoreArgs,
