@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-/// "PATH: permission denied for user maria (uid 1001) (PATH is mode 0640, owned by root): ..."
-/// with the way out for IT (the service user) and for staff (urpmail-staff).
+/// "permission denied for user maria (uid 1001) (PATH is mode 0640, owned by root): ..." with
+/// the way out for IT (the service user) and for staff (urpmail-staff); the caller says which
+/// file it was reading.
 pub(crate) fn denied(path: &Path) -> String {
     format!(
-        "{}: permission denied for user {}{}: run the command as the service user (sudo -u urpmail urpmail ...); URP staff use urpmail-staff instead (docs/service.md, \"Who runs what\")",
-        path.display(),
+        "permission denied for user {}{}: run the command as the service user (sudo -u urpmail urpmail ...); URP staff use urpmail-staff instead (docs/service.md, \"Who runs what\")",
         current_user(),
         describe_owner(path)
     )

@@ -340,12 +340,14 @@ impl Config {
 fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::PermissionDenied {
-            // The message names the file itself (or the folder on the way that cannot be entered).
-            let blocked =
-                if std::fs::metadata(path).is_ok() { path } else { crate::access::blocked_part(path) };
-            let message = crate::access::denied(blocked);
-            let message =
-                message.strip_prefix(&format!("{}: ", path.display())).unwrap_or(&message).to_string();
+            // The file itself, or the folder on the way that cannot be entered.
+            let message = match std::fs::metadata(path) {
+                Ok(_) => crate::access::denied(path),
+                Err(_) => {
+                    let blocked = crate::access::blocked_part(path);
+                    format!("{}: {}", blocked.display(), crate::access::denied(blocked))
+                }
+            };
             return ConfigError { file: path.display().to_string(), line: None, message };
         }
         ConfigError {

@@ -273,7 +273,7 @@ pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + 
 /// that is not there is "no store yet"; one the user may not read says so, with the user and the
 /// file's mode and owner, and how to run the command instead (never "no store yet").
 pub fn existing_store(path: &Path) -> Result<(), Error> {
-    let denied = |what: &Path| Error::Input(crate::access::denied(what));
+    let denied = |what: &Path| Error::Input(format!("{}: {}", what.display(), crate::access::denied(what)));
     match std::fs::metadata(path) {
         Ok(_) => match std::fs::File::open(path) {
             Ok(_) => Ok(()),

@@ -282,12 +282,16 @@ struct TemiPage {
     svg: String,
 }
 
+/// The years with classified mail in the store, oldest first.
+fn years_with_data(app: &App) -> Result<Vec<i32>, Error> {
+    let path = app.store.path();
+    let store = Store::open_readonly(path).map_err(crate::commands::store_error(path))?;
+    Ok(themes::years(&store.counts().map_err(crate::commands::store_error(path))?))
+}
+
 /// The years with classified mail, and the table.
 fn build_table(app: &App, q: &TemiQuery) -> Result<(Vec<i32>, themes::ThemeTable), Error> {
-    let store =
-        Store::open_readonly(app.store.path()).map_err(crate::commands::store_error(app.store.path()))?;
-    let years = themes::years(&store.counts().map_err(crate::commands::store_error(app.store.path()))?);
-    drop(store);
+    let years = years_with_data(app)?;
     if years.is_empty() {
         return Err(Error::Input(
             "l'archivio non ha ancora messaggi classificati con una data: la tabella sarà pronta dopo la prima lettura della casella".into(),
@@ -632,9 +636,7 @@ fn review_page(app: &App) -> Result<ReviewPage, Error> {
     let tipologie = rules
         .map(|r| r.tipologie().iter().map(|t| (t.id.clone(), t.label.clone())).collect())
         .unwrap_or_default();
-    let path = app.store.path();
-    let store = Store::open_readonly(path).map_err(crate::commands::store_error(path))?;
-    let mut years = themes::years(&store.counts().map_err(crate::commands::store_error(path))?);
+    let mut years = years_with_data(app)?;
     years.reverse();
     Ok((items, topics, tipologie, years))
 }
