@@ -39,7 +39,7 @@ impl Users {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(|e| bad(None, users_io(&e)))?;
+            let meta = std::fs::metadata(path).map_err(|e| bad(None, users_io(path, &e)))?;
             if meta.permissions().mode() & 0o077 != 0 {
                 return Err(bad(
                     None,
@@ -50,7 +50,7 @@ impl Users {
                 ));
             }
         }
-        let text = std::fs::read_to_string(path).map_err(|e| bad(None, users_io(&e)))?;
+        let text = std::fs::read_to_string(path).map_err(|e| bad(None, users_io(path, &e)))?;
         let mut entries: Vec<(String, String)> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -102,11 +102,13 @@ impl Users {
     }
 }
 
-fn users_io(e: &std::io::Error) -> String {
+fn users_io(path: &Path, e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => {
             "no such users file: create one with `urpmail users add NAME --file FILE`".into()
         }
+        // Typically written by root for a page that runs as the service user.
+        std::io::ErrorKind::PermissionDenied => crate::access::denied(path),
         _ => format!("cannot read the users file: {e}"),
     }
 }

@@ -359,6 +359,19 @@ chmod -R a+rX /srv/archivio"
     let help = ok(staff("urpmail-staff --help"), "help");
     assert!(help.contains("report review") && help.contains("learn FILE"), "{help}");
 
+    // The web page's accounts: written by root, the page (run as the service user) cannot read
+    // them and says so; written as the service user, as docs/service.md says, they load.
+    let accounts = "/var/lib/urpmail/utenti-web";
+    let add =
+        format!("echo 'una password lunga' | urpmail users add maria --password-stdin --file {accounts}");
+    ok(o.run(&["sh", "-c", &add]), "users add as root");
+    let serve =
+        format!("urpmail serve --config /etc/urpmail/urpmail.toml --users {accounts} --listen 127.0.0.1:0");
+    refused(o.as_user("urpmail", &serve), "permission denied for user urpmail");
+    ok(o.run(&["rm", accounts]), "rm");
+    ok(o.as_user("urpmail", &add), "users add as the service user");
+    assert_eq!(o.stat(accounts), "urpmail:urpmail 600");
+
     // Purge: the program goes, the comune's data stay.
     ok(o.run(&["dpkg", "--purge", "urpmail"]), "dpkg --purge");
     assert!(!o.run(&["test", "-e", "/usr/bin/urpmail"]).status.success());
