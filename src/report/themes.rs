@@ -306,6 +306,11 @@ impl Exact {
     fn total(&self, year: i32) -> u64 {
         self.per_year.get(&year).map_or(0, |m| m.values().sum())
     }
+
+    /// The table's year's count in one breakdown column (`--by`).
+    fn column_total(&self, key: &str) -> u64 {
+        self.breakdown.values().filter_map(|b| b.get(key)).sum()
+    }
 }
 
 /// The cells of one topic row in the suppressor.
@@ -314,6 +319,108 @@ struct RowCells {
     count: Option<CellId>,
     previous: BTreeMap<i32, Option<CellId>>,
     breakdown: BTreeMap<String, CellId>,
+}
+
+/// The suppressor's cells of a table: one per published count, grouped where they add up to a
+/// total (a column and its total, a topic's breakdown and its count, ...).
+struct Cells {
+    rows: Vec<RowCells>,
+    total: Option<CellId>,
+    previous_totals: BTreeMap<i32, Option<CellId>>,
+    breakdown_totals: BTreeMap<String, CellId>,
+    channels: BTreeMap<String, CellId>,
+    excluded: BTreeMap<String, CellId>,
+    excluded_total: CellId,
+    skipped: CellId,
+    received: CellId,
+    review: CellId,
+    undated: CellId,
+}
+
+impl Cells {
+    /// Registers every count of the table and its groups in `s`.
+    fn register(e: &Exact, topics: &[String], keys: &[String], q: &Query, s: &mut Suppressor) -> Cells {
+        let has_data = |y: i32| e.with_data.contains(&y);
+        let cell_if = |s: &mut Suppressor, y: i32, v: u64| has_data(y).then(|| s.cell(v));
+        let cells: Vec<RowCells> = topics
+            .iter()
+            .map(|t| RowCells {
+                topic: t.clone(),
+                count: cell_if(s, q.year, e.count(q.year, t)),
+                previous: q.compare.iter().map(|y| (*y, cell_if(s, *y, e.count(*y, t)))).collect(),
+                breakdown: keys
+                    .iter()
+                    .map(|k| {
+                        (k.clone(), s.cell(e.breakdown.get(t).and_then(|b| b.get(k)).copied().unwrap_or(0)))
+                    })
+                    .collect(),
+            })
+            .collect();
+        let total = has_data(q.year).then(|| s.total(e.total(q.year)));
+        let previous_totals: BTreeMap<i32, Option<CellId>> =
+            q.compare.iter().map(|y| (*y, has_data(*y).then(|| s.total(e.total(*y))))).collect();
+        let breakdown_totals: BTreeMap<String, CellId> =
+            keys.iter().map(|k| (k.clone(), s.total(e.column_total(k)))).collect();
+        if let Some(total) = total {
+            let column: Vec<CellId> = cells.iter().filter_map(|r| r.count).collect();
+            s.group(&column, total);
+            if !keys.is_empty() {
+                s.group(&breakdown_totals.values().copied().collect::<Vec<_>>(), total);
+            }
+        }
+        for (y, t) in &previous_totals {
+            if let Some(t) = t {
+                let column: Vec<CellId> =
+                    cells.iter().filter_map(|r| r.previous.get(y).copied().flatten()).collect();
+                s.group(&column, *t);
+            }
+        }
+        for r in &cells {
+            if let (Some(c), false) = (r.count, r.breakdown.is_empty()) {
+                s.group(&r.breakdown.values().copied().collect::<Vec<_>>(), c);
+            }
+        }
+        for (k, t) in &breakdown_totals {
+            let column: Vec<CellId> = cells.iter().filter_map(|r| r.breakdown.get(k).copied()).collect();
+            s.group(&column, *t);
+        }
+        // The notes' numbers: channels (the breakdown's totals when broken down by channel),
+        // exclusions, the year's received mail.
+        let channels: BTreeMap<String, CellId> = if q.by == Some(By::Channel) {
+            breakdown_totals.clone()
+        } else {
+            let ch: BTreeMap<String, CellId> =
+                e.channels.iter().map(|(c, n)| (c.clone(), s.cell(*n))).collect();
+            if let Some(total) = total {
+                s.group(&ch.values().copied().collect::<Vec<_>>(), total);
+            }
+            ch
+        };
+        let excluded: BTreeMap<String, CellId> =
+            e.excluded.iter().map(|(k, n)| (k.clone(), s.cell(*n))).collect();
+        let excluded_total = s.total(e.excluded.values().sum());
+        s.group(&excluded.values().copied().collect::<Vec<_>>(), excluded_total);
+        let skipped = s.cell(e.skipped);
+        let received = s.total(e.total(q.year) + e.excluded.values().sum::<u64>() + e.skipped);
+        let mut parts = vec![excluded_total, skipped];
+        parts.extend(total);
+        s.group(&parts, received);
+        let review = s.cell(e.review);
+        let undated = s.cell(e.undated);
+        Cells {
+            rows: cells,
+            total,
+            previous_totals,
+            breakdown_totals,
+            channels,
+            excluded,
+            excluded_total,
+            skipped,
+            received,
+            review,
+            undated,
+        }
+    }
 }
 
 /// Builds the table; with `q.min_cell`, every count is published with small-cell suppression
@@ -337,73 +444,23 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
 
     // Every published number is a cell; cells that add up to a total form a group.
     let mut s = Suppressor::default();
-    let cell_if = |s: &mut Suppressor, y: i32, v: u64| has_data(y).then(|| s.cell(v));
-    let cells: Vec<RowCells> = topics
-        .iter()
-        .map(|t| RowCells {
-            topic: t.clone(),
-            count: cell_if(&mut s, q.year, e.count(q.year, t)),
-            previous: q.compare.iter().map(|y| (*y, cell_if(&mut s, *y, e.count(*y, t)))).collect(),
-            breakdown: keys
-                .iter()
-                .map(|k| (k.clone(), s.cell(e.breakdown.get(t).and_then(|b| b.get(k)).copied().unwrap_or(0))))
-                .collect(),
-        })
-        .collect();
-    let total = has_data(q.year).then(|| s.total(e.total(q.year)));
-    let previous_totals: BTreeMap<i32, Option<CellId>> =
-        q.compare.iter().map(|y| (*y, has_data(*y).then(|| s.total(e.total(*y))))).collect();
-    let column_total = |k: &String| e.breakdown.values().filter_map(|b| b.get(k)).sum::<u64>();
-    let breakdown_totals: BTreeMap<String, CellId> =
-        keys.iter().map(|k| (k.clone(), s.total(column_total(k)))).collect();
-    if let Some(total) = total {
-        let column: Vec<CellId> = cells.iter().filter_map(|r| r.count).collect();
-        s.group(&column, total);
-        if !keys.is_empty() {
-            s.group(&breakdown_totals.values().copied().collect::<Vec<_>>(), total);
-        }
-    }
-    for (y, t) in &previous_totals {
-        if let Some(t) = t {
-            let column: Vec<CellId> =
-                cells.iter().filter_map(|r| r.previous.get(y).copied().flatten()).collect();
-            s.group(&column, *t);
-        }
-    }
-    for r in &cells {
-        if let (Some(c), false) = (r.count, r.breakdown.is_empty()) {
-            s.group(&r.breakdown.values().copied().collect::<Vec<_>>(), c);
-        }
-    }
-    for (k, t) in &breakdown_totals {
-        let column: Vec<CellId> = cells.iter().filter_map(|r| r.breakdown.get(k).copied()).collect();
-        s.group(&column, *t);
-    }
-    // The notes' numbers: channels (the breakdown's totals when broken down by channel),
-    // exclusions, the year's received mail.
-    let channels: BTreeMap<String, CellId> = if q.by == Some(By::Channel) {
-        breakdown_totals.clone()
-    } else {
-        let ch: BTreeMap<String, CellId> = e.channels.iter().map(|(c, n)| (c.clone(), s.cell(*n))).collect();
-        if let Some(total) = total {
-            s.group(&ch.values().copied().collect::<Vec<_>>(), total);
-        }
-        ch
-    };
-    let excluded: BTreeMap<String, CellId> =
-        e.excluded.iter().map(|(k, n)| (k.clone(), s.cell(*n))).collect();
-    let excluded_total = s.total(e.excluded.values().sum());
-    s.group(&excluded.values().copied().collect::<Vec<_>>(), excluded_total);
-    let skipped = s.cell(e.skipped);
-    let received = s.total(e.total(q.year) + e.excluded.values().sum::<u64>() + e.skipped);
-    let mut parts = vec![excluded_total, skipped];
-    parts.extend(total);
-    s.group(&parts, received);
-    let review = s.cell(e.review);
-    let undated = s.cell(e.undated);
+    let c = Cells::register(&e, &topics, &keys, q, &mut s);
     if let Some(m) = q.min_cell {
         s.run(m);
     }
+    let Cells {
+        rows: cells,
+        total,
+        previous_totals,
+        breakdown_totals,
+        channels,
+        excluded,
+        excluded_total,
+        skipped,
+        received,
+        review,
+        undated,
+    } = c;
 
     let m = q.min_cell.unwrap_or(5);
     let publish = |id: CellId, v: u64| match s.hidden(id) {
@@ -411,7 +468,6 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
         Some(Hidden::Primary) => Count::Small(m),
         Some(Hidden::Secondary) => Count::Secondary,
     };
-    let exact_of = |y: i32, t: &str| e.count(y, t);
     let total_count = total.map(|id| publish(id, e.total(q.year)));
     let label = |id: &str| {
         taxonomy
@@ -421,11 +477,11 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
     let mut out_rows: Vec<Row> = cells
         .iter()
         .map(|r| {
-            let count = r.count.map(|id| publish(id, exact_of(q.year, &r.topic)));
+            let count = r.count.map(|id| publish(id, e.count(q.year, &r.topic)));
             let previous: BTreeMap<i32, Option<Count>> = r
                 .previous
                 .iter()
-                .map(|(y, id)| (*y, id.map(|id| publish(id, exact_of(*y, &r.topic)))))
+                .map(|(y, id)| (*y, id.map(|id| publish(id, e.count(*y, &r.topic)))))
                 .collect();
             let shown_pair =
                 |y: &i32| match (count.and_then(Count::value), previous[y].and_then(Count::value)) {
@@ -496,7 +552,7 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
             .collect(),
         breakdown_totals: breakdown_totals
             .iter()
-            .map(|(k, id)| (k.clone(), publish(*id, column_total(k))))
+            .map(|(k, id)| (k.clone(), publish(*id, e.column_total(k))))
             .collect(),
         excluded: excluded.iter().map(|(k, id)| (k.clone(), publish(*id, e.excluded[k]))).collect(),
         excluded_total: publish(excluded_total, e.excluded.values().sum()),
