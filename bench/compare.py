@@ -70,7 +70,10 @@ BASELINES = {
     "cnb": "sklearn TF-IDF + ComplementNB",
     "svc-word": "sklearn LinearSVC word 1-2-gram",
     "svc-char": "sklearn LinearSVC char 2-5-gram",
+    # Not run by default: do character n-grams add to word features? (issue 12, item 4)
+    "svc-word-char": "sklearn LinearSVC word 1-2 + char 2-5",
 }
+DEFAULT_BASELINES = ["cnb", "svc-word", "svc-char"]
 
 TARGETS = {
     # issue 12 "Done means", on the date-ordered splits
@@ -611,7 +614,9 @@ def main(argv=None):
     ap.add_argument("--urpmail", default=DEFAULT_URPMAIL, help=f"binary to test (default {DEFAULT_URPMAIL})")
     ap.add_argument("--data", default=None, help="shared data dir passed to prepare.py (default <repo>/../shared/data)")
     ap.add_argument(
-        "--baselines", default=",".join(BASELINES), help=f"comma-separated scikit-learn baselines to run (default {','.join(BASELINES)})"
+        "--baselines",
+        default=",".join(DEFAULT_BASELINES),
+        help=f"comma-separated scikit-learn baselines to run (default {','.join(DEFAULT_BASELINES)}; also: svc-word-char)",
     )
     ap.add_argument(
         "--extra-urpmail-options",

@@ -15,6 +15,9 @@ fetch_20newsgroups does) and as UTF-8 (errors='replace') for Italian:
   svc-char  TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), sublinear_tf=True)
             (character 2-5-grams within word boundaries; stop words do not apply)
             + LinearSVC(random_state=0).
+  svc-word-char  both vectorisers side by side (FeatureUnion of svc-word's and svc-char's)
+            + LinearSVC(random_state=0): whether character n-grams add to word features
+            (issue 12, item 4).
 
 `train` reads DIR/<label>/<file>; a file name present under several labels gives one training
 row per label (as urpmail's trainer does). `predict` walks PATH_DIR recursively and writes one
@@ -42,11 +45,11 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 ENCODING = {"en": ("latin-1", "strict"), "it": ("utf-8", "replace")}
-PIPELINES = ("cnb", "svc-word", "svc-char")
+PIPELINES = ("cnb", "svc-word", "svc-char", "svc-word-char")
 
 
 def build(pipeline, lang):
@@ -60,6 +63,10 @@ def build(pipeline, lang):
     if pipeline == "svc-char":
         vec = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5))
         return vec, LinearSVC(random_state=0)
+    if pipeline == "svc-word-char":
+        word = TfidfVectorizer(sublinear_tf=True, max_df=0.5, stop_words=stop_words, ngram_range=(1, 2))
+        char = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5))
+        return FeatureUnion([("word", word), ("char", char)]), LinearSVC(random_state=0)
     raise ValueError(pipeline)
 
 
