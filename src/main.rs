@@ -2,7 +2,7 @@
 //! [`urpmail::commands::Command`] and maps errors to exit codes (0 ok, 1 failure while running,
 //! 2 bad arguments or input files, 75 mail server unavailable). The only place that prints errors.
 
-#![allow(clippy::print_stderr)]
+#![allow(clippy::print_stderr, clippy::print_stdout)]
 
 mod cli;
 
@@ -20,7 +20,19 @@ use clap::Parser;
 use cli::{Cli, LogFormat};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `status --check` follows the monitoring-plugin convention in every case: a wrong option or
+    // a configuration that cannot be read is UNKNOWN (exit 3, one line on stdout), not exit 2,
+    // which a monitoring system would read as CRITICAL.
+    let check = is_status_check(std::env::args_os());
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if check && e.use_stderr() => {
+            let first = e.to_string().lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+            println!("URPMAIL UNKNOWN - {first} (urpmail status --check --help)");
+            return ExitCode::from(3);
+        }
+        Err(e) => e.exit(),
+    };
     init_logging(&cli);
     let mut out = Stdout { inner: BufWriter::new(io::stdout().lock()), closed: false };
     let result = cli.into_command().and_then(|command| command.run(&mut out, &mut io::stderr()));
@@ -34,11 +46,22 @@ fn main() -> ExitCode {
         // The reader of our stdout closed it (`urpmail classify DIR | head -1`): it has what it
         // wanted, so this is a normal end, as in ripgrep, not an error to report.
         Err(_) if out.closed => ExitCode::SUCCESS,
+        Err(e) if check => {
+            println!("URPMAIL UNKNOWN - {}", message(&e));
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("urpmail: error: {}", message(&e));
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }
     }
+}
+
+/// Whether the command line asks for `status --check` (before it is parsed, so that a wrong
+/// option of the check is answered in the check's convention).
+fn is_status_check(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.skip(1).collect();
+    args.iter().any(|a| a == "status") && args.iter().any(|a| a == "--check")
 }
 
 /// The error and its causes, each cause added only when the text so far does not already say it

@@ -309,3 +309,25 @@ fn config_and_store_together_are_refused() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no store was created");
 }
+
+/// `status --check` answers in the monitoring-plugin convention even before it runs: a wrong
+/// option or an unreadable configuration is one UNKNOWN line and exit 3, never exit 2 (CRITICAL).
+#[test]
+fn status_check_usage_and_configuration_errors_are_unknown() {
+    for args in [
+        &["status", "--check", "--warning-age", "soon", "--store", "/nonexistent/u.db"][..],
+        &["status", "--check", "--config", "/nonexistent/urpmail.toml"][..],
+    ] {
+        let out = urpmail().args(args).output().expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {stdout}");
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+        assert!(stdout.starts_with("URPMAIL UNKNOWN - "), "{stdout}");
+    }
+    // Other commands keep exit 2 for a wrong option.
+    let out = urpmail()
+        .args(["status", "--warning-age", "5", "--store", "/nonexistent/u.db"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
