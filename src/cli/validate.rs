@@ -319,9 +319,10 @@ fn output_format(f: ReportFormat) -> OutputFormat {
     }
 }
 
-/// The theme table's format: the one asked for, which must fit the extension of `--out`; else
-/// the one the extension names; else the terminal table. A workbook is never written under a
-/// `.csv` name, nor a CSV under `.xlsx`.
+/// The theme table's format: the one asked for, which must fit the extension of `--out` when
+/// that names another of our formats; else the one the extension names; else the terminal table.
+/// A workbook is never written under a `.csv` name, nor a CSV under `.xlsx`; `--out /dev/stdout`
+/// takes any format asked for.
 fn themes_format(
     format: Option<ThemesFormat>,
     out: Option<&std::path::Path>,

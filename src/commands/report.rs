@@ -48,12 +48,13 @@ impl Format {
         })
     }
 
-    /// Whether a file with this format may carry `path`'s extension.
+    /// Whether a file with this format may carry `path`'s extension: the same format's, or none
+    /// of ours (a device such as `/dev/stdout`, a name without extension).
     pub fn fits(self, path: &Path) -> bool {
         match (self, Format::for_extension(path)) {
             (Format::CsvPlain, Some(Format::Csv)) => true,
             (f, Some(g)) => f == g,
-            (_, None) => false,
+            (_, None) => true,
         }
     }
 

@@ -304,6 +304,8 @@ chmod -R a+rX /srv/archivio"
     ok(staff("urpmail-staff report themes --format csv --out temi.csv"), "report themes");
     assert_eq!(o.stat("/srv/urpmail/temi.csv"), "urpmail:urpmail-staff 660");
     let csv = ok(staff("cat temi.csv"), "staff read the table");
+    let md = ok(staff("urpmail-staff report themes --format md"), "a table to the terminal");
+    assert!(md.contains("| Tributi e pagamenti |"), "{md}");
     assert!(csv.contains("Tributi"), "{csv}");
     ok(staff("urpmail-staff report review --out da-rivedere.json"), "report review");
     // Maria corrects one decision in the file the service wrote (the group may edit it).

@@ -260,4 +260,8 @@ fn the_format_follows_the_file_name_and_csv_opens_in_italian_excel() {
     let o = run(&["--out", "temi.dat"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("end it with .txt, .md, .csv, .json or .xlsx"));
+    // A device takes the format asked for.
+    let o = run(&["--format", "md", "--out", "/dev/stdout"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("| Tributi e pagamenti |"));
 }
