@@ -539,6 +539,8 @@ struct RevisionePage {
     nav: Option<Nav>,
     csrf: String,
     flash: Option<Flash>,
+    /// Items in the queue (the page shows the first [`PAGE`]).
+    queued: usize,
     items: Vec<ItemView>,
     topics: Choices,
     tipologie: Choices,
@@ -581,13 +583,14 @@ fn live_text(bytes: Result<Vec<u8>, String>) -> (String, String) {
 /// (id, label) pairs of a form's select.
 type Choices = Vec<(String, String)>;
 
-/// What the review page shows: the items, the topics and tipologie staff choose from, the
-/// years with data (newest first).
-type ReviewPage = (Vec<ItemView>, Choices, Choices, Vec<i32>);
+/// What the review page shows: the items, how many the queue holds, the topics and tipologie
+/// staff choose from, the years with data (newest first).
+type ReviewPage = (Vec<ItemView>, usize, Choices, Choices, Vec<i32>);
 
 fn review_page(app: &App) -> Result<ReviewPage, Error> {
     let args = ReviewArgs::defaults(app.store.path().to_path_buf(), app.store.rules());
     let (rows, taxonomy) = report_cmd::review_queue(&args)?;
+    let queued = rows.len();
     let rows: Vec<_> = rows.into_iter().take(PAGE).collect();
     let locations: Vec<_> = rows.iter().filter_map(|r| r.location.clone()).collect();
     let accounts = app.store.config().map_or(&[][..], |c| c.accounts.as_slice());
@@ -638,12 +641,12 @@ fn review_page(app: &App) -> Result<ReviewPage, Error> {
         .unwrap_or_default();
     let mut years = years_with_data(app)?;
     years.reverse();
-    Ok((items, topics, tipologie, years))
+    Ok((items, queued, topics, tipologie, years))
 }
 
 pub(crate) async fn revisione(state: AppState, staff: Staff, Query(q): Query<RevisioneQuery>) -> Response {
     let app = state.0.clone();
-    let (items, topics, tipologie, years) = match blocking(move || review_page(&app)).await {
+    let (items, queued, topics, tipologie, years) = match blocking(move || review_page(&app)).await {
         Ok(x) => x,
         Err(e) => return failed(&e),
     };
@@ -651,6 +654,7 @@ pub(crate) async fn revisione(state: AppState, staff: Staff, Query(q): Query<Rev
         nav: nav(&staff, "revisione"),
         csrf: staff.session.csrf.clone(),
         flash: flash(&staff, &q),
+        queued,
         items,
         topics,
         tipologie,

@@ -274,6 +274,9 @@ fn staff_log_in_read_the_table_correct_a_decision_and_undo_it_in_a_browser() {
         c.goto(&format!("{base}/revisione")).await.expect("goto");
         let forms = c.find_all(Locator::Css("form.correggi")).await.expect("forms");
         assert!(!forms.is_empty(), "items to review");
+        let queue =
+            c.find(Locator::Css("p.coda")).await.expect("the queue's size").text().await.expect("text");
+        assert!(queue.starts_with(&format!("Mostrati {} di ", forms.len())), "{queue}");
         screenshot(&c, "web-revisione.png").await;
         let texts = c.find_all(Locator::Css("pre.testo")).await.expect("texts");
         let mut longest = String::new();
