@@ -378,6 +378,12 @@ pub(crate) enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List the accounts (names only).
+    List {
+        /// The accounts file.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Remove an account.
     Remove {
         /// Account name.

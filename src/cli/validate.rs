@@ -223,6 +223,7 @@ impl Cli {
                 Command::UserAdd { file, name, password }
             }
             Raw::Users { command: UsersCommand::Remove { name, file } } => Command::UserRemove { file, name },
+            Raw::Users { command: UsersCommand::List { file } } => Command::UserList { file },
             Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
                 store: store.validate()?.path().to_path_buf(),
                 older_than,

@@ -90,6 +90,8 @@ pub enum Command {
     UserAdd { file: PathBuf, name: String, password: String },
     /// A web account removed.
     UserRemove { file: PathBuf, name: String },
+    /// The web accounts, one name per line.
+    UserList { file: PathBuf },
 }
 
 impl Command {
@@ -215,6 +217,15 @@ impl Command {
                 let what = if new { "added" } else { "password changed" };
                 note(notes, &format!("account {name}: {what} in {}", file.display()));
                 Ok(())
+            }
+            Command::UserList { file } => {
+                let users = crate::web::users::Users::load(&file)?;
+                let mut text = String::new();
+                for name in users.names() {
+                    text.push_str(name);
+                    text.push('\n');
+                }
+                write_out(out, &text)
             }
             Command::UserRemove { file, name } => {
                 if crate::web::users::remove(&file, &name)? {

@@ -456,6 +456,8 @@ fn the_page_speaks_https_with_its_own_certificate_and_refuses_clear_text_on_the_
     urpmail::commands::demo::run(Some(&store), 0).expect("demo store");
     let users = dir.path().join("utenti");
     add_user(&users);
+    let list = urpmail().args(["users", "list", "--file"]).arg(&users).output().expect("users list");
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "maria\n", "names only, no hashes");
     let serve = |extra: &[&str]| {
         urpmail()
             .arg("serve")
