@@ -307,6 +307,17 @@ impl Exact {
         self.per_year.get(&year).map_or(0, |m| m.values().sum())
     }
 
+    /// Excluded messages of the table's year.
+    fn excluded_total(&self) -> u64 {
+        self.excluded.values().sum()
+    }
+
+    /// Every message of `year` the table counts: classified, excluded and skipped (the
+    /// exclusions and skips are collected for the table's year only).
+    fn received(&self, year: i32) -> u64 {
+        self.total(year) + self.excluded_total() + self.skipped
+    }
+
     /// The table's year's count in one breakdown column (`--by`).
     fn column_total(&self, key: &str) -> u64 {
         self.breakdown.values().filter_map(|b| b.get(key)).sum()
@@ -398,10 +409,10 @@ impl Cells {
         };
         let excluded: BTreeMap<String, CellId> =
             e.excluded.iter().map(|(k, n)| (k.clone(), s.cell(*n))).collect();
-        let excluded_total = s.total(e.excluded.values().sum());
+        let excluded_total = s.total(e.excluded_total());
         s.group(&excluded.values().copied().collect::<Vec<_>>(), excluded_total);
         let skipped = s.cell(e.skipped);
-        let received = s.total(e.total(q.year) + e.excluded.values().sum::<u64>() + e.skipped);
+        let received = s.total(e.received(q.year));
         let mut parts = vec![excluded_total, skipped];
         parts.extend(total);
         s.group(&parts, received);
@@ -448,19 +459,6 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
     if let Some(m) = q.min_cell {
         s.run(m);
     }
-    let Cells {
-        rows: cells,
-        total,
-        previous_totals,
-        breakdown_totals,
-        channels,
-        excluded,
-        excluded_total,
-        skipped,
-        received,
-        review,
-        undated,
-    } = c;
 
     let m = q.min_cell.unwrap_or(5);
     let publish = |id: CellId, v: u64| match s.hidden(id) {
@@ -468,13 +466,14 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
         Some(Hidden::Primary) => Count::Small(m),
         Some(Hidden::Secondary) => Count::Secondary,
     };
-    let total_count = total.map(|id| publish(id, e.total(q.year)));
+    let total_count = c.total.map(|id| publish(id, e.total(q.year)));
     let label = |id: &str| {
         taxonomy
             .find(id)
             .map_or_else(|| format!("{id} (fuori tassonomia)"), |t| taxonomy.topic(t).label.clone())
     };
-    let mut out_rows: Vec<Row> = cells
+    let mut out_rows: Vec<Row> = c
+        .rows
         .iter()
         .map(|r| {
             let count = r.count.map(|id| publish(id, e.count(q.year, &r.topic)));
@@ -538,7 +537,7 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
         .filter(|(_, a, b)| *a > 1 || *b < 12)
         .map(|(year, first_month, last_month)| Partial { year, first_month, last_month })
         .collect();
-    let review_count = publish(review, e.review);
+    let review_count = publish(c.review, e.review);
     ThemeTable {
         schema_version: THEMES_SCHEMA_VERSION,
         year: q.year,
@@ -546,30 +545,33 @@ pub fn build(rows: &[CountRow], taxonomy: &Taxonomy, q: &Query, provenance: Prov
         by: q.by.map(|b| b.heading().to_string()),
         rows: out_rows,
         total: total_count,
-        previous_totals: previous_totals
+        previous_totals: c
+            .previous_totals
             .iter()
             .map(|(y, id)| (y.to_string(), id.map(|id| publish(id, e.total(*y)))))
             .collect(),
-        breakdown_totals: breakdown_totals
+        breakdown_totals: c
+            .breakdown_totals
             .iter()
             .map(|(k, id)| (k.clone(), publish(*id, e.column_total(k))))
             .collect(),
-        excluded: excluded.iter().map(|(k, id)| (k.clone(), publish(*id, e.excluded[k]))).collect(),
-        excluded_total: publish(excluded_total, e.excluded.values().sum()),
-        skipped: publish(skipped, e.skipped),
-        received: publish(received, e.total(q.year) + e.excluded.values().sum::<u64>() + e.skipped),
+        excluded: c.excluded.iter().map(|(k, id)| (k.clone(), publish(*id, e.excluded[k]))).collect(),
+        excluded_total: publish(c.excluded_total, e.excluded_total()),
+        skipped: publish(c.skipped, e.skipped),
+        received: publish(c.received, e.received(q.year)),
         review: review_count,
         review_share: match (review_count.value(), total_count.and_then(Count::value)) {
             (Some(r), Some(t)) if t > 0 => Some(round4(r as f64 / t as f64)),
             _ => None,
         },
-        channels: channels
+        channels: c
+            .channels
             .iter()
             .map(|(c, id)| (c.clone(), publish(*id, e.channels.get(c).copied().unwrap_or(0))))
             .collect(),
         partial,
         no_data: std::iter::once(q.year).chain(q.compare.iter().copied()).filter(|y| !has_data(*y)).collect(),
-        undated: publish(undated, e.undated),
+        undated: publish(c.undated, e.undated),
         min_cell: q.min_cell,
         secondary_suppression: s.any_secondary(),
         mapping: q.mapping.as_ref().map(|m| m.name.clone()),
