@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the tests need. apt runs only when something is missing.
-packages=(tar openssl dovecot-imapd libpython3.11-testsuite sudo chromium chromium-driver)
+packages=(tar openssl dovecot-imapd libpython3.11-testsuite sudo chromium chromium-driver postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -47,16 +47,17 @@ pub(crate) enum VariantArg {
     Multinomial,
 }
 
-/// Where the store is: `--config FILE | --store FILE`, exactly one.
+/// Where the store is: `--config FILE | --store FILE|URL`, exactly one.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub(crate) struct StoreArgs {
     /// Configuration file: its store, and its rules and model where the command uses them.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Store file, instead of --config (with the built-in rules and model).
-    #[arg(long, value_name = "FILE")]
-    pub store: Option<PathBuf>,
+    /// Store file, or a PostgreSQL store as postgres://USER@HOST[:PORT]/DATABASE (with
+    /// ?password_file=FILE&ca_file=FILE), instead of --config (with the built-in rules and model).
+    #[arg(long, value_name = "FILE|URL")]
+    pub store: Option<String>,
 }
 
 /// The subcommands.

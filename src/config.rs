@@ -37,7 +37,13 @@ struct RawConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStore {
-    path: PathBuf,
+    /// A SQLite file.
+    path: Option<PathBuf>,
+    /// Or a PostgreSQL database, with how to log in and verify the server.
+    url: Option<String>,
+    password_file: Option<PathBuf>,
+    password_env: Option<String>,
+    ca_file: Option<PathBuf>,
     #[serde(default)]
     store_snippets: bool,
 }
@@ -162,7 +168,8 @@ pub struct Account {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub file: PathBuf,
-    pub store_path: PathBuf,
+    /// Where the store lives (`[store] path` or `url`).
+    pub store: crate::store::StoreTarget,
     pub store_snippets: bool,
     pub rules: String,
     pub model: String,
@@ -325,9 +332,10 @@ impl Config {
         } else {
             resolve(Path::new(&raw.classification.model)).display().to_string()
         };
+        let store = store_target(&raw.store, &resolve).map_err(|m| err(line_of("[store]"), m))?;
         Ok(Config {
             file: path.to_path_buf(),
-            store_path: resolve(&raw.store.path),
+            store,
             store_snippets: raw.store.store_snippets,
             rules,
             model,
@@ -358,11 +366,43 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
-fn is_loopback(host: &str) -> bool {
+/// `[store]`: a file (`path`) or a database (`url`, with `password_file` or `password_env` and
+/// an optional `ca_file`), never both.
+fn store_target(
+    raw: &RawStore,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<crate::store::StoreTarget, String> {
+    use crate::store::{PgPassword, PgTarget, StoreTarget};
+    let db_keys = raw.password_file.is_some() || raw.password_env.is_some() || raw.ca_file.is_some();
+    match (&raw.path, &raw.url) {
+        (Some(_), Some(_)) => Err("[store] takes path (a SQLite file) or url (a PostgreSQL database), not both".into()),
+        (None, None) => Err(
+            "[store] needs path = \"FILE\" (a SQLite file, the default for one office) or url = \"postgres://USER@HOST/DATABASE\""
+                .into(),
+        ),
+        (Some(_), None) if db_keys => {
+            Err("password_file, password_env and ca_file are for a database (url); a store file (path) needs none".into())
+        }
+        (Some(p), None) => Ok(StoreTarget::File(resolve(p))),
+        (None, Some(url)) => {
+            let mut t = PgTarget::parse_url(url, false).map_err(|e| format!("[store] url: {e}"))?;
+            t.password = match (&raw.password_file, &raw.password_env) {
+                (Some(_), Some(_)) => return Err("[store]: give either password_file or password_env, not both".into()),
+                (Some(f), None) => PgPassword::File(resolve(f)),
+                (None, Some(v)) => PgPassword::Env(v.clone()),
+                (None, None) => PgPassword::None,
+            };
+            t.ca_file = raw.ca_file.as_deref().map(resolve);
+            Ok(StoreTarget::Postgres(Box::new(t)))
+        }
+    }
+}
+
+pub(crate) fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-fn read_password_file(path: &Path) -> Result<String, String> {
+pub(crate) fn read_password_file(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("password_file {}: {e}", path.display()))?;
     #[cfg(unix)]
     {

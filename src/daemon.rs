@@ -418,7 +418,7 @@ async fn until_shutdown<T>(
 
 /// Opens the store and marks runs a crash left open.
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
-    let mut store = Store::open(&config.store_path)?;
+    let mut store = Store::open(&config.store)?;
     let stale = store.close_stale_runs()?;
     if stale > 0 {
         tracing::warn!(

@@ -45,4 +45,5 @@ pub mod report;
 pub mod source;
 pub mod store;
 pub mod text;
+pub(crate) mod tls;
 pub mod web;

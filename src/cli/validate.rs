@@ -11,6 +11,7 @@ use urpmail::commands::{
 use urpmail::config::Config;
 use urpmail::parse::Limits;
 use urpmail::report::themes::By;
+use urpmail::store::StoreTarget;
 
 use super::{
     ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat,
@@ -146,7 +147,7 @@ impl Cli {
                     }
                 };
                 Command::StatusCheck(status::CheckArgs {
-                    store: store.path().to_path_buf(),
+                    store: store.target().clone(),
                     connect,
                     warning_age,
                     critical_age,
@@ -154,15 +155,14 @@ impl Cli {
                     critical_backlog,
                 })
             }
-            Raw::Status { store, format, .. } => Command::Status {
-                store: store.validate()?.path().to_path_buf(),
-                format: output_format(format),
-            },
+            Raw::Status { store, format, .. } => {
+                Command::Status { store: store.validate()?.target().clone(), format: output_format(format) }
+            }
             Raw::Report { command } => report_command(command)?,
             Raw::Learn { store, model, model_out, reviewer, local_weight, undo, file } => {
                 let store = store.validate()?;
                 if let Some(batch) = undo {
-                    return Ok(Command::Undo { store: store.path().to_path_buf(), batch });
+                    return Ok(Command::Undo { store: store.target().clone(), batch });
                 }
                 let file = file.ok_or_else(|| Error::Input("give the review file".into()))?;
                 if !(local_weight.is_finite() && local_weight > 0.0) {
@@ -174,7 +174,7 @@ impl Cli {
                 // without them those messages are counted as not re-read.
                 let with_secrets = store.config().and_then(|c| Config::load(&c.file).ok());
                 Command::Learn(learn::Args {
-                    store: store.path().to_path_buf(),
+                    store: store.target().clone(),
                     rules: store.rules(),
                     model: model.as_deref().map_or_else(|| store.model(), ModelChoice::parse),
                     model_out,
@@ -187,7 +187,7 @@ impl Cli {
             Raw::Reclassify { store, year, since, until, dry_run, threads, undo } => {
                 let store = store.validate()?;
                 if let Some(run) = undo {
-                    return Ok(Command::ReclassifyUndo { store: store.path().to_path_buf(), run });
+                    return Ok(Command::ReclassifyUndo { store: store.target().clone(), run });
                 }
                 for (flag, day) in [("--since", &since), ("--until", &until)] {
                     if let Some(d) = day
@@ -225,7 +225,7 @@ impl Cli {
             Raw::Users { command: UsersCommand::Remove { name, file } } => Command::UserRemove { file, name },
             Raw::Users { command: UsersCommand::List { file } } => Command::UserList { file },
             Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
-                store: store.validate()?.path().to_path_buf(),
+                store: store.validate()?.target().clone(),
                 older_than,
                 snippets_only,
             }),
@@ -236,7 +236,7 @@ impl Cli {
 fn report_command(command: ReportCommand) -> Result<Command, Error> {
     Ok(match command {
         ReportCommand::Messages { store, year, format } => Command::Messages {
-            store: store.validate()?.path().to_path_buf(),
+            store: store.validate()?.target().clone(),
             year,
             format: match format {
                 MessagesFormatArg::Jsonl => report::MessagesFormat::Jsonl,
@@ -259,7 +259,7 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
         } => {
             let store = store.validate()?;
             Command::Themes(report::ThemesArgs {
-                store: store.path().to_path_buf(),
+                store: store.target().clone(),
                 rules: rules.as_deref().map_or_else(|| store.rules(), RulesChoice::parse),
                 year,
                 compare,
@@ -280,7 +280,7 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
             let store = store.validate()?;
             Command::Review {
                 args: report::ReviewArgs {
-                    store: store.path().to_path_buf(),
+                    store: store.target().clone(),
                     rules: store.rules(),
                     since,
                     until,
@@ -306,7 +306,9 @@ impl StoreArgs {
     fn validate(self) -> Result<StoreChoice, Error> {
         match (self.config, self.store) {
             (Some(c), _) => Ok(StoreChoice::Config(Box::new(Config::load_without_secrets(&c)?))),
-            (None, Some(s)) => Ok(StoreChoice::Store(s)),
+            (None, Some(s)) => StoreTarget::parse_arg(&s)
+                .map(StoreChoice::Store)
+                .map_err(|e| commands::Error::Input(format!("--store: {e}"))),
             // clap's argument group requires one; kept for a caller that builds `StoreArgs` itself.
             (None, None) => Err(commands::Error::Input("give --config FILE or --store FILE".into())),
         }

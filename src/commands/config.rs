@@ -21,7 +21,7 @@ pub fn check(config: &Config) -> Result<String, Error> {
     let _ = writeln!(
         s,
         "store: {} (snippets {})",
-        config.store_path.display(),
+        config.store,
         if config.store_snippets { "on, redacted" } else { "off" }
     );
     let _ = writeln!(
@@ -68,7 +68,10 @@ pub fn run(config: &Config, connect: bool, out: &mut dyn Write) -> Result<(), Er
 /// The store's folder accepts a new file (the service creates the database and its journal
 /// there) and an existing store can be opened for writing, as this user.
 fn store_writable(config: &Config) -> Result<String, Error> {
-    let store = &config.store_path;
+    let store = match &config.store {
+        crate::store::StoreTarget::File(p) => p,
+        db @ crate::store::StoreTarget::Postgres(_) => return store_reachable(config, db),
+    };
     let dir = store.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let fail = |what: String| Error::Input(format!("{}: {what}", config.file.display()));
     if !dir.is_dir() {
@@ -95,6 +98,15 @@ fn store_writable(config: &Config) -> Result<String, Error> {
         return Err(fail(format!("the store {} is not writable by this user ({e})", store.display())));
     }
     Ok(format!("store folder {}: writable\n", dir.display()))
+}
+
+/// A database store: the login works and the store can be written (its tables created or
+/// migrated), as `poll` will do.
+fn store_reachable(config: &Config, db: &crate::store::StoreTarget) -> Result<String, Error> {
+    let fail = |e: crate::store::StoreError| Error::Input(format!("{}: {}", config.file.display(), e.at(db)));
+    let store = crate::store::Store::open(db).map_err(fail)?;
+    let messages = store.message_count().map_err(fail)?;
+    Ok(format!("store {db}: connected, writable, {messages} messages\n"))
 }
 
 /// Logs in to every account and EXAMINEs every mailbox, read-only.

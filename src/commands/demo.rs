@@ -13,7 +13,7 @@ use crate::parse::Limits;
 use crate::pipeline::Engine;
 use crate::report::themes::{self, Provenance, Query, ThemeTable};
 use crate::source::RawMessage;
-use crate::store::{Location, RunStatus, RunTotals, Store};
+use crate::store::{Location, RunStatus, RunTotals, Store, StoreTarget};
 
 /// What the demo produced.
 #[derive(Debug)]
@@ -53,8 +53,10 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
             (dir.join("urpmail.db"), dir)
         }
     };
-    let mut st = Store::open(&store_path).map_err(store_error(&store_path))?;
-    let run = st.begin_run("ingest").map_err(store_error(&store_path))?;
+    let target = StoreTarget::File(store_path.clone());
+    let store_error = store_error(&target);
+    let mut st = Store::open(&target).map_err(store_error)?;
+    let run = st.begin_run("ingest").map_err(store_error)?;
     let raws: Vec<RawMessage> = mailbox
         .iter()
         .map(|(name, bytes)| RawMessage {
@@ -66,9 +68,9 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     let pool = thread_pool(threads)?;
     let stored = pool.install(|| batch::process_all(&engine, &raws, now()));
     let mut totals = RunTotals::default();
-    batch::write(&mut st, run, stored, None, &mut totals).map_err(store_error(&store_path))?;
-    st.finish_run(run, &totals, RunStatus::Ok, None).map_err(store_error(&store_path))?;
-    let rows = st.counts().map_err(store_error(&store_path))?;
+    batch::write(&mut st, run, stored, None, &mut totals).map_err(store_error)?;
+    st.finish_run(run, &totals, RunStatus::Ok, None).map_err(store_error)?;
+    let rows = st.counts().map_err(store_error)?;
     let years = themes::years(&rows);
     let Some(&year) = years.last() else {
         return Err(Error::Input("the sample mailbox has no dated messages".into()));
@@ -91,10 +93,8 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     drop(st);
     // The rest of the main job: the review file staff fill in, and the chart for reports.
     let review_path = folder.join("review.json");
-    let file = super::report::review(&super::report::ReviewArgs::defaults(
-        store_path.clone(),
-        RulesChoice::Default,
-    ))?;
+    let file =
+        super::report::review(&super::report::ReviewArgs::defaults(target.clone(), RulesChoice::Default))?;
     let json = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
     super::report::write_file(&review_path, json.as_bytes())?;
     let chart = folder.join(format!("temi-{year}.svg"));

@@ -21,7 +21,7 @@ const BATCH: usize = 500;
 /// Runs the command.
 pub fn run(
     engine: &Engine,
-    store_path: &std::path::Path,
+    store_path: &crate::store::StoreTarget,
     paths: &[PathBuf],
     threads: usize,
 ) -> Result<Summary, Error> {
@@ -59,7 +59,7 @@ pub fn run(
         duplicates = summary.totals.duplicates,
         classified = summary.totals.classified,
         "ingest finished into {}",
-        store_path.display()
+        store_path
     );
     Ok(summary)
 }

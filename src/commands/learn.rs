@@ -8,13 +8,14 @@
 
 mod check;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{Error, ModelChoice, RulesChoice, build_classifier, now, store_error};
 use crate::classify::bayes::UpdateWeights;
 use crate::config::Config;
 use crate::parse::{self, Limits, SourceMeta};
 use crate::pipeline::analyze_message;
+use crate::store::StoreTarget;
 use crate::store::{Applied, BatchUndo, Correction, Location, ModelRecord, Store};
 use crate::text::Analyzer;
 
@@ -23,7 +24,7 @@ pub use check::{NOTHING_APPLIED, validate};
 /// Arguments of `learn`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    pub store: PathBuf,
+    pub store: StoreTarget,
     pub rules: RulesChoice,
     pub model: ModelChoice,
     /// Where the updated model goes (default: beside the store, named by its version).
@@ -76,13 +77,6 @@ pub struct Summary {
 
 /// Learned model files kept beside a store besides the active one: the newest ones.
 pub const KEEP_MODELS: usize = 10;
-
-/// The folder beside a store where `learn` writes its models: `STORE-models/` next to the store
-/// file, so several stores in one folder keep apart.
-pub fn models_dir(store: &Path) -> PathBuf {
-    let stem = store.file_stem().map_or_else(|| "store".into(), |s| s.to_string_lossy().into_owned());
-    store.parent().unwrap_or(Path::new(".")).join(format!("{stem}-models"))
-}
 
 /// The login of the staff member behind `urpmail-staff` (sudo names who called it), so the
 /// audit trail says who applied a file that names no reviewer.
@@ -172,30 +166,35 @@ pub fn apply(
     let weights = UpdateWeights { naive_bayes: args.local_weight, linear: LINEAR_UPDATE };
     model.update_weighted(&docs, weights, super::trained_at()?).map_err(Error::Train)?;
     let version = model.header().version.clone();
-    let in_models_dir = args.model_out.is_none();
-    let path = match &args.model_out {
-        Some(p) => p.clone(),
-        None => {
-            let dir = models_dir(&args.store);
+    let bytes = model.to_bytes();
+    // A file store keeps its models in its models folder (or `--model-out`); a database keeps
+    // them in the database, for every daemon (and also in `--model-out`, when given).
+    let path = match (&args.model_out, args.store.models_dir()) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(dir)) => {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| Error::Io { context: format!("creating {}", dir.display()), source: e })?;
-            dir.join(format!("{version}.model"))
+            Some(dir.join(format!("{version}.model")))
         }
+        (None, None) => None,
     };
-    super::train::write_atomic(&path, &model.to_bytes())?;
+    if let Some(path) = &path {
+        super::train::write_atomic(path, &bytes)?;
+    }
     store.finish_batch(batch, Some(&version), &trained_ids).map_err(store_error(&args.store))?;
     // The store's lineage: the new model and what it came from, active from now on.
-    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = path.map(|p| std::path::absolute(&p).unwrap_or(p));
     let record = ModelRecord {
         version: version.clone(),
         parent_version: model_before,
-        file: Some(path.clone()),
+        file: path.clone(),
         created_at: model.header().trained_at.clone(),
         batch_id: Some(batch),
         documents: docs.len() as u64,
+        in_store: args.store.models_dir().is_none(),
     };
-    store.record_model(&record, &format!("learn batch {batch}")).map_err(store_error(&args.store))?;
-    if in_models_dir {
+    store.record_model(&record, &bytes, &format!("learn batch {batch}")).map_err(store_error(&args.store))?;
+    if args.model_out.is_none() {
         summary.retired = retire_old_models(&mut store, &args.store)?;
     }
     summary.pinned = match &args.model {
@@ -204,25 +203,33 @@ pub fn apply(
         ModelChoice::None => Some("none".into()),
         ModelChoice::File(p) => Some(p.display().to_string()),
     };
-    summary.model_path = Some(path);
+    summary.model_path = path;
     summary.model_version = Some(version);
     Ok(summary)
 }
 
-/// The retention rule for learned models: the files of the active model and of the newest
-/// [`KEEP_MODELS`] learned ones stay; older files in the store's models folder are removed (their
-/// versions stay in the lineage). Files written elsewhere (`--model-out`) are never touched.
-fn retire_old_models(store: &mut Store, store_path: &Path) -> Result<Vec<String>, Error> {
-    let dir = models_dir(store_path);
-    let dir = std::path::absolute(&dir).unwrap_or(dir);
+/// The retention rule for learned models: the active model and the newest [`KEEP_MODELS`]
+/// learned ones stay; older files in the store's models folder are removed, and a database
+/// drops the bytes of older ones (their versions stay in the lineage). Files written elsewhere
+/// (`--model-out`) are never touched.
+fn retire_old_models(store: &mut Store, store_path: &StoreTarget) -> Result<Vec<String>, Error> {
+    let dir = store_path.models_dir().map(|d| std::path::absolute(&d).unwrap_or(d));
     let active = store.active_model().map_err(store_error(store_path))?.map(|m| m.version);
     let models = store.learned_models().map_err(store_error(store_path))?;
     let mut retired = Vec::new();
-    let with_files: Vec<_> = models.iter().filter(|m| m.file.is_some()).collect();
-    let excess = with_files.len().saturating_sub(KEEP_MODELS);
-    for m in with_files.into_iter().take(excess) {
+    let kept: Vec<_> = models.iter().filter(|m| m.in_store || m.file.is_some()).collect();
+    let excess = kept.len().saturating_sub(KEEP_MODELS);
+    for m in kept.into_iter().take(excess) {
+        if Some(&m.version) == active.as_ref() {
+            continue;
+        }
+        if m.in_store {
+            store.forget_model_file(&m.version).map_err(store_error(store_path))?;
+            retired.push(m.version.clone());
+            continue;
+        }
         let Some(file) = &m.file else { continue };
-        if Some(&m.version) == active.as_ref() || file.parent() != Some(dir.as_path()) {
+        if file.parent() != dir.as_deref() {
             continue;
         }
         match std::fs::remove_file(file) {
@@ -268,7 +275,7 @@ pub struct Undone {
 /// Runs `learn --undo BATCH`: the decisions come back, and when the batch's model is the active
 /// one, the model it was learned from becomes active again. A batch that does not exist or was
 /// undone already is refused in Italian, with the way out.
-pub fn undo(store_path: &Path, batch: i64) -> Result<Undone, Error> {
+pub fn undo(store_path: &StoreTarget, batch: i64) -> Result<Undone, Error> {
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
     let restored = match store.undo_batch(batch).map_err(store_error(store_path))? {
         BatchUndo::Restored(n) => n,
@@ -276,13 +283,13 @@ pub fn undo(store_path: &Path, batch: i64) -> Result<Undone, Error> {
             return Err(Error::Input(format!(
                 "{}: non c'è un gruppo di correzioni numero {batch}: usate il numero stampato da learn \
                  (\"per annullare: ... --undo N\"); nessuna modifica è stata applicata",
-                store_path.display()
+                store_path
             )));
         }
         BatchUndo::AlreadyUndone(at) => {
             return Err(Error::Input(format!(
                 "{}: il gruppo di correzioni {batch} è già stato annullato ({at}): non c'è altro da annullare",
-                store_path.display()
+                store_path
             )));
         }
     };
@@ -329,7 +336,7 @@ fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
 /// What `learn` prints, in Italian for the staff who run it: the batch, what trained the model,
 /// the messages that could not be re-read (by location, with the reason), which model decides
 /// from now on, and how to undo.
-pub fn summary_text(s: &Summary, store: &Path) -> String {
+pub fn summary_text(s: &Summary, store: &StoreTarget) -> String {
     let n = |k: usize| k as u64;
     let mut text = format!(
         "gruppo di correzioni {}: {}, {}; il modello ha imparato da {} (non riletti: {})\n",
@@ -352,16 +359,17 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
     if s.not_reread.len() > 20 {
         text += &format!("  ... e altri {} non riletti\n", s.not_reread.len() - 20);
     }
-    if let (Some(p), Some(v)) = (&s.model_path, &s.model_version) {
+    let saved_in = s.model_path.as_ref().map_or_else(|| format!("{store}"), |p| p.display().to_string());
+    if let (Some(p), Some(v)) = (Some(&saved_in), &s.model_version) {
         let from = s.parent_version.as_deref().unwrap_or("nessuno");
-        text += &format!("nuovo modello {v} (derivato da {from}) salvato in {}\n", p.display());
+        text += &format!("nuovo modello {v} (derivato da {from}) salvato in {}\n", p);
         match &s.pinned {
             None => {
                 let reclassify = if s.via_staff { "urpmail-staff reclassify" } else { "urpmail reclassify" };
                 text += &format!(
                     "il modello {v} ora è attivo per {}: poll, ingest e reclassify lo usano \
                      (`{reclassify}` riclassifica l'anno con il nuovo modello)\n",
-                    store.display()
+                    store
                 )
             }
             Some(pin) => {
@@ -369,7 +377,7 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
                     "il modello è registrato come attivo per {}, ma la configurazione indica il modello {pin}, \
                      che è quello usato: per usare il modello attivo dell'archivio scrivete `model = \"default\"` \
                      nella configurazione\n",
-                    store.display()
+                    store
                 )
             }
         }
@@ -383,7 +391,7 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
         text += &if s.via_staff {
             format!("per annullare: urpmail-staff learn --undo {}\n", s.batch)
         } else {
-            format!("per annullare: urpmail learn --store {} --undo {}\n", store.display(), s.batch)
+            format!("per annullare: urpmail learn --store {} --undo {}\n", store, s.batch)
         };
     }
     text
@@ -391,7 +399,9 @@ pub fn summary_text(s: &Summary, store: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
+
+    use crate::store::StoreTarget;
 
     use super::{Summary, Undone, summary_text, undone_text};
 
@@ -414,7 +424,7 @@ mod tests {
             retired: vec!["old".into()],
             via_staff: false,
         };
-        let text = summary_text(&s, Path::new("/srv/u.db"));
+        let text = summary_text(&s, &StoreTarget::File("/srv/u.db".into()));
         for expected in [
             "gruppo di correzioni 4: 1 correzione, 3 conferme; il modello ha imparato da 2 messaggi controllati (non riletti: 22)\n",
             "1 messaggio era già applicato da un learn precedente: lasciato com'è\n",
@@ -428,10 +438,11 @@ mod tests {
             assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
         }
         assert_eq!(text.matches("non riletto:").count(), 20, "at most twenty listed");
-        let staff = summary_text(&Summary { via_staff: true, ..s.clone() }, Path::new("/srv/u.db"));
+        let staff =
+            summary_text(&Summary { via_staff: true, ..s.clone() }, &StoreTarget::File("/srv/u.db".into()));
         assert!(staff.contains("per annullare: urpmail-staff learn --undo 4\n"), "{staff}");
         let none = Summary { batch: 5, already_applied: 2, ..Summary::default() };
-        let text = summary_text(&none, Path::new("/srv/u.db"));
+        let text = summary_text(&none, &StoreTarget::File("/srv/u.db".into()));
         assert!(text.contains("2 messaggi erano già applicati") && !text.contains("per annullare"), "{text}");
         assert_eq!(
             undone_text(4, &Undone { restored: 1, reactivated: Some(Some("a".into())) }),

@@ -22,6 +22,8 @@ pub mod status;
 pub mod train;
 
 use std::io::Write;
+
+use crate::store::StoreTarget;
 use std::path::PathBuf;
 
 pub use corpus::{Corpus, analyze_corpus, parse_file, read_corpus};
@@ -65,7 +67,7 @@ pub enum Command {
     /// Local archives into the store.
     Ingest { store: StoreChoice, paths: Vec<PathBuf>, threads: usize },
     /// The store's status.
-    Status { store: PathBuf, format: OutputFormat },
+    Status { store: StoreTarget, format: OutputFormat },
     /// `status --check`: one monitoring line; its state is the exit status.
     StatusCheck(status::CheckArgs),
     /// The theme table.
@@ -75,15 +77,15 @@ pub enum Command {
     /// A filled-in review file applied.
     Learn(learn::Args),
     /// `learn --undo BATCH`.
-    Undo { store: PathBuf, batch: i64 },
+    Undo { store: StoreTarget, batch: i64 },
     /// Retention.
     Prune(prune::Args),
     /// Re-decide stored decisions with the active model.
     Reclassify(reclassify::Args),
     /// `reclassify --undo RUN`.
-    ReclassifyUndo { store: PathBuf, run: i64 },
+    ReclassifyUndo { store: StoreTarget, run: i64 },
     /// One row per stored message.
-    Messages { store: PathBuf, year: Option<i32>, format: report::MessagesFormat },
+    Messages { store: StoreTarget, year: Option<i32>, format: report::MessagesFormat },
     /// The staff web page.
     Serve(crate::web::ServeArgs),
     /// A web account added or its password changed.
@@ -157,7 +159,7 @@ impl Command {
                 Ok(())
             }
             Command::Ingest { store, paths, threads } => {
-                ingest::run(&store.engine()?, store.path(), &paths, threads).map(drop)
+                ingest::run(&store.engine()?, store.target(), &paths, threads).map(drop)
             }
             Command::Status { store, format } => {
                 let st = status::read(&store)?;
@@ -314,6 +316,7 @@ impl Error {
             | Error::Config(_)
             | Error::Export(ExportError::Font(_)) => 2,
             Error::Unavailable(_) => 75,
+            Error::Store(e) if e.is_unavailable() => 75,
             Error::Store(_) => 1,
             Error::Io { .. } | Error::Train(_) | Error::Export(ExportError::Render(_)) => 1,
         }

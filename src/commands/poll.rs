@@ -14,7 +14,7 @@ fn map_sync(e: SyncError, config: &Config) -> Error {
     match e {
         SyncError::Imap(e @ ImapError::Network { .. }) => Error::Unavailable(e.to_string()),
         SyncError::Imap(e) => Error::Input(e.to_string()),
-        SyncError::Store(e) => store_error(&config.store_path)(e),
+        SyncError::Store(e) => store_error(&config.store)(e),
         SyncError::Stopped => Error::Unavailable("stopped by signal before the run finished".into()),
         SyncError::Join(m) => Error::Input(m),
     }
@@ -70,7 +70,7 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
             .map_err(|_| Error::Input("internal error: building the classifier failed".into()))??;
         Ok::<_, Error>((engine, first))
     })?;
-    let store = daemon::open_store(config).map_err(store_error(&config.store_path))?;
+    let store = daemon::open_store(config).map_err(store_error(&config.store))?;
     let store = Arc::new(Mutex::new(store));
     // With `model = "default"` the daemon follows the store's active model: a `learn` while it
     // runs takes effect at its next pass, without a restart.

@@ -2,21 +2,25 @@
 //! cutoff, keeping the aggregate counts (and the content keys, so archives are not counted twice).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use super::{Error, store_error, write_out};
+use crate::store::StoreTarget;
 
 /// Arguments of `prune`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    pub store: PathBuf,
+    pub store: StoreTarget,
     /// A number of days or a date (YYYY-MM-DD).
     pub older_than: String,
     pub snippets_only: bool,
 }
 
 /// `urpmail prune`: retention. `older_than` is a number of days or a date (YYYY-MM-DD).
-pub fn prune(store: &Path, older_than: &str, snippets_only: bool) -> Result<(String, u64, u64), Error> {
+pub fn prune(
+    store: &StoreTarget,
+    older_than: &str,
+    snippets_only: bool,
+) -> Result<(String, u64, u64), Error> {
     let cutoff = match older_than.parse::<i64>() {
         Ok(days) if days >= 0 => {
             let d = time::OffsetDateTime::now_utc() - time::Duration::days(days);

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use super::{Error, StoreChoice, now, store_error, thread_pool};
 use crate::batch;
 use crate::domain::Status;
 use crate::source::{RawMessage, read_at};
+use crate::store::StoreTarget;
 use crate::store::{DecisionColumns, Location, Redecided, RunStatus, RunTotals, Store};
 
 /// Arguments of `reclassify`.
@@ -33,7 +33,7 @@ pub struct Args {
 /// What a reclassify run did (or would do, with `--dry-run`).
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    pub store: PathBuf,
+    pub store: String,
     /// The ledger run (none with `--dry-run`).
     pub run: Option<i64>,
     pub dry_run: bool,
@@ -59,7 +59,7 @@ const CHUNK: usize = 500;
 
 /// Runs `reclassify`; progress notes go to `notes`.
 pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Summary, Error> {
-    let path = args.store.path();
+    let path = args.store.target();
     super::existing_store(path)?;
     let engine = args.store.engine()?;
     let model_version = engine.classifier.model().map(|m| m.header().version.clone());
@@ -72,7 +72,7 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Summary, Error> {
         .redo_candidates(args.since.as_deref(), args.until.as_deref(), args.year)
         .map_err(store_error(path))?;
     let mut summary = Summary {
-        store: path.to_path_buf(),
+        store: path.to_string(),
         dry_run: args.dry_run,
         model_version: model_version.clone(),
         candidates: rows.len(),
@@ -178,7 +178,7 @@ pub fn run(args: &Args, notes: &mut dyn Write) -> Result<Summary, Error> {
 }
 
 /// Runs `reclassify --undo RUN`: (decisions restored, decisions left as they are).
-pub fn undo(store_path: &Path, run: i64) -> Result<(u64, u64), Error> {
+pub fn undo(store_path: &StoreTarget, run: i64) -> Result<(u64, u64), Error> {
     super::existing_store(store_path)?;
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
     store.undo_reclassify(run).map_err(|e| Error::Input(e.to_string()))
@@ -215,10 +215,7 @@ pub fn summary_text(s: &Summary) -> String {
     }
     match s.run {
         Some(run) => {
-            t += &format!(
-                "run {run}; undo with: urpmail reclassify --store {} --undo {run}\n",
-                s.store.display()
-            )
+            t += &format!("run {run}; undo with: urpmail reclassify --store {} --undo {run}\n", s.store)
         }
         None => t += "dry run: nothing was written\n",
     }

@@ -13,6 +13,7 @@ use crate::report::chart::{self, Font, Fonts};
 use crate::report::themes::{self, By, CsvStyle, Provenance, Query, ThemeTable};
 use crate::report::xlsx;
 use crate::store::Store;
+use crate::store::StoreTarget;
 
 /// Where the PNG chart's font is looked for, in order (Debian/Ubuntu, Arch, Fedora).
 pub const FONT_PATHS: [&str; 3] = [
@@ -85,7 +86,7 @@ impl Format {
 /// Arguments of `report themes`.
 #[derive(Debug, Clone)]
 pub struct ThemesArgs {
-    pub store: PathBuf,
+    pub store: StoreTarget,
     pub rules: RulesChoice,
     pub year: Option<i32>,
     pub compare: Option<Vec<i32>>,
@@ -126,9 +127,9 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     };
     let versions = versions(&store)?;
     // A published table names its store by file name only: the server's folders stay private.
-    let source = match (args.min_cell, args.store.file_name()) {
-        (Some(_), Some(name)) => name.to_string_lossy().into_owned(),
-        _ => args.store.display().to_string(),
+    let source = match args.min_cell {
+        Some(_) => args.store.public_name(),
+        None => args.store.to_string(),
     };
     let prov = Provenance {
         source,
@@ -182,7 +183,7 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
 
 /// The rules and model versions that made the stored decisions (the most frequent ones).
 fn versions(store: &Store) -> Result<(Option<String>, Option<String>), Error> {
-    store.decision_versions().map_err(store_error(store.path()))
+    store.decision_versions().map_err(store_error(store.target()))
 }
 
 /// Writes a report file. A regular file (or a new one) is replaced through a temporary file and
@@ -256,7 +257,7 @@ fn workbook_time(source_date_epoch: Option<String>) -> OffsetDateTime {
 /// Arguments of `report review`.
 #[derive(Debug, Clone)]
 pub struct ReviewArgs {
-    pub store: PathBuf,
+    pub store: StoreTarget,
     pub rules: RulesChoice,
     pub since: Option<String>,
     pub until: Option<String>,
@@ -274,7 +275,7 @@ pub struct ReviewArgs {
 impl ReviewArgs {
     /// `report review`'s defaults: up to 100 items, 20 of them a control sample with the seed
     /// `urpmail`, the doubtful ones that teach most first (the demo and the web page use these).
-    pub fn defaults(store: PathBuf, rules: RulesChoice) -> ReviewArgs {
+    pub fn defaults(store: StoreTarget, rules: RulesChoice) -> ReviewArgs {
         ReviewArgs {
             store,
             rules,
@@ -438,7 +439,7 @@ pub const MESSAGE_COLUMNS: [&str; 12] = [
 /// `report messages`: one row per stored message, with what the store keeps of it (where it
 /// is, date, channel, decision, versions) and nothing more.
 pub fn messages(
-    store_path: &Path,
+    store_path: &StoreTarget,
     year: Option<i32>,
     format: MessagesFormat,
     out: &mut dyn std::io::Write,

@@ -12,6 +12,7 @@ use crate::defaults;
 use crate::parse::Limits;
 use crate::parse::exclude::ExclusionConfig;
 use crate::pipeline::Engine;
+use crate::store::{Store, StoreTarget};
 
 /// Output format of the commands that print a report or a status (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +29,16 @@ pub enum OutputFormat {
 pub enum StoreChoice {
     /// `--config`, loaded without secrets (reading the store never needs the IMAP password).
     Config(Box<Config>),
-    /// `--store`.
-    Store(PathBuf),
+    /// `--store FILE|URL`.
+    Store(StoreTarget),
 }
 
 impl StoreChoice {
-    /// The store file.
-    pub fn path(&self) -> &Path {
+    /// Where the store lives.
+    pub fn target(&self) -> &StoreTarget {
         match self {
-            StoreChoice::Config(c) => &c.store_path,
-            StoreChoice::Store(p) => p,
+            StoreChoice::Config(c) => &c.store,
+            StoreChoice::Store(t) => t,
         }
     }
 
@@ -54,7 +55,7 @@ impl StoreChoice {
     /// one until `learn` made one).
     pub fn model(&self) -> ModelChoice {
         match self {
-            StoreChoice::Config(c) => ModelChoice::for_store(&c.model, &c.store_path),
+            StoreChoice::Config(c) => ModelChoice::for_store(&c.model, &c.store),
             StoreChoice::Store(p) => ModelChoice::Active(p.clone()),
         }
     }
@@ -147,9 +148,9 @@ pub enum ModelChoice {
     None,
     /// A model file.
     File(PathBuf),
-    /// The active learned model of the store at this path (recorded by `learn`), or the
-    /// built-in one when the store has none (or does not exist yet).
-    Active(PathBuf),
+    /// The active learned model of this store (recorded by `learn`), or the built-in one when
+    /// the store has none (or does not exist yet).
+    Active(StoreTarget),
 }
 
 impl ModelChoice {
@@ -164,20 +165,26 @@ impl ModelChoice {
 
     /// A configuration's `model` for its store: `default` is the store's active model,
     /// `builtin` pins the built-in one, `none` and a path pin those.
-    pub fn for_store(s: &str, store: &Path) -> Self {
+    pub fn for_store(s: &str, store: &StoreTarget) -> Self {
         match s {
-            "default" => ModelChoice::Active(store.to_path_buf()),
+            "default" => ModelChoice::Active(store.clone()),
             other => ModelChoice::parse(other),
         }
     }
 
     /// The learned model a store has made active, if any (none for a store not created yet).
-    pub fn active_record(store: &Path) -> Result<Option<crate::store::ModelRecord>, Error> {
-        if !store.exists() {
+    pub fn active_record(store: &StoreTarget) -> Result<Option<crate::store::ModelRecord>, Error> {
+        Ok(ModelChoice::active(store)?.map(|(_, rec)| rec))
+    }
+
+    /// The store's active learned model with the open store (to read its bytes), if any.
+    fn active(store: &StoreTarget) -> Result<Option<(Store, crate::store::ModelRecord)>, Error> {
+        if !Store::exists(store).map_err(store_error(store))? {
             return Ok(None);
         }
-        let s = crate::store::Store::open_readonly(store).map_err(store_error(store))?;
-        s.active_model().map_err(store_error(store))
+        let s = Store::open_readonly(store).map_err(store_error(store))?;
+        let rec = s.active_model().map_err(store_error(store))?;
+        Ok(rec.map(|r| (s, r)))
     }
 
     /// Loads the model, if any.
@@ -193,20 +200,31 @@ impl ModelChoice {
             }
             ModelChoice::None => Ok(None),
             ModelChoice::File(p) => load_model(p).map(Some),
-            ModelChoice::Active(store) => match ModelChoice::active_record(store)? {
+            ModelChoice::Active(store) => match ModelChoice::active(store)? {
                 None => ModelChoice::Default.load(),
-                Some(rec) => {
+                Some((open, rec)) if rec.in_store => {
+                    let bytes = open.model_bytes(&rec.version).map_err(store_error(store))?.ok_or_else(|| {
+                        Error::Input(format!(
+                            "{store}: the active model {} is no longer in the store (removed by retention): run `urpmail learn --undo` on its batch or pin `model = \"builtin\"` in the configuration",
+                            rec.version
+                        ))
+                    })?;
+                    Model::from_vec(bytes).map(Some).map_err(|source| Error::Model {
+                        path: PathBuf::from(format!("{store} (model {})", rec.version)),
+                        source,
+                    })
+                }
+                Some((_, rec)) => {
                     let Some(file) = rec.file else {
                         return Err(Error::Input(format!(
-                            "{}: the active model {} has no file any more (removed by retention): run `urpmail learn --undo` on its batch or pin `model = \"builtin\"` in the configuration",
-                            store.display(),
+                            "{store}: the active model {} has no file any more (removed by retention): run `urpmail learn --undo` on its batch or pin `model = \"builtin\"` in the configuration",
                             rec.version
                         )));
                     };
                     let model = load_model(&file).map_err(|e| {
                         Error::Input(format!(
                             "{e}\n  this is the active model of {} (learned by batch {}): restore the file, undo that batch with `urpmail learn --undo {}`, or pin `model = \"builtin\"` in the configuration",
-                            store.display(),
+                            store,
                             rec.batch_id.map_or("?".into(), |b| b.to_string()),
                             rec.batch_id.map_or("BATCH".into(), |b| b.to_string()),
                         ))
@@ -263,16 +281,25 @@ pub fn trained_at() -> Result<String, Error> {
     Ok(dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
 }
 
-/// Store errors are failures while running; they name the store file (`store_error(path)` is
-/// the `map_err` argument).
-pub fn store_error(path: &Path) -> impl Fn(crate::store::StoreError) -> Error + Copy + '_ {
-    move |e| Error::Store(e.at(path))
+/// Store errors are failures while running; they name the store (`store_error(target)` is the
+/// `map_err` argument).
+pub fn store_error(target: &StoreTarget) -> impl Fn(crate::store::StoreError) -> Error + Copy + '_ {
+    move |e| Error::Store(e.at(target))
 }
 
 /// Checks that the store a command reads exists and can be read, before opening it. A store
 /// that is not there is "no store yet"; one the user may not read says so, with the user and the
 /// file's mode and owner, and how to run the command instead (never "no store yet").
-pub fn existing_store(path: &Path) -> Result<(), Error> {
+pub fn existing_store(target: &StoreTarget) -> Result<(), Error> {
+    let Some(path) = target.file() else {
+        // A database holds a store once `poll` or `ingest` made its tables.
+        return match Store::exists(target).map_err(store_error(target))? {
+            true => Ok(()),
+            false => Err(Error::Input(format!(
+                "{target}: no store yet (run `urpmail poll` or `urpmail ingest` first)"
+            ))),
+        };
+    };
     let denied = |what: &Path| Error::Input(format!("{}: {}", what.display(), crate::access::denied(what)));
     match std::fs::metadata(path) {
         Ok(_) => match std::fs::File::open(path) {
@@ -296,7 +323,7 @@ pub fn existing_store(path: &Path) -> Result<(), Error> {
 /// `model = "default"`, the store's active learned model.
 pub fn engine_for(config: &Config) -> Result<Engine, Error> {
     let classifier = build_classifier(
-        &ModelChoice::for_store(&config.model, &config.store_path),
+        &ModelChoice::for_store(&config.model, &config.store),
         &RulesChoice::parse(&config.rules),
     )?;
     Ok(Engine {

@@ -58,12 +58,12 @@ fn secs_since(at: &str, now: time::OffsetDateTime) -> Option<i64> {
 }
 
 /// Reads the status of a store.
-pub fn read(path: &std::path::Path) -> Result<Status, Error> {
+pub fn read(path: &crate::store::StoreTarget) -> Result<Status, Error> {
     super::existing_store(path)?;
     let store = Store::open_readonly(path).map_err(store_error(path))?;
     let mut st = Status {
         schema_version: STATUS_SCHEMA_VERSION,
-        store: path.display().to_string(),
+        store: path.to_string(),
         messages: store.message_count().map_err(store_error(path))?,
         classified: 0,
         excluded: BTreeMap::new(),
@@ -212,7 +212,7 @@ fn human_secs(secs: i64) -> String {
 /// Thresholds of `status --check`.
 #[derive(Debug, Clone)]
 pub struct CheckArgs {
-    pub store: std::path::PathBuf,
+    pub store: crate::store::StoreTarget,
     /// With `--connect`: the configuration (with its secrets) whose mailboxes are asked.
     pub connect: Option<crate::config::Config>,
     pub warning_age: i64,

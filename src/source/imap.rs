@@ -11,10 +11,7 @@ use futures_util::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{
-    self, RootCertStore,
-    pki_types::{CertificateDer, ServerName, pem::PemObject},
-};
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
 
 use crate::config::{Account, Tls};
 use crate::domain::{Uid, UidValidity};
@@ -189,38 +186,8 @@ pub fn ca_certificates(path: &std::path::Path) -> Result<usize, String> {
 }
 
 fn tls_connector(account: &Account) -> Result<TlsConnector, ImapError> {
-    let tls_err = |m: String| ImapError::Tls { account: account.name.clone(), message: m };
-    let mut roots = RootCertStore::empty();
-    match &account.ca_file {
-        Some(ca) => {
-            let certs = CertificateDer::pem_file_iter(ca)
-                .map_err(|e| tls_err(format!("ca_file {}: {e}", ca.display())))?;
-            for c in certs {
-                let c = c.map_err(|e| tls_err(format!("ca_file {}: {e}", ca.display())))?;
-                roots.add(c).map_err(|e| tls_err(format!("ca_file {}: {e}", ca.display())))?;
-            }
-        }
-        None => {
-            let native = rustls_native_certs::load_native_certs();
-            for c in native.certs {
-                let _ = roots.add(c);
-            }
-        }
-    }
-    if roots.is_empty() {
-        return Err(tls_err(match &account.ca_file {
-            Some(ca) => format!(
-                "ca_file {} holds no certificate: give the certificate of the CA that signed the mail server's",
-                ca.display()
-            ),
-            None => "this system has no trusted CA certificates: set ca_file".into(),
-        }));
-    }
-    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_err(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let cfg = crate::tls::client_config(account.ca_file.as_deref(), "the mail server")
+        .map_err(|message| ImapError::Tls { account: account.name.clone(), message })?;
     Ok(TlsConnector::from(Arc::new(cfg)))
 }
 

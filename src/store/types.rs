@@ -224,6 +224,9 @@ pub struct ModelRecord {
     pub batch_id: Option<i64>,
     /// Reviewed messages it learned from (beyond its parent).
     pub documents: u64,
+    /// Whether the store itself holds the model's bytes (a database store; see
+    /// [`Store::model_bytes`](crate::store::Store::model_bytes)).
+    pub in_store: bool,
 }
 
 /// The decision columns of a stored message that `reclassify` re-decides, as stored

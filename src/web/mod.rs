@@ -75,7 +75,7 @@ pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr, bool)) -> Result<()
         None => None,
     };
     users::Users::load(&args.users)?;
-    crate::commands::existing_store(args.store.path())?;
+    crate::commands::existing_store(args.store.target())?;
     let app = Arc::new(App {
         store: args.store,
         users: args.users,

@@ -227,7 +227,7 @@ impl TemiQuery {
 
     fn args(&self, app: &App) -> ThemesArgs {
         ThemesArgs {
-            store: app.store.path().to_path_buf(),
+            store: app.store.target().clone(),
             rules: app.store.rules(),
             year: self.year(),
             compare: self.compare(),
@@ -284,7 +284,7 @@ struct TemiPage {
 
 /// The years with classified mail in the store, oldest first.
 fn years_with_data(app: &App) -> Result<Vec<i32>, Error> {
-    let path = app.store.path();
+    let path = app.store.target();
     let store = Store::open_readonly(path).map_err(crate::commands::store_error(path))?;
     Ok(themes::years(&store.counts().map_err(crate::commands::store_error(path))?))
 }
@@ -379,10 +379,10 @@ pub(crate) async fn scarica(state: AppState, staff: Staff, Query(q): Query<TemiQ
         };
         let name = format!("temi-{}{suffix}.{ext}", t.year);
         let mut store =
-            Store::open(app.store.path()).map_err(crate::commands::store_error(app.store.path()))?;
+            Store::open(app.store.target()).map_err(crate::commands::store_error(app.store.target()))?;
         store
             .record_export(t.year, &format!("pagina web: {name} ({user})"))
-            .map_err(crate::commands::store_error(app.store.path()))?;
+            .map_err(crate::commands::store_error(app.store.target()))?;
         Ok((bytes, name, mime))
     })
     .await;
@@ -445,7 +445,7 @@ fn ago(secs: i64) -> String {
 }
 
 pub(crate) async fn stato(state: AppState, staff: Staff) -> Response {
-    let path = state.store.path().to_path_buf();
+    let path = state.store.target().clone();
     let st = match blocking(move || status::read(&path)).await {
         Ok(s) => s,
         Err(e) => return failed(&e),
@@ -588,7 +588,7 @@ type Choices = Vec<(String, String)>;
 type ReviewPage = (Vec<ItemView>, usize, Choices, Choices, Vec<i32>);
 
 fn review_page(app: &App) -> Result<ReviewPage, Error> {
-    let args = ReviewArgs::defaults(app.store.path().to_path_buf(), app.store.rules());
+    let args = ReviewArgs::defaults(app.store.target().clone(), app.store.rules());
     let (rows, taxonomy) = report_cmd::review_queue(&args)?;
     let queued = rows.len();
     let rows: Vec<_> = rows.into_iter().take(PAGE).collect();
@@ -734,7 +734,7 @@ pub(crate) async fn correggi(state: AppState, staff: Staff, Form(f): Form<Correg
         {
             return Err(Error::Input(format!("{t:?} non è una tipologia")));
         }
-        let path = app2.store.path();
+        let path = app2.store.target();
         let known = Store::open_readonly(path)
             .and_then(|s| s.by_keys(std::slice::from_ref(&f.id)))
             .map_err(crate::commands::store_error(path))?;
@@ -742,7 +742,7 @@ pub(crate) async fn correggi(state: AppState, staff: Staff, Form(f): Form<Correg
             return Err(Error::Input("il messaggio non è nell'archivio: ricaricate la pagina".into()));
         }
         let args = learn::Args {
-            store: app2.store.path().to_path_buf(),
+            store: app2.store.target().clone(),
             rules: app2.store.rules(),
             model: app2.store.model(),
             model_out: None,
@@ -776,7 +776,7 @@ pub(crate) struct AnnullaForm {
 pub(crate) async fn annulla(state: AppState, staff: Staff, Form(f): Form<AnnullaForm>) -> Response {
     let mine = staff.session.batches.contains(&f.batch);
     let refusal = "Si possono annullare qui solo le registrazioni fatte in questa sessione.";
-    let path = state.store.path().to_path_buf();
+    let path = state.store.target().clone();
     let undo = move || learn::undo(&path, f.batch).map(drop);
     undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?annullato={}", f.batch)).await
 }
@@ -858,7 +858,7 @@ pub(crate) struct RunForm {
 pub(crate) async fn riclassifica_annulla(state: AppState, staff: Staff, Form(f): Form<RunForm>) -> Response {
     let mine = staff.session.runs.contains(&f.run);
     let refusal = "Si possono annullare qui solo le riclassificazioni fatte in questa sessione.";
-    let path = state.store.path().to_path_buf();
+    let path = state.store.target().clone();
     let undo = move || crate::commands::reclassify::undo(&path, f.run).map(drop);
     undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?ripristinato={}", f.run)).await
 }

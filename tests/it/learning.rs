@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::t;
 use serde_json::Value;
 use urpmail::commands::report::{MessagesFormat, ReviewArgs};
 use urpmail::commands::{self, ModelChoice, RulesChoice, StoreChoice, learn, reclassify};
@@ -64,8 +65,8 @@ fn archives(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
 }
 
 fn ingest(store: &Path, paths: &[PathBuf]) {
-    let choice = StoreChoice::Store(store.to_path_buf());
-    commands::ingest::run(&choice.engine().expect("engine"), store, paths, 1).expect("ingest");
+    let choice = StoreChoice::Store(t(store));
+    commands::ingest::run(&choice.engine().expect("engine"), &t(store), paths, 1).expect("ingest");
 }
 
 /// A review file with every unreviewed decision, each item given `topic_of(item)`.
@@ -76,7 +77,7 @@ fn reviewed(
     topic_of: impl Fn(usize, &Value) -> Option<String>,
 ) -> PathBuf {
     let args = ReviewArgs {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
         since: None,
         until: None,
@@ -100,9 +101,9 @@ fn reviewed(
 
 fn learn_args(store: &Path, file: &Path) -> learn::Args {
     learn::Args {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
-        model: ModelChoice::Active(store.to_path_buf()),
+        model: ModelChoice::Active(t(store)),
         model_out: None,
         reviewer: Some("Ufficio URP".into()),
         file: file.to_path_buf(),
@@ -112,11 +113,11 @@ fn learn_args(store: &Path, file: &Path) -> learn::Args {
 }
 
 fn rows(store: &Path) -> Vec<MessageRow> {
-    Store::open_readonly(store).expect("store").message_rows(None).expect("rows")
+    Store::open_readonly(&t(store)).expect("store").message_rows(None).expect("rows")
 }
 
 fn model_version(store: &Path) -> String {
-    let engine = StoreChoice::Store(store.to_path_buf()).engine().expect("engine");
+    let engine = StoreChoice::Store(t(store)).engine().expect("engine");
     engine.classifier.model().expect("a model").header().version.clone()
 }
 
@@ -145,11 +146,14 @@ fn learn_rereads_files_maildir_after_a_rename_and_mbox_entries_and_names_what_is
     assert_eq!(s.not_trained, 1);
     assert_eq!(s.not_reread.len(), 1);
     assert!(s.not_reread[0].0.ends_with("gone.eml"), "{:?}", s.not_reread);
-    let text = learn::summary_text(&s, &store);
+    let text = learn::summary_text(&s, &t(&store));
     assert!(text.contains("  non riletto: ") && text.contains("gone.eml"), "{text}");
     // Written in the models folder beside the store.
     let path = s.model_path.as_ref().expect("model written");
-    assert_eq!(path.parent(), Some(learn::models_dir(&std::path::absolute(&store).expect("abs")).as_path()));
+    assert_eq!(
+        path.parent(),
+        Some(t(&std::path::absolute(&store).expect("abs")).models_dir().expect("a folder").as_path())
+    );
 
     // The same file again changes nothing: no second confirmation, no second training.
     let again = learn::run(&learn_args(&store, &file)).expect("learn again");
@@ -180,7 +184,7 @@ fn the_learned_model_is_active_at_once_with_its_lineage_and_undo_restores_the_pr
     let s1 = learn::run(&learn_args(&store, &first)).expect("learn");
     let v1 = s1.model_version.clone().expect("new model");
     assert_eq!(model_version(&store), v1, "ingest, poll and reclassify now decide with it");
-    let st = commands::status::read(&store).expect("status");
+    let st = commands::status::read(&t(&store)).expect("status");
     assert_eq!(st.active_model.as_ref().map(|m| m.version.as_str()), Some(v1.as_str()));
     assert_eq!(st.lineage, vec![builtin.clone()]);
     assert!(commands::status::to_text(&st).contains(&format!("{v1} <- {builtin}")));
@@ -191,23 +195,26 @@ fn the_learned_model_is_active_at_once_with_its_lineage_and_undo_restores_the_pr
     let v2 = s2.model_version.clone().expect("new model");
     assert_eq!(s2.parent_version.as_deref(), Some(v1.as_str()));
     assert_eq!(model_version(&store), v2);
-    assert_eq!(commands::status::read(&store).expect("status").lineage, vec![v1.clone(), builtin.clone()]);
+    assert_eq!(
+        commands::status::read(&t(&store)).expect("status").lineage,
+        vec![v1.clone(), builtin.clone()]
+    );
 
     // Undo walks back the lineage.
-    let u2 = learn::undo(&store, s2.batch).expect("undo 2");
+    let u2 = learn::undo(&t(&store), s2.batch).expect("undo 2");
     assert_eq!(u2.reactivated, Some(Some(v1.clone())));
     assert_eq!(model_version(&store), v1);
-    let u1 = learn::undo(&store, s1.batch).expect("undo 1");
+    let u1 = learn::undo(&t(&store), s1.batch).expect("undo 1");
     assert_eq!(u1.reactivated, Some(None));
     assert_eq!(model_version(&store), builtin);
 
     // A configuration that pins the built-in model keeps it whatever the store learned.
-    let pinned = ModelChoice::for_store("builtin", &store);
+    let pinned = ModelChoice::for_store("builtin", &t(&store));
     assert_eq!(pinned, ModelChoice::Default);
     // A missing active model file is an error that names the fix, not a silent fallback.
     let s3 = learn::run(&learn_args(&store, &first)).expect("learn");
     std::fs::remove_file(s3.model_path.as_ref().expect("file")).expect("delete");
-    let err = StoreChoice::Store(store.clone()).engine().expect_err("missing model file");
+    let err = StoreChoice::Store(t(&store)).engine().expect_err("missing model file");
     let msg = err.to_string();
     assert!(msg.contains("learn --undo") && msg.contains("builtin"), "{msg}");
 }
@@ -221,14 +228,14 @@ fn reclassify_redecides_unreviewed_decisions_only_idempotently_with_dry_run_undo
     let file = reviewed(&store, dir.path(), "review.json", |i, _| (i < 12).then(|| "tributi".into()));
     let learned = learn::run(&learn_args(&store, &file)).expect("learn");
     let version = learned.model_version.clone().expect("model");
-    Store::open(&store).expect("store").record_export(2025, "temi-2025.xlsx").expect("export");
+    Store::open(&t(&store)).expect("store").record_export(2025, "temi-2025.xlsx").expect("export");
     let before = rows(&store);
     let reviewed_before: Vec<_> =
         before.iter().filter(|r| r.reviewed).map(|r| (r.id, r.topic.clone())).collect();
     assert_eq!(reviewed_before.len(), 12);
 
     let args = |dry_run| reclassify::Args {
-        store: StoreChoice::Store(store.clone()),
+        store: StoreChoice::Store(t(&store)),
         year: None,
         since: None,
         until: None,
@@ -260,7 +267,7 @@ fn reclassify_redecides_unreviewed_decisions_only_idempotently_with_dry_run_undo
         .zip(&after)
         .filter(|(b, a)| a.year == Some(2025) && (b.topic != a.topic || b.status != a.status))
         .count() as u64;
-    let (_, flagged) = Store::open_readonly(&store)
+    let (_, flagged) = Store::open_readonly(&t(&store))
         .expect("store")
         .changes_since_export(2025)
         .expect("q")
@@ -270,7 +277,7 @@ fn reclassify_redecides_unreviewed_decisions_only_idempotently_with_dry_run_undo
         assert!(real.exported.iter().any(|(y, _)| *y == 2025), "{:?}", real.exported);
     }
     assert_eq!(
-        Store::open_readonly(&store).expect("store").last_run().expect("q").map(|r| r.kind),
+        Store::open_readonly(&t(&store)).expect("store").last_run().expect("q").map(|r| r.kind),
         Some("reclassify".to_string())
     );
 
@@ -280,11 +287,11 @@ fn reclassify_redecides_unreviewed_decisions_only_idempotently_with_dry_run_undo
     assert_eq!(format!("{:?}", rows(&store)), format!("{after:?}"));
 
     // Undo puts every decision back as it was.
-    let (restored, kept) = reclassify::undo(&store, run).expect("undo");
+    let (restored, kept) = reclassify::undo(&t(&store), run).expect("undo");
     assert_eq!((restored, kept), (real.changed as u64, 0));
     assert_eq!(format!("{:?}", rows(&store)), format!("{before:?}"));
-    assert!(reclassify::undo(&store, run).is_err(), "undone once");
-    assert!(reclassify::undo(&store, 1).is_err(), "run 1 is the demo's, not a reclassify run");
+    assert!(reclassify::undo(&t(&store), run).is_err(), "undone once");
+    assert!(reclassify::undo(&t(&store), 1).is_err(), "run 1 is the demo's, not a reclassify run");
 }
 
 #[test]
@@ -294,7 +301,7 @@ fn report_messages_lists_every_stored_message_with_its_location() {
     let (paths, _) = archives(dir.path());
     ingest(&store, &paths);
     let mut out = Vec::new();
-    commands::report::messages(&store, None, MessagesFormat::Jsonl, &mut out).expect("jsonl");
+    commands::report::messages(&t(&store), None, MessagesFormat::Jsonl, &mut out).expect("jsonl");
     let lines: Vec<Value> = String::from_utf8(out)
         .expect("utf-8")
         .lines()
@@ -314,7 +321,7 @@ fn report_messages_lists_every_stored_message_with_its_location() {
     assert!(lines.iter().all(|l| l["year"] == 2025 && l["reviewed"] == false && l["run"] == 1));
 
     let mut csv = Vec::new();
-    commands::report::messages(&store, Some(2024), MessagesFormat::Csv, &mut csv).expect("csv");
+    commands::report::messages(&t(&store), Some(2024), MessagesFormat::Csv, &mut csv).expect("csv");
     let csv = String::from_utf8(csv).expect("utf-8");
     assert_eq!(csv.lines().next(), Some(commands::report::MESSAGE_COLUMNS.join(",").as_str()));
     assert_eq!(csv.lines().count(), 1, "no message of 2024: the header alone");
@@ -337,17 +344,17 @@ fn learned_model_files_are_kept_for_the_active_model_and_the_newest_ten() {
         retired.extend(s.retired.clone());
         batches.push(s.batch);
     }
-    let folder = learn::models_dir(&store);
+    let folder = t(&store).models_dir().expect("a folder");
     let files = std::fs::read_dir(&folder).expect("models folder").count();
     assert_eq!(files, learn::KEEP_MODELS, "the newest ten files stay");
-    let learned = Store::open_readonly(&store).expect("store").learned_models().expect("models");
+    let learned = Store::open_readonly(&t(&store)).expect("store").learned_models().expect("models");
     assert_eq!(learned.len(), 12, "every version stays in the lineage");
     assert_eq!(retired, vec![learned[0].version.clone(), learned[1].version.clone()]);
     assert!(learned[..2].iter().all(|m| m.file.is_none()) && learned[2..].iter().all(|m| m.file.is_some()));
-    let st = commands::status::read(&store).expect("status");
+    let st = commands::status::read(&t(&store)).expect("status");
     assert_eq!(st.lineage.len(), 12, "11 learned ancestors and the built-in model");
     // Undoing an old batch whose model is not active leaves the active model alone.
     let active = st.active_model.expect("active").version;
-    assert_eq!(learn::undo(&store, batches[3]).expect("undo").reactivated, None);
+    assert_eq!(learn::undo(&t(&store), batches[3]).expect("undo").reactivated, None);
     assert_eq!(model_version(&store), active);
 }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::t;
 use serde_json::Value;
 use urpmail::commands::report::{Format, ThemesArgs};
 use urpmail::commands::{self, RulesChoice};
@@ -19,7 +20,7 @@ fn demo_store(dir: &Path) -> PathBuf {
 
 fn args(store: &Path, format: Format, by: Option<By>, publish: bool) -> ThemesArgs {
     ThemesArgs {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
         year: None,
         compare: None,

@@ -10,7 +10,7 @@ use serde_json::Value;
 use urpmail::commands::report::{Format, ReviewArgs, ThemesArgs};
 use urpmail::commands::{self, ModelChoice, RulesChoice};
 
-use crate::support::repo;
+use crate::support::{repo, t};
 
 fn demo_store(dir: &Path) -> PathBuf {
     let store = dir.join("urpmail.db");
@@ -30,7 +30,7 @@ fn validate(schema: &str, instance: &Value) {
 
 fn themes_args(store: &Path, format: Format) -> ThemesArgs {
     ThemesArgs {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
         year: None,
         compare: None,
@@ -45,7 +45,7 @@ fn themes_args(store: &Path, format: Format) -> ThemesArgs {
 }
 
 fn by_topic(store: &Path) -> Value {
-    let st = commands::status::read(store).expect("status");
+    let st = commands::status::read(&t(store)).expect("status");
     serde_json::to_value(&st).expect("json")["by_topic"].clone()
 }
 
@@ -111,7 +111,7 @@ fn theme_table_formats_on_a_fixed_store() {
 
 fn review_file(store: &Path, dir: &Path) -> (PathBuf, Value) {
     let args = ReviewArgs {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
         since: None,
         until: None,
@@ -131,7 +131,7 @@ fn review_file(store: &Path, dir: &Path) -> (PathBuf, Value) {
 
 fn learn_args(store: &Path, file: &Path, dir: &Path) -> commands::learn::Args {
     commands::learn::Args {
-        store: store.to_path_buf(),
+        store: t(store),
         rules: RulesChoice::Default,
         model: ModelChoice::Default,
         model_out: Some(dir.join("updated.model")),
@@ -209,9 +209,9 @@ fn review_learn_and_undo_end_to_end() {
     let j2: Value = serde_json::from_str(&j2.expect("text")).expect("json");
     assert_eq!(j2["accuracy"], j["accuracy"]);
     // Undo restores the counts.
-    assert_eq!(commands::learn::undo(&store, s.batch).expect("undo").restored, 4);
+    assert_eq!(commands::learn::undo(&t(&store), s.batch).expect("undo").restored, 4);
     assert_eq!(by_topic(&store), before);
-    assert!(commands::learn::undo(&store, s.batch).is_err(), "a batch is undone once");
+    assert!(commands::learn::undo(&t(&store), s.batch).is_err(), "a batch is undone once");
 }
 
 #[test]
@@ -330,7 +330,7 @@ fn bad_review_files_change_nothing() {
     // A file that is not there.
     let err = learn_err(&store, &dir.path().join("manca.json"), dir.path());
     assert!(err.contains("il file non esiste") && err.ends_with(commands::learn::NOTHING_APPLIED), "{err}");
-    assert!(commands::learn::undo(&store, 1).is_err(), "no correction batch was recorded");
+    assert!(commands::learn::undo(&t(&store), 1).is_err(), "no correction batch was recorded");
     assert!(!dir.path().join("updated.model").exists());
     assert_eq!(by_topic(&store), before);
 }
@@ -362,7 +362,7 @@ fn key_line(text: &str, key: &str, n: usize) -> usize {
 
 /// The stored (topic, tipologia) of a message.
 fn stored(store: &Path, key: &str) -> (String, Option<String>) {
-    let rows = urpmail::store::Store::open_readonly(store)
+    let rows = urpmail::store::Store::open_readonly(&t(store))
         .expect("store")
         .by_keys(&[key.to_string()])
         .expect("rows");
@@ -449,7 +449,7 @@ fn a_near_miss_names_its_line_and_the_topic_meant_and_nothing_is_applied() {
         "{err}"
     );
     assert_eq!(by_topic(&store), before, "item 1 is valid, yet nothing changed");
-    assert!(commands::learn::undo(&store, 1).is_err(), "no correction batch was recorded");
+    assert!(commands::learn::undo(&t(&store), 1).is_err(), "no correction batch was recorded");
 }
 
 #[test]
@@ -602,12 +602,12 @@ fn learn_report_review_and_undo_speak_italian_at_the_terminal() {
 fn prune_keeps_the_counts_and_the_idempotence() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = demo_store(dir.path());
-    let before = commands::status::read(&store).expect("status");
+    let before = commands::status::read(&t(&store)).expect("status");
     let (t_before, _) = commands::report::themes(&themes_args(&store, Format::Json)).expect("themes");
-    let (cutoff, _, rows) = commands::prune(&store, "2025-01-01", false).expect("prune");
+    let (cutoff, _, rows) = commands::prune(&t(&store), "2025-01-01", false).expect("prune");
     assert_eq!(cutoff, "2025-01-01");
     assert_eq!(rows, 140, "the 2024 messages");
-    let after = commands::status::read(&store).expect("status");
+    let after = commands::status::read(&t(&store)).expect("status");
     assert_eq!(after.messages, before.messages);
     assert_eq!(after.by_topic, before.by_topic);
     let (t_after, _) = commands::report::themes(&themes_args(&store, Format::Json)).expect("themes");
@@ -617,5 +617,5 @@ fn prune_keeps_the_counts_and_the_idempotence() {
     );
     // Re-recording the same mail (e.g. from an archive) counts nothing twice.
     commands::demo::run(Some(&store), 0).expect("demo again");
-    assert_eq!(commands::status::read(&store).expect("status").messages, before.messages);
+    assert_eq!(commands::status::read(&t(&store)).expect("status").messages, before.messages);
 }

@@ -113,3 +113,8 @@ pub(crate) fn shared_data() -> Option<PathBuf> {
     let p = repo().join("../shared/data");
     p.is_dir().then_some(p)
 }
+
+/// A store file as a store target.
+pub(crate) fn t(store: &Path) -> urpmail::store::StoreTarget {
+    urpmail::store::StoreTarget::File(store.to_path_buf())
+}

@@ -339,7 +339,7 @@ fn in_store(
     problems: &mut Problems,
 ) -> Result<(), Error> {
     let keys: Vec<String> = corrections.iter().map(|(_, c)| c.content_key.clone()).collect();
-    let rows = store.by_keys(&keys).map_err(store_error(store.path()))?;
+    let rows = store.by_keys(&keys).map_err(store_error(store.target()))?;
     let known: std::collections::BTreeSet<String> = rows.into_iter().map(|r| r.content_key).collect();
     for (i, c) in corrections.iter().filter(|(_, c)| !known.contains(&c.content_key)) {
         problems.push(
@@ -350,7 +350,7 @@ fn in_store(
                  urpmail report review",
                 item_at(*i, lines.item(*i).map(|l| l.line_of("id"))),
                 shown(&c.content_key),
-                args.store.display()
+                args.store
             ),
         );
     }

@@ -14,14 +14,14 @@ mod runs;
 mod tests;
 mod write;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
-use super::StoreError;
-use crate::domain::{Location, ReviewReason, Status, Uid, UidValidity};
+use super::columns::{join_reasons, location_columns, location_from_columns, now_rfc3339, split_reasons};
+use super::{StoreError, StoreTarget};
+use crate::domain::{Location, ReviewReason, Status};
 
 /// Schema migrations, applied in order; the index + 1 is the `user_version` after it.
 const MIGRATIONS: &[&str] = &[
@@ -39,40 +39,8 @@ const MIGRATIONS: &[&str] = &[
 pub(crate) struct Sqlite {
     conn: Connection,
     path: PathBuf,
-}
-
-/// The `locations` row of a location: `(account, mailbox, uidvalidity, uid)`. Files and the
-/// sample have no account; a file's mailbox is its path and its uid the mbox index (0 for a
-/// plain file), the sample's mailbox is `sample:NAME`. Existing stores hold exactly these.
-fn location_columns(l: &Location) -> (&str, Cow<'_, str>, i64, i64) {
-    match l {
-        Location::File { path, mbox_index } => {
-            ("", path.to_string_lossy(), 0, i64::from(mbox_index.unwrap_or(0)))
-        }
-        Location::Imap { account, mailbox, uidvalidity, uid } => {
-            (account, mailbox.as_str().into(), i64::from(uidvalidity.0), i64::from(uid.0))
-        }
-        Location::Sample { name } => ("", format!("{SAMPLE_PREFIX}{name}").into(), 0, 0),
-    }
-}
-
-const SAMPLE_PREFIX: &str = "sample:";
-
-/// The location a `locations` row describes (the inverse of [`location_columns`]; mbox entry 0
-/// reads back as the first message at the path, which is the same message).
-fn location_from_columns(account: String, mailbox: String, uidvalidity: i64, uid: i64) -> Location {
-    if !account.is_empty() {
-        return Location::Imap {
-            account,
-            mailbox,
-            uidvalidity: UidValidity(uidvalidity as u32),
-            uid: Uid(uid as u32),
-        };
-    }
-    match mailbox.strip_prefix(SAMPLE_PREFIX) {
-        Some(name) => Location::Sample { name: name.to_string() },
-        None => Location::File { path: PathBuf::from(mailbox), mbox_index: (uid > 0).then_some(uid as u32) },
-    }
+    /// The same path, as the store's name.
+    target: StoreTarget,
 }
 
 /// The location in four columns of a row from `at` on (`l.account, l.mailbox, l.uidvalidity,
@@ -83,22 +51,6 @@ fn joined_location(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<
         Some(a) => Ok(Some(location_from_columns(a, r.get(at + 1)?, r.get(at + 2)?, r.get(at + 3)?))),
         None => Ok(None),
     }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// Review reasons as the store keeps them: comma-separated identifiers.
-fn join_reasons(reasons: &[ReviewReason]) -> String {
-    let mut s = String::new();
-    for (i, r) in reasons.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(r.as_str());
-    }
-    s
 }
 
 /// The store edge of [`Status`]: the CHECK constraint keeps the column to the three identifiers.
@@ -115,14 +67,7 @@ struct StoredReasons(Vec<ReviewReason>);
 impl FromSql for StoredReasons {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let s = value.as_str()?;
-        s.split(',')
-            .filter(|r| !r.is_empty())
-            .map(|r| {
-                ReviewReason::parse(r)
-                    .ok_or_else(|| FromSqlError::Other(format!("unknown review reason {r:?}").into()))
-            })
-            .collect::<FromSqlResult<Vec<_>>>()
-            .map(StoredReasons)
+        split_reasons(s).map(StoredReasons).map_err(|e| FromSqlError::Other(e.into()))
     }
 }
 
@@ -130,7 +75,7 @@ impl FromSql for StoredReasons {
 fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| StoreError::Io {
-        path: path.to_path_buf(),
+        store: path.display().to_string(),
         message: format!("cannot restrict permissions: {e}"),
     })
 }

@@ -18,14 +18,25 @@ fn model_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ModelRecord> {
         created_at: r.get(3)?,
         batch_id: r.get(4)?,
         documents: r.get::<_, i64>(5)? as u64,
+        in_store: false,
     })
 }
 
 const MODEL_COLUMNS: &str = "version, parent_version, file, created_at, batch_id, documents";
 
 impl Sqlite {
-    /// `Store::record_model` on SQLite.
-    pub(crate) fn record_model(&mut self, m: &ModelRecord, reason: &str) -> Result<(), StoreError> {
+    /// `Store::model_bytes` on SQLite: its models are files.
+    pub(crate) fn model_bytes(&self, _version: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(None)
+    }
+
+    /// `Store::record_model` on SQLite (the model is in its file).
+    pub(crate) fn record_model(
+        &mut self,
+        m: &ModelRecord,
+        _bytes: &[u8],
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         tx.execute(
             &format!(

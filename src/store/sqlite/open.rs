@@ -6,6 +6,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{MIGRATIONS, Sqlite, restrict_permissions};
 use crate::store::StoreError;
+use crate::store::StoreTarget;
 
 impl Sqlite {
     /// Opens (creating if needed) a store for writing, migrates it, sets WAL mode.
@@ -13,9 +14,9 @@ impl Sqlite {
         if !path.exists() {
             Sqlite::create(path)?;
         }
-        let conn =
-            Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let mut store = Sqlite { conn, path: path.to_path_buf() };
+        let conn = Connection::open(path)
+            .map_err(|source| StoreError::Open { store: path.display().to_string(), source })?;
+        let mut store = Sqlite::new(conn, path);
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -31,9 +32,9 @@ impl Sqlite {
         let _ = std::fs::remove_file(&tmp); // left by a crash of an earlier process with this pid
         let made = (|| {
             let conn = Connection::open(&tmp)
-                .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+                .map_err(|source| StoreError::Open { store: path.display().to_string(), source })?;
             restrict_permissions(&tmp)?;
-            let mut store = Sqlite { conn, path: path.to_path_buf() };
+            let mut store = Sqlite::new(conn, path);
             store.configure()?;
             store.migrate()?;
             Ok(())
@@ -44,7 +45,7 @@ impl Sqlite {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             // A file system without hard links: a rename, unless the store appeared meanwhile.
             Err(_) if !path.exists() => std::fs::rename(&tmp, path).map_err(|e| StoreError::Io {
-                path: path.to_path_buf(),
+                store: path.display().to_string(),
                 message: format!("cannot create the store: {e}"),
             }),
             Err(_) => Ok(()),
@@ -59,13 +60,13 @@ impl Sqlite {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        .map_err(|source| StoreError::Open { store: path.display().to_string(), source })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let store = Sqlite { conn, path: path.to_path_buf() };
+        let store = Sqlite::new(conn, path);
         let v = store.user_version()?;
         if v > MIGRATIONS.len() as i64 {
             return Err(StoreError::TooNew {
-                path: path.to_path_buf(),
+                store: path.display().to_string(),
                 found: v,
                 known: MIGRATIONS.len() as i64,
             });
@@ -73,9 +74,13 @@ impl Sqlite {
         Ok(store)
     }
 
-    /// `Store::path` on SQLite.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+    fn new(conn: Connection, path: &Path) -> Sqlite {
+        Sqlite { conn, path: path.to_path_buf(), target: StoreTarget::File(path.to_path_buf()) }
+    }
+
+    /// `Store::target` on SQLite.
+    pub(crate) fn target(&self) -> &StoreTarget {
+        &self.target
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
@@ -94,7 +99,7 @@ impl Sqlite {
         let v = self.user_version()?;
         let known = MIGRATIONS.len() as i64;
         if v > known {
-            return Err(StoreError::TooNew { path: self.path.clone(), found: v, known });
+            return Err(StoreError::TooNew { store: self.path.display().to_string(), found: v, known });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(v as usize) {
             let tx = self.conn.transaction()?;

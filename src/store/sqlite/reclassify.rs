@@ -118,7 +118,8 @@ impl Sqlite {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let refuse = |message: String| Err(StoreError::Io { path: self.path.clone(), message });
+        let refuse =
+            |message: String| Err(StoreError::Io { store: self.path.display().to_string(), message });
         match found {
             None => return refuse(format!("no run {run} in the ledger")),
             Some((kind, _)) if kind != "reclassify" => {

@@ -1,0 +1,211 @@
+//! The commands on a PostgreSQL store, as IT and staff run them, side by side with a SQLite store
+//! fed the same mail: the theme table, status, the review file and `report messages` are equal;
+//! the corrections loop (review → learn → reclassify → undo) gives the same models and tables.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::postgres;
+use crate::support::repo;
+
+fn urpmail() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_urpmail"));
+    // Same clock for both stores' model headers: the models must come out identical.
+    c.env("SOURCE_DATE_EPOCH", "1765000000");
+    c
+}
+
+fn ok(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn run(args: &[&str], store: &str, what: &str) -> String {
+    ok(urpmail().args(args).args(["--store", store]).output().expect("runs"), what)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("json")
+}
+
+/// The theme table without where it came from (the store's name differs by design).
+fn table(store: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["report", "themes", "--format", "json"];
+    args.extend_from_slice(extra);
+    let mut v = json(&run(&args, store, "report themes"));
+    v["provenance"]["source"] = Value::Null;
+    v
+}
+
+fn status(store: &str) -> Value {
+    let mut v = json(&run(&["status", "--format", "json"], store, "status"));
+    v["store"] = Value::Null;
+    for k in ["started_at", "finished_at", "id"] {
+        v["last_run"][k] = Value::Null;
+    }
+    if let Some(models) = v["active_model"].as_object_mut() {
+        models.remove("file");
+        models.remove("in_store");
+    }
+    v
+}
+
+fn review(store: &str, dir: &Path, name: &str) -> Value {
+    let out = dir.join(name);
+    run(&["report", "review", "--seed", "pg", "--out", out.to_str().expect("utf-8")], store, "report review");
+    json(&std::fs::read_to_string(out).expect("review file"))
+}
+
+#[test]
+fn postgres_and_sqlite_give_the_same_tables_and_the_same_corrections_loop() {
+    let Some(db) = postgres::database("cli_parity") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("urpmail.db");
+    let stores = [file.to_str().expect("utf-8").to_string(), db.url()];
+    let sample = repo().join("samples/mailbox");
+    for s in &stores {
+        run(&["ingest", sample.to_str().expect("utf-8")], s, "ingest");
+    }
+    let [sqlite, pg] = &stores;
+    assert_eq!(table(pg, &[]), table(sqlite, &[]), "the theme table");
+    assert_eq!(table(pg, &["--by", "month"]), table(sqlite, &["--by", "month"]));
+    assert_eq!(table(pg, &["--publish"]), table(sqlite, &["--publish"]), "the published table");
+    assert_eq!(status(pg), status(sqlite), "status");
+    let messages = |s: &str| run(&["report", "messages", "--format", "jsonl"], s, "report messages");
+    assert_eq!(messages(pg), messages(sqlite), "report messages");
+    // A published table names the database, never its host or user.
+    let published = run(&["report", "themes", "--publish", "--format", "md"], pg, "publish");
+    assert!(published.contains(&format!("{} (PostgreSQL)", db.name)), "{published}");
+    assert!(!published.contains("127.0.0.1") && !published.contains("urpmail@"), "{published}");
+
+    // The same review, corrected alike.
+    let reviews: Vec<Value> =
+        stores.iter().zip(["r-sqlite.json", "r-pg.json"]).map(|(s, n)| review(s, dir.path(), n)).collect();
+    assert_eq!(reviews[0]["items"], reviews[1]["items"], "the review file");
+    let mut filled = reviews[1].clone();
+    let items = filled["items"].as_array_mut().expect("items");
+    let mut moved = 0;
+    for item in items.iter_mut().take(6) {
+        if item["topic"] != "cimiteri" {
+            item["corrected_topic"] = Value::from("cimiteri");
+            moved += 1;
+        }
+    }
+    let review_path = dir.path().join("filled.json");
+    std::fs::write(&review_path, serde_json::to_string_pretty(&filled).expect("json")).expect("write");
+    let review_arg = review_path.to_str().expect("utf-8");
+    let learned: Vec<String> = stores.iter().map(|s| run(&["learn", review_arg], s, "learn")).collect();
+    // The database keeps the learned model itself: no file beside anything.
+    assert!(
+        learned[1].contains(&format!("salvato in postgres://urpmail@127.0.0.1:{}/{}", db.port, db.name)),
+        "{}",
+        learned[1]
+    );
+    let version = |s: &str| status(s)["active_model"]["version"].as_str().map(String::from);
+    let v_pg = version(pg).expect("an active learned model");
+    assert_eq!(version(sqlite), Some(v_pg.clone()), "the same model learned from the same corrections");
+    let stored: i64 = db
+        .admin()
+        .query_one("SELECT length(body)::bigint FROM urpmail.models WHERE version = $1", &[&v_pg])
+        .expect("model bytes")
+        .get(0);
+    assert!(stored > 100_000, "the model's bytes are in the database ({stored})");
+    let cimiteri = |s: &str| {
+        table(s, &[])["rows"].as_array().expect("rows").iter().find(|r| r["topic"] == "cimiteri").cloned()
+    };
+    assert_eq!(cimiteri(pg), cimiteri(sqlite));
+    assert!(moved > 0);
+
+    // reclassify with the learned model (read back from the database), then undo both.
+    let reclassified: Vec<String> = stores.iter().map(|s| run(&["reclassify"], s, "reclassify")).collect();
+    let tail = |t: &str| {
+        t.lines().filter(|l| !l.contains("urpmail") && !l.contains(".db")).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(tail(&reclassified[1]), tail(&reclassified[0]), "the same changes");
+    assert_eq!(table(pg, &[]), table(sqlite, &[]), "the table after reclassify");
+    let run_of = |t: &str| -> String {
+        t.split_whitespace()
+            .skip_while(|w| *w != "--undo")
+            .nth(1)
+            .map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()).to_string())
+            .unwrap_or_else(|| panic!("no undo hint in {t}"))
+    };
+    for (s, out) in stores.iter().zip(&reclassified) {
+        run(&["reclassify", "--undo", &run_of(out)], s, "reclassify --undo");
+    }
+    for (s, out) in stores.iter().zip(&learned) {
+        run(&["learn", "--undo", &run_of(out)], s, "learn --undo");
+    }
+    assert_eq!(table(pg, &[]), table(sqlite, &[]), "the table after both undos");
+    assert_eq!(status(pg)["active_model"], Value::Null, "the built-in model decides again");
+    assert_eq!(status(pg), status(sqlite));
+}
+
+#[test]
+fn a_database_store_gives_plain_errors_and_exit_codes() {
+    let Some(db) = postgres::database("cli_errors") else { return };
+    // No store yet: reports say so (exit 2), and create nothing.
+    let out = urpmail().args(["report", "themes", "--store", &db.url()]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no store yet"), "{err}");
+    // A password in the URL is refused before anything is sent.
+    let url = format!("postgres://urpmail:secret@127.0.0.1:{}/{}", db.port, db.name);
+    let out = urpmail().args(["status", "--store", &url]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("password_file") && !err.contains("secret"), "{err}");
+    // Nobody listening: exit 75 (try again later), as for an IMAP server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let url = format!(
+        "postgres://urpmail@127.0.0.1:{port}/{}?password_file={}",
+        db.name,
+        db.password_file.display()
+    );
+    let out = urpmail()
+        .args(["ingest", "--store", &url])
+        .arg(repo().join("samples/mailbox"))
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{err}");
+    assert!(err.contains("cannot reach the database server") && !err.contains("Error {"), "{err}");
+}
+
+#[test]
+fn config_check_connects_to_a_database_store() {
+    let Some(db) = postgres::database("config_check") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("urpmail.toml");
+    std::fs::write(&config, format!("version = 1\n{}", db.config_section())).expect("write");
+    let out = ok(
+        urpmail().args(["config", "check", "--connect", "--config"]).arg(&config).output().expect("runs"),
+        "config check",
+    );
+    assert!(
+        out.contains(&format!(
+            "store postgres://urpmail@127.0.0.1:{}/{}: connected, writable",
+            db.port, db.name
+        )),
+        "{out}"
+    );
+    // path and url together, and database keys beside a file, are refused with the fix.
+    for (text, says) in [
+        (format!("version = 1\n{}path = \"x.db\"\n", db.config_section()), "not both"),
+        ("version = 1\n[store]\npath = \"x.db\"\nca_file = \"ca.pem\"\n".to_string(), "needs none"),
+        ("version = 1\n[store]\nstore_snippets = true\n".to_string(), "needs path"),
+    ] {
+        std::fs::write(&config, text).expect("write");
+        let out = urpmail().args(["config", "check", "--config"]).arg(&config).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says) && err.contains("urpmail.toml:"), "{err}");
+    }
+}
