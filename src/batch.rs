@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::classify::Decision;
 use crate::pipeline::{Engine, Outcome, process};
 use crate::source::RawMessage;
-use crate::store::{BatchResult, Checkpoint, Location, RunTotals, Store, StoreError, StoredMessage};
+use crate::store::{Advance, BatchResult, Location, RunTotals, Store, StoreError, StoredMessage};
 use crate::text::with_analyzer;
 
 /// Converts an outcome for the store.
@@ -114,7 +114,7 @@ pub(crate) fn write(
     store: &mut Store,
     run: i64,
     messages: Vec<StoredMessage>,
-    checkpoint: Option<(&str, &str, Checkpoint)>,
+    checkpoint: Option<Advance<'_>>,
     totals: &mut RunTotals,
 ) -> Result<BatchResult, StoreError> {
     let r = store.write_batch(run, &messages, checkpoint)?;

@@ -44,9 +44,15 @@ struct RawStore {
     password_file: Option<PathBuf>,
     password_env: Option<String>,
     ca_file: Option<PathBuf>,
+    /// How long a daemon's claim on a mailbox lasts without a batch renewing it.
+    lease_secs: Option<u64>,
     #[serde(default)]
     store_snippets: bool,
 }
+
+/// How long a daemon's claim on a mailbox lasts without a batch renewing it, unless
+/// `[store] lease_secs` says otherwise: a killed daemon's mailboxes are taken over after it.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -170,6 +176,8 @@ pub struct Config {
     pub file: PathBuf,
     /// Where the store lives (`[store] path` or `url`).
     pub store: crate::store::StoreTarget,
+    /// How long a daemon's claim on a mailbox lasts (`[store] lease_secs`).
+    pub lease: std::time::Duration,
     pub store_snippets: bool,
     pub rules: String,
     pub model: String,
@@ -333,9 +341,23 @@ impl Config {
             resolve(Path::new(&raw.classification.model)).display().to_string()
         };
         let store = store_target(&raw.store, &resolve).map_err(|m| err(line_of("[store]"), m))?;
+        let lease = match raw.store.lease_secs {
+            None => DEFAULT_LEASE,
+            Some(s) if (2..=3600).contains(&s) => std::time::Duration::from_secs(s),
+            Some(s) => {
+                return Err(err(
+                    line_of("lease_secs"),
+                    format!(
+                        "lease_secs = {s} is out of range: use 2..=3600 (default {})",
+                        DEFAULT_LEASE.as_secs()
+                    ),
+                ));
+            }
+        };
         Ok(Config {
             file: path.to_path_buf(),
             store,
+            lease,
             store_snippets: raw.store.store_snippets,
             rules,
             model,

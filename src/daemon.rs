@@ -21,7 +21,7 @@ use crate::pipeline::{Engine, skip_from_headers};
 use crate::source::RawMessage;
 use crate::source::imap::{Client, Fetched, ImapError};
 use crate::store::{
-    BatchResult, Checkpoint, Location, RunStatus, RunTotals, Store, StoreError, StoredMessage,
+    Advance, BatchResult, Checkpoint, Lease, Location, RunStatus, RunTotals, Store, StoreError, StoredMessage,
 };
 
 /// RFC 2177: re-issue IDLE at least every 29 minutes.
@@ -97,13 +97,41 @@ pub enum SyncError {
 pub struct Shared {
     pub engine: Arc<EngineSlot>,
     pub store: Arc<Mutex<Store>>,
+    /// This daemon's name in mailbox claims: `HOST/PID/NONCE`.
+    pub holder: Arc<str>,
+    /// How long a mailbox claim lasts without a batch renewing it (`[store] lease_secs`).
+    pub lease_ttl: Duration,
 }
 
 impl Shared {
     /// A run with a fixed engine.
     pub fn new(engine: Engine, store: Arc<Mutex<Store>>) -> Shared {
-        Shared { engine: Arc::new(EngineSlot::fixed(engine)), store }
+        Shared::with_slot(EngineSlot::fixed(engine), store)
     }
+
+    /// A run with the engine of `slot`, the default claim length and a new holder name.
+    pub fn with_slot(slot: EngineSlot, store: Arc<Mutex<Store>>) -> Shared {
+        Shared {
+            engine: Arc::new(slot),
+            store,
+            holder: holder_name().into(),
+            lease_ttl: crate::config::DEFAULT_LEASE,
+        }
+    }
+}
+
+/// A name for this daemon in mailbox claims, unique across machines and restarts: the host
+/// name, the process id and a random nonce.
+fn holder_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    let mut nonce = [0u8; 4];
+    let _ = getrandom::fill(&mut nonce);
+    format!("{host}/{}/{:08x}", std::process::id(), u32::from_be_bytes(nonce))
 }
 
 /// Builds the engine again (for a new active model of the store).
@@ -209,6 +237,8 @@ struct BatchTarget {
     account: String,
     mailbox: String,
     uidvalidity: UidValidity,
+    /// This daemon's claim on the mailbox: each batch's transaction checks and renews it.
+    lease: Lease,
 }
 
 impl BatchTarget {
@@ -254,8 +284,13 @@ impl BatchTarget {
         let messages = stored.len();
         let mut t = self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut st = lock(&self.shared.store);
-        let cp = Checkpoint { uidvalidity: self.uidvalidity, last_uid };
-        let r = batch::write(&mut st, self.run, stored, Some((&self.account, &self.mailbox, cp)), &mut t);
+        let advance = Advance {
+            account: &self.account,
+            mailbox: &self.mailbox,
+            checkpoint: Checkpoint { uidvalidity: self.uidvalidity, last_uid },
+            lease: Some(&self.lease),
+        };
+        let r = batch::write(&mut st, self.run, stored, Some(advance), &mut t);
         tracing::debug!(
             messages,
             last_uid = last_uid.0,
@@ -283,11 +318,13 @@ pub async fn sync_account(
     let account: Account = client.account().clone();
     let mut fetched = 0u64;
     for mailbox in &account.mailboxes {
-        let r = sync_mailbox(client, shared, run, totals, stop, &account, mailbox).await;
+        let r = claimed(client, shared, run, totals, stop, &account, mailbox).await;
         // What `status` reports per mailbox: the last complete sync, or the error that stopped it.
         let error = match &r {
-            Ok(_) => None,
-            Err(SyncError::Stopped) => return r,
+            // Another daemon sharing the store has it: its sync is its to record.
+            Ok(None) => continue,
+            Ok(Some(_)) => None,
+            Err(SyncError::Stopped) => return r.map(Option::unwrap_or_default),
             Err(e) => Some(e.to_string()),
         };
         let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.clone());
@@ -295,12 +332,47 @@ pub async fn sync_account(
         {
             tracing::warn!(account = %account.name, mailbox = %mailbox, error = %e, "could not record the mailbox's sync");
         }
-        fetched += r?;
+        fetched += r?.unwrap_or_default();
     }
     Ok(fetched)
 }
 
-/// Fetches and records everything new in one mailbox. Returns messages fetched.
+/// Syncs one mailbox under this daemon's claim on it: `None` when another daemon sharing the
+/// store holds the mailbox (it is left to that one). The claim is given back at the end,
+/// whatever happened, so any daemon may take the mailbox at the next pass.
+async fn claimed(
+    client: &mut Client,
+    shared: &Shared,
+    run: i64,
+    totals: &Arc<Mutex<RunTotals>>,
+    stop: &watch::Receiver<bool>,
+    account: &Account,
+    mailbox: &str,
+) -> Result<Option<u64>, SyncError> {
+    let (store, name, mb, holder, ttl) = (
+        shared.store.clone(),
+        account.name.clone(),
+        mailbox.to_string(),
+        shared.holder.clone(),
+        shared.lease_ttl,
+    );
+    let Some(lease) = blocking(move || lock(&store).claim_mailbox(&name, &mb, &holder, ttl)).await? else {
+        tracing::debug!(account = %account.name, mailbox, "mailbox held by another daemon: left to it");
+        return Ok(None);
+    };
+    tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, "mailbox claimed");
+    let r = sync_mailbox(client, shared, run, totals, stop, account, mailbox, &lease).await;
+    let store = shared.store.clone();
+    let given = lease.clone();
+    if let Err(e) = blocking(move || lock(&store).release_mailbox(&given)).await {
+        tracing::warn!(account = %account.name, mailbox, error = %e, "could not give the mailbox's claim back (it expires by itself)");
+    }
+    tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, "mailbox released");
+    r.map(Some)
+}
+
+/// Fetches and records everything new in one mailbox, under `lease`. Returns messages fetched.
+#[allow(clippy::too_many_arguments)]
 async fn sync_mailbox(
     client: &mut Client,
     shared: &Shared,
@@ -309,12 +381,15 @@ async fn sync_mailbox(
     stop: &watch::Receiver<bool>,
     account: &Account,
     mailbox: &str,
+    lease: &Lease,
 ) -> Result<u64, SyncError> {
     let mut fetched = 0u64;
     let info = client.examine(mailbox).await?;
     let (store, name, mb) = (shared.store.clone(), account.name.clone(), mailbox.to_string());
     let exists = u64::from(info.exists);
-    let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists)).await?;
+    let held = lease.clone();
+    let cp = blocking(move || lock(&store).visit_mailbox(&name, &mb, info.uidvalidity, exists, Some(&held)))
+        .await?;
     if info.uid_next.is_some_and(|next| next <= cp.last_uid.next()) {
         return Ok(0); // nothing new
     }
@@ -336,6 +411,7 @@ async fn sync_mailbox(
         account: account.name.clone(),
         mailbox: mailbox.to_string(),
         uidvalidity: info.uidvalidity,
+        lease: lease.clone(),
     });
     let processing = target.clone();
     let processor = tokio::task::spawn_blocking(move || {

@@ -74,14 +74,15 @@ pub fn run(config: &Config, once: bool) -> Result<Option<PollSummary>, Error> {
     let store = Arc::new(Mutex::new(store));
     // With `model = "default"` the daemon follows the store's active model: a `learn` while it
     // runs takes effect at its next pass, without a restart.
-    let shared = if config.model == "default" {
+    let mut shared = if config.model == "default" {
         let active = store.lock().ok().and_then(|s| s.active_model().ok().flatten()).map(|m| m.version);
         let reload_config = config.clone();
         let reload: daemon::Reload = Box::new(move || engine_for(&reload_config).map_err(|e| e.to_string()));
-        Shared { engine: Arc::new(daemon::EngineSlot::following(engine, active, reload)), store }
+        Shared::with_slot(daemon::EngineSlot::following(engine, active, reload), store)
     } else {
         Shared::new(engine, store)
     };
+    shared.lease_ttl = config.lease;
     runtime.block_on(async {
         let shutdown = shutdown_signal();
         if once {

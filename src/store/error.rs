@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A PostgreSQL error of a named store.
     #[error("store {store}: {}", PgText(.source))]
     PgAt { store: String, source: postgres::Error },
+    /// Another daemon claimed the mailbox since this one did: the batch was not written (the
+    /// other daemon fetches it again from the checkpoint).
+    #[error(
+        "{account}/{mailbox}: another daemon ({holder}) took over this mailbox; this daemon's batch was not written and the mailbox is left to it"
+    )]
+    LeaseLost { account: String, mailbox: String, holder: String },
     /// A PostgreSQL database without an urpmail store in it.
     #[error("{store}: no store yet (run `urpmail poll` or `urpmail ingest` first)")]
     NoStore { store: String },

@@ -26,9 +26,9 @@ use crate::domain::UidValidity;
 pub use error::StoreError;
 pub use target::{DEFAULT_PG_PORT, DEFAULT_PG_SCHEMA, PgPassword, PgTarget, PgTls, StoreTarget, is_url};
 pub use types::{
-    Applied, BatchModels, BatchResult, BatchUndo, Checkpoint, Correction, CountRow, DecisionColumns,
-    Location, MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow, RunRecord, RunStatus,
-    RunTotals, StoredMessage,
+    Advance, Applied, BatchModels, BatchResult, BatchUndo, Checkpoint, Correction, CountRow, DecisionColumns,
+    Lease, LeaseState, Location, MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow,
+    RunRecord, RunStatus, RunTotals, StoredMessage,
 };
 
 /// An open store.
@@ -115,16 +115,42 @@ impl Store {
         mailbox: &str,
         uidvalidity: UidValidity,
         exists: u64,
+        lease: Option<&Lease>,
     ) -> Result<Checkpoint, StoreError> {
-        on_backend!(&mut self.backend, db => db.visit_mailbox(account, mailbox, uidvalidity, exists))
+        on_backend!(&mut self.backend, db => db.visit_mailbox(account, mailbox, uidvalidity, exists, lease))
     }
 
-    /// Writes a batch of decisions and, in the same transaction, advances the checkpoint.
+    /// Claims a mailbox for this daemon (`holder`) for `ttl`: `None` when another daemon holds
+    /// it. A SQLite store has one writer and always grants the claim.
+    pub fn claim_mailbox(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        on_backend!(&mut self.backend, db => db.claim_mailbox(account, mailbox, holder, ttl))
+    }
+
+    /// Gives a claim back, so another daemon may take the mailbox at once (a claim no longer
+    /// this daemon's is left alone).
+    pub fn release_mailbox(&mut self, lease: &Lease) -> Result<(), StoreError> {
+        on_backend!(&mut self.backend, db => db.release_mailbox(lease))
+    }
+
+    /// The mailbox claims of the daemons sharing this store (none for SQLite).
+    pub fn leases(&self) -> Result<Vec<LeaseState>, StoreError> {
+        on_backend!(&self.backend, db => db.leases())
+    }
+
+    /// Writes a batch of decisions and, in the same transaction, advances the checkpoint. Under
+    /// a lease, the transaction first checks the claim is still this daemon's and renews it;
+    /// when it is not, nothing is written ([`StoreError::LeaseLost`]).
     pub fn write_batch(
         &mut self,
         run: i64,
         messages: &[StoredMessage],
-        advance: Option<(&str, &str, Checkpoint)>,
+        advance: Option<Advance<'_>>,
     ) -> Result<BatchResult, StoreError> {
         on_backend!(&mut self.backend, db => db.write_batch(run, messages, advance))
     }

@@ -52,6 +52,42 @@ pub struct Checkpoint {
 }
 
 /// What writing a batch did.
+/// A daemon's claim on a mailbox: while it holds it, no other daemon sharing the store polls
+/// that mailbox, and every write it makes there checks the claim is still its own (fencing).
+/// A SQLite store has one writer and grants every claim (`token` 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub account: String,
+    pub mailbox: String,
+    /// Who holds it: `HOST/PID/NONCE` of the daemon.
+    pub holder: String,
+    /// Incremented at every claim: a write checks holder and token.
+    pub token: i64,
+    /// How long the claim lasts without a write renewing it.
+    pub ttl: std::time::Duration,
+}
+
+/// Where a batch moves the checkpoint, under which claim.
+#[derive(Debug, Clone, Copy)]
+pub struct Advance<'a> {
+    pub account: &'a str,
+    pub mailbox: &'a str,
+    pub checkpoint: Checkpoint,
+    /// The daemon's claim on the mailbox, checked and renewed in the batch's transaction.
+    pub lease: Option<&'a Lease>,
+}
+
+/// A mailbox claim as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaseState {
+    pub account: String,
+    pub mailbox: String,
+    pub holder: String,
+    pub claimed_at: String,
+    /// Whether the claim is still running (not expired or released).
+    pub active: bool,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchResult {
     /// New messages.

@@ -7,11 +7,20 @@ use urpmail::domain::{
     Channel, DecidedBy, ExclusionReason, ReviewReason, SkipReason, Status, Uid, UidValidity,
 };
 use urpmail::store::{
-    BatchResult, BatchUndo, Checkpoint, Correction, DecisionColumns, Location, ModelRecord, Redecided,
-    RunStatus, RunTotals, Store, StoreError, StoreTarget, StoredMessage,
+    Advance, BatchResult, BatchUndo, Checkpoint, Correction, DecisionColumns, Lease, Location, ModelRecord,
+    Redecided, RunStatus, RunTotals, Store, StoreError, StoreTarget, StoredMessage,
 };
 
 use crate::postgres;
+
+fn advance<'a>(mailbox: &'a str, last_uid: u32, lease: Option<&'a Lease>) -> Advance<'a> {
+    Advance {
+        account: "urp",
+        mailbox,
+        checkpoint: Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(last_uid) },
+        lease,
+    }
+}
 
 fn msg(key: &str, uid: u32, mailbox: &str) -> StoredMessage {
     StoredMessage {
@@ -134,14 +143,10 @@ fn batches_are_idempotent_and_advance_the_checkpoint_on_both_backends() {
     same("idempotent", |target| {
         let mut s = Store::open(target).expect("open");
         let run = s.begin_run("poll").expect("run");
-        let cp = s.visit_mailbox("urp", "INBOX", UidValidity(7), 2).expect("visit");
+        let cp = s.visit_mailbox("urp", "INBOX", UidValidity(7), 2, None).expect("visit");
         assert_eq!(cp, Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(0) });
         let r = s
-            .write_batch(
-                run,
-                &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")],
-                Some(("urp", "INBOX", Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })),
-            )
+            .write_batch(run, &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")], Some(advance("INBOX", 2, None)))
             .expect("write");
         assert_eq!(r, BatchResult { inserted: 2, duplicates: 0 });
         // The same message in a second mailbox, and a re-run: counted once.
@@ -149,12 +154,7 @@ fn batches_are_idempotent_and_advance_the_checkpoint_on_both_backends() {
         assert_eq!(r, BatchResult { inserted: 0, duplicates: 2 });
         assert_eq!(s.message_count().expect("count"), 2);
         // A checkpoint never moves back within a UIDVALIDITY.
-        s.write_batch(
-            run,
-            &[],
-            Some(("urp", "INBOX", Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(1) })),
-        )
-        .expect("write");
+        s.write_batch(run, &[], Some(advance("INBOX", 1, None))).expect("write");
         assert_eq!(
             s.checkpoint("urp", "INBOX").expect("cp"),
             Some(Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })
@@ -163,7 +163,7 @@ fn batches_are_idempotent_and_advance_the_checkpoint_on_both_backends() {
         assert_eq!(s.located("urp", "PEC", 7).expect("located"), 1);
         // UIDVALIDITY change restarts the checkpoint.
         assert_eq!(
-            s.visit_mailbox("urp", "INBOX", UidValidity(8), 2).expect("visit"),
+            s.visit_mailbox("urp", "INBOX", UidValidity(8), 2, None).expect("visit"),
             Checkpoint { uidvalidity: UidValidity(8), last_uid: Uid(0) }
         );
         s.record_mailbox_sync("urp", "INBOX", Some("connection reset")).expect("sync error");
@@ -463,4 +463,71 @@ fn tls_verifies_the_server_against_the_ca_file() {
     drop(s);
     let e = Store::open(&with_ca(&cluster.other_ca())).expect_err("another CA").at(&good).to_string();
     assert!(e.contains("ca_file") || e.contains("certificate"), "{e}");
+}
+
+#[test]
+fn a_mailbox_claim_keeps_other_daemons_out_and_fences_a_daemon_that_lost_it() {
+    use std::time::Duration;
+    // SQLite: one writer, every claim granted.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut file = Store::open(&StoreTarget::File(dir.path().join("s.db"))).expect("open");
+    let a = file.claim_mailbox("urp", "INBOX", "a", Duration::from_secs(60)).expect("claim");
+    assert!(
+        a.is_some()
+            && file.claim_mailbox("urp", "INBOX", "b", Duration::from_secs(60)).expect("claim").is_some()
+    );
+
+    let Some(db) = postgres::database("leases") else { return };
+    let target = db.target();
+    let (mut a, mut b) = (Store::open(&target).expect("a"), Store::open(&target).expect("b"));
+    let ttl = Duration::from_secs(60);
+    let lease_a = a.claim_mailbox("urp", "INBOX", "host-a/1/aa", ttl).expect("claim").expect("free");
+    assert_eq!(b.claim_mailbox("urp", "INBOX", "host-b/2/bb", ttl).expect("claim"), None, "held by a");
+    assert!(
+        b.claim_mailbox("urp", "PEC", "host-b/2/bb", ttl).expect("claim").is_some(),
+        "another mailbox is free"
+    );
+    let run = a.begin_run("poll").expect("run");
+    a.visit_mailbox("urp", "INBOX", UidValidity(7), 3, Some(&lease_a)).expect("visit");
+    a.write_batch(run, &[msg("x1", 1, "INBOX")], Some(advance("INBOX", 1, Some(&lease_a))))
+        .expect("a writes");
+    let held = b.leases().expect("leases");
+    assert_eq!(held.iter().filter(|l| l.active).count(), 2, "{held:?}");
+    assert!(held.iter().any(|l| l.mailbox == "INBOX" && l.holder == "host-a/1/aa"), "{held:?}");
+
+    // a gives it back; b takes it; a's late batch is refused and writes nothing.
+    a.release_mailbox(&lease_a).expect("release");
+    let lease_b = b.claim_mailbox("urp", "INBOX", "host-b/2/bb", ttl).expect("claim").expect("released");
+    assert!(lease_b.token > lease_a.token);
+    let e = a
+        .write_batch(run, &[msg("x2", 2, "INBOX")], Some(advance("INBOX", 2, Some(&lease_a))))
+        .expect_err("fenced");
+    assert!(matches!(&e, StoreError::LeaseLost { holder, .. } if holder == "host-b/2/bb"), "{e}");
+    assert!(
+        a.visit_mailbox("urp", "INBOX", UidValidity(9), 3, Some(&lease_a)).is_err(),
+        "a visit is fenced too"
+    );
+    assert_eq!(a.message_count().expect("count"), 1, "the fenced batch left nothing");
+    assert_eq!(
+        a.checkpoint("urp", "INBOX").expect("cp").map(|c| (c.uidvalidity, c.last_uid)),
+        Some((UidValidity(7), Uid(1)))
+    );
+    b.write_batch(run, &[msg("x2", 2, "INBOX")], Some(advance("INBOX", 2, Some(&lease_b))))
+        .expect("b writes");
+
+    // A claim that is not renewed expires: a killed daemon's mailbox is taken over.
+    let short = a
+        .claim_mailbox("urp", "Archivio", "host-a/1/aa", Duration::from_millis(500))
+        .expect("claim")
+        .expect("free");
+    assert_eq!(b.claim_mailbox("urp", "Archivio", "host-b/2/bb", ttl).expect("claim"), None);
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        b.claim_mailbox("urp", "Archivio", "host-b/2/bb", ttl).expect("claim").is_some(),
+        "expired, taken over"
+    );
+    assert!(
+        a.write_batch(run, &[], Some(advance("Archivio", 1, Some(&short)))).is_err(),
+        "fenced after expiry"
+    );
 }

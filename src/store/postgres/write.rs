@@ -5,7 +5,36 @@
 use super::super::columns::{join_reasons, location_columns, now_rfc3339};
 use super::{Postgres, col};
 use crate::domain::{DecidedBy, Uid, UidValidity};
-use crate::store::{BatchResult, Checkpoint, RunStatus, RunTotals, StoreError, StoredMessage};
+use crate::store::{
+    Advance, BatchResult, Checkpoint, Lease, LeaseState, RunStatus, RunTotals, StoreError, StoredMessage,
+};
+
+/// Checks a claim inside a transaction and renews it; `LeaseLost` names who holds it now. The
+/// UPDATE locks the lease row, so a claim by another daemon waits for this transaction's end:
+/// once it is taken over, no write of this daemon lands.
+fn renew(tx: &mut postgres::Transaction<'_>, lease: &Lease) -> Result<(), StoreError> {
+    let renewed = tx.execute(
+        "UPDATE mailbox_leases SET expires_at = now() + make_interval(secs => $5)
+         WHERE account = $1 AND mailbox = $2 AND holder = $3 AND token = $4",
+        &[&lease.account, &lease.mailbox, &lease.holder, &lease.token, &lease.ttl.as_secs_f64()],
+    )?;
+    if renewed == 1 {
+        return Ok(());
+    }
+    let now_held = tx
+        .query_opt(
+            "SELECT holder FROM mailbox_leases WHERE account = $1 AND mailbox = $2",
+            &[&lease.account, &lease.mailbox],
+        )?
+        .map(|r| col::<String>(&r, 0))
+        .transpose()?
+        .unwrap_or_else(|| "nobody".into());
+    Err(StoreError::LeaseLost {
+        account: lease.account.clone(),
+        mailbox: lease.mailbox.clone(),
+        holder: now_held,
+    })
+}
 
 impl Postgres {
     /// `Store::begin_run` on PostgreSQL.
@@ -80,6 +109,7 @@ impl Postgres {
         mailbox: &str,
         uidvalidity: UidValidity,
         exists: u64,
+        lease: Option<&Lease>,
     ) -> Result<Checkpoint, StoreError> {
         let cp = match self.checkpoint(account, mailbox)? {
             Some(c) if c.uidvalidity == uidvalidity => c,
@@ -97,7 +127,12 @@ impl Postgres {
             }
             None => Checkpoint { uidvalidity, last_uid: Uid(0) },
         };
-        self.client()?.execute(
+        let mut conn = self.client()?;
+        let mut tx = conn.transaction()?;
+        if let Some(lease) = lease {
+            renew(&mut tx, lease)?;
+        }
+        tx.execute(
             "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, exists_count, updated_at)
                 VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = $3, last_uid = $4, exists_count = $5,
@@ -111,7 +146,70 @@ impl Postgres {
                 &now_rfc3339(),
             ],
         )?;
+        tx.commit()?;
         Ok(cp)
+    }
+
+    /// `Store::claim_mailbox` on PostgreSQL: takes the lease when nobody holds it, it expired,
+    /// or this daemon held it already; the token counts the claims.
+    pub(crate) fn claim_mailbox(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let row = self.client()?.query_opt(
+            "INSERT INTO mailbox_leases AS l (account, mailbox, holder, token, claimed_at, expires_at)
+                VALUES ($1, $2, $3, 1, now(), now() + make_interval(secs => $4))
+             ON CONFLICT (account, mailbox) DO UPDATE
+                SET holder = EXCLUDED.holder, token = l.token + 1, claimed_at = now(),
+                    expires_at = EXCLUDED.expires_at
+                WHERE l.expires_at < now() OR l.holder = EXCLUDED.holder
+             RETURNING token",
+            &[&account, &mailbox, &holder, &ttl.as_secs_f64()],
+        )?;
+        row.map(|r| {
+            Ok(Lease {
+                account: account.into(),
+                mailbox: mailbox.into(),
+                holder: holder.into(),
+                token: col(&r, 0)?,
+                ttl,
+            })
+        })
+        .transpose()
+    }
+
+    /// `Store::release_mailbox` on PostgreSQL.
+    pub(crate) fn release_mailbox(&mut self, lease: &Lease) -> Result<(), StoreError> {
+        self.client()?.execute(
+            "UPDATE mailbox_leases SET expires_at = now()
+             WHERE account = $1 AND mailbox = $2 AND holder = $3 AND token = $4",
+            &[&lease.account, &lease.mailbox, &lease.holder, &lease.token],
+        )?;
+        Ok(())
+    }
+
+    /// `Store::leases` on PostgreSQL.
+    pub(crate) fn leases(&self) -> Result<Vec<LeaseState>, StoreError> {
+        let rows = self.client()?.query(
+            "SELECT account, mailbox, holder,
+                to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), expires_at > now()
+             FROM mailbox_leases ORDER BY 1, 2",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(LeaseState {
+                    account: col(r, 0)?,
+                    mailbox: col(r, 1)?,
+                    holder: col(r, 2)?,
+                    claimed_at: col(r, 3)?,
+                    active: col(r, 4)?,
+                })
+            })
+            .collect()
     }
 
     /// `Store::record_mailbox_sync` on PostgreSQL.
@@ -143,11 +241,14 @@ impl Postgres {
         &mut self,
         run: i64,
         messages: &[StoredMessage],
-        advance: Option<(&str, &str, Checkpoint)>,
+        advance: Option<Advance<'_>>,
     ) -> Result<BatchResult, StoreError> {
         let mut conn = self.client()?;
         let mut tx = conn.transaction()?;
         let mut result = BatchResult::default();
+        if let Some(lease) = advance.and_then(|a| a.lease) {
+            renew(&mut tx, lease)?;
+        }
         let insert = tx.prepare(
             "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
                 confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong, skip_reason,
@@ -216,7 +317,7 @@ impl Postgres {
             let (account, mailbox, uidvalidity, uid) = location_columns(&m.location);
             tx.execute(&locate, &[&id, &account, &mailbox.as_ref(), &uidvalidity, &uid])?;
         }
-        if let Some((account, mailbox, cp)) = advance {
+        if let Some(Advance { account, mailbox, checkpoint: cp, .. }) = advance {
             tx.execute(
                 "INSERT INTO checkpoints (account, mailbox, uidvalidity, last_uid, updated_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (account, mailbox) DO UPDATE SET uidvalidity = $3,

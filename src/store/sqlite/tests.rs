@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::{MIGRATIONS, Sqlite, location_columns, location_from_columns};
 use crate::domain::{Channel, DecidedBy, SkipReason, Status, Uid, UidValidity};
-use crate::store::{BatchResult, Checkpoint, Location, StoredMessage};
+use crate::store::{Location, StoredMessage};
 
 fn msg(key: &str, uid: u32, mailbox: &str) -> StoredMessage {
     StoredMessage {
@@ -190,49 +190,6 @@ fn migration_5_gives_skips_their_kind_and_keeps_the_rows() {
     assert_eq!(skips, vec![("message too large".to_string(), 2)]);
     // A skipped message is not something staff can correct: it has no text to learn from.
     assert!(s.by_keys(&["s".into(), "s2".into(), "c".into()]).expect("keys").len() == 1);
-}
-
-#[test]
-fn batches_are_idempotent_and_advance_the_checkpoint() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("s.db");
-    let mut s = Sqlite::open(&path).expect("open");
-    let run = s.begin_run("poll").expect("run");
-    let cp = s.visit_mailbox("urp", "INBOX", UidValidity(7), 2).expect("visit");
-    assert_eq!(cp, Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(0) });
-    let r = s
-        .write_batch(
-            run,
-            &[msg("a", 1, "INBOX"), msg("b", 2, "INBOX")],
-            Some(("urp", "INBOX", Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })),
-        )
-        .expect("write");
-    assert_eq!(r, BatchResult { inserted: 2, duplicates: 0 });
-    // The same message in a second mailbox, and a re-run: counted once.
-    let r = s.write_batch(run, &[msg("a", 9, "PEC"), msg("a", 1, "INBOX")], None).expect("write");
-    assert_eq!(r, BatchResult { inserted: 0, duplicates: 2 });
-    assert_eq!(s.message_count().expect("count"), 2);
-    assert_eq!(
-        s.checkpoint("urp", "INBOX").expect("cp"),
-        Some(Checkpoint { uidvalidity: UidValidity(7), last_uid: Uid(2) })
-    );
-    // UIDVALIDITY change restarts the checkpoint.
-    assert_eq!(
-        s.visit_mailbox("urp", "INBOX", UidValidity(8), 2).expect("visit"),
-        Checkpoint { uidvalidity: UidValidity(8), last_uid: Uid(0) }
-    );
-    let counts = s.counts().expect("counts");
-    assert_eq!(counts.len(), 1);
-    assert_eq!(counts[0].count, 2);
-    drop(s);
-    let ro = Sqlite::open_readonly(&path).expect("read-only");
-    assert_eq!(ro.message_count().expect("count"), 2);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
 }
 
 #[test]

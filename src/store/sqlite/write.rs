@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, join_reasons, location_columns, now_rfc3339};
 use crate::domain::{DecidedBy, Uid, UidValidity};
-use crate::store::{BatchResult, Checkpoint, StoreError, StoredMessage};
+use crate::store::{Advance, BatchResult, Checkpoint, Lease, LeaseState, StoreError, StoredMessage};
 
 impl Sqlite {
     /// `Store::checkpoint` on SQLite.
@@ -32,6 +32,7 @@ impl Sqlite {
         mailbox: &str,
         uidvalidity: UidValidity,
         exists: u64,
+        _lease: Option<&Lease>,
     ) -> Result<Checkpoint, StoreError> {
         let current = self.checkpoint(account, mailbox)?;
         let cp = match current {
@@ -64,12 +65,39 @@ impl Sqlite {
         Ok(cp)
     }
 
+    /// `Store::claim_mailbox` on SQLite: one writer, every claim granted.
+    pub(crate) fn claim_mailbox(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        Ok(Some(Lease {
+            account: account.into(),
+            mailbox: mailbox.into(),
+            holder: holder.into(),
+            token: 0,
+            ttl,
+        }))
+    }
+
+    /// `Store::release_mailbox` on SQLite: nothing to give back.
+    pub(crate) fn release_mailbox(&mut self, _lease: &Lease) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// `Store::leases` on SQLite: none.
+    pub(crate) fn leases(&self) -> Result<Vec<LeaseState>, StoreError> {
+        Ok(Vec::new())
+    }
+
     /// `Store::write_batch` on SQLite.
     pub(crate) fn write_batch(
         &mut self,
         run: i64,
         messages: &[StoredMessage],
-        advance: Option<(&str, &str, Checkpoint)>,
+        advance: Option<Advance<'_>>,
     ) -> Result<BatchResult, StoreError> {
         let tx = self.conn.transaction()?;
         let mut result = BatchResult::default();
@@ -124,7 +152,7 @@ impl Sqlite {
                 locate.execute(params![id, account, mailbox, uidvalidity, uid])?;
             }
         }
-        if let Some((account, mailbox, cp)) = advance {
+        if let Some(Advance { account, mailbox, checkpoint: cp, .. }) = advance {
             tx.execute(
                 include_str!("sql/advance_checkpoint.sql"),
                 params![

@@ -175,3 +175,18 @@ CREATE TABLE reclassified (
     PRIMARY KEY (run_id, message_id)
 );
 CREATE INDEX reclassified_message ON reclassified (message_id);
+
+-- Many daemons, one database: a mailbox is polled by one daemon at a time, the holder of its
+-- lease. A claim takes a free or expired lease and increments `token`; every write of a batch
+-- renews the lease inside its own transaction only if holder and token are still the same
+-- (fencing: a daemon that lost its lease, paused or cut off, cannot write). Times are the
+-- server's clock, so the daemons' clocks do not matter.
+CREATE TABLE mailbox_leases (
+    account    TEXT COLLATE "C" NOT NULL,
+    mailbox    TEXT COLLATE "C" NOT NULL,
+    holder     TEXT COLLATE "C" NOT NULL,      -- host/pid/nonce of the daemon
+    token      BIGINT NOT NULL,
+    claimed_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (account, mailbox)
+);
