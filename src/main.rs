@@ -118,7 +118,15 @@ fn init_logging(cli: &Cli) {
             _ => "debug",
         }
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // The PostgreSQL client logs statements with their parameter values at debug level: the
+    // values are decisions and explanations drawn from citizens' mail, which are never logged,
+    // whatever RUST_LOG asks.
+    for quiet in ["tokio_postgres=info", "postgres=info"] {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)

@@ -22,7 +22,7 @@ fn urpmail() -> Command {
 }
 
 /// The first `n` messages of the sample mailbox (real citizen mail, PEC, receipts...).
-fn sample(n: usize) -> Vec<Vec<u8>> {
+pub(crate) fn sample(n: usize) -> Vec<Vec<u8>> {
     let dir = repo().join("samples/mailbox/cur");
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(&dir).expect("sample").map(|e| e.expect("entry").path()).collect();

@@ -5,6 +5,7 @@
 mod blind;
 mod cli;
 mod corpora;
+mod daemons;
 mod decisions;
 mod dovecot;
 mod faults;

@@ -1,0 +1,204 @@
+//! Many daemons, one database: four `urpmail poll` processes list the same forty mailboxes of a
+//! real Dovecot and write one PostgreSQL store. One is killed with SIGKILL in the middle of its
+//! work; the others take its mailboxes over when its claims expire. Every message is stored
+//! exactly once, no mailbox is polled by two daemons at once (from the daemons' own claim and
+//! release log lines), `\Seen` stays untouched and no log line carries message text.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use urpmail::store::Store;
+
+use crate::dovecot::Dovecot;
+use crate::imap::sample;
+use crate::postgres;
+
+const MAILBOXES: usize = 40;
+const PER_MAILBOX: usize = 25;
+const DAEMONS: usize = 4;
+
+fn spawn(config: &Path, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_urpmail"))
+        .args(["--log-format", "json", "poll", "--config"])
+        .arg(config)
+        // Claims and releases are debug lines; the PostgreSQL client stays quiet whatever this says.
+        .env("RUST_LOG", "warn,urpmail=debug,tokio_postgres=trace")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("daemon")
+}
+
+fn stored(target: &urpmail::store::StoreTarget) -> u64 {
+    Store::open_readonly(target).ok().and_then(|s| s.message_count().ok()).unwrap_or(0)
+}
+
+fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    f()
+}
+
+/// One claim of a mailbox by a daemon: from its "mailbox claimed" line to its "mailbox
+/// released" line (or the kill, for the daemon killed holding it).
+#[derive(Debug)]
+struct Held {
+    daemon: usize,
+    from: String,
+    to: String,
+}
+
+fn claims(logs: &[PathBuf], killed: usize, killed_at: &str) -> BTreeMap<String, Vec<Held>> {
+    let mut out: BTreeMap<String, Vec<Held>> = BTreeMap::new();
+    for (daemon, log) in logs.iter().enumerate() {
+        let text = std::fs::read_to_string(log).expect("log");
+        let mut open: BTreeMap<String, String> = BTreeMap::new();
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+            let (msg, mailbox, ts) = (&v["fields"]["message"], &v["fields"]["mailbox"], &v["timestamp"]);
+            let (Some(mailbox), Some(ts)) = (mailbox.as_str(), ts.as_str()) else { continue };
+            match msg.as_str() {
+                Some("mailbox claimed") => {
+                    open.insert(mailbox.to_string(), ts.to_string());
+                }
+                Some("mailbox released") => {
+                    let from = open.remove(mailbox).expect("released after claimed");
+                    out.entry(mailbox.to_string()).or_default().push(Held {
+                        daemon,
+                        from,
+                        to: ts.to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        for (mailbox, from) in open {
+            let to = if daemon == killed { killed_at.to_string() } else { "9999".into() };
+            out.entry(mailbox).or_default().push(Held { daemon, from, to });
+        }
+    }
+    out
+}
+
+fn utc_now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("format")
+}
+
+#[test]
+fn four_daemons_share_forty_mailboxes_and_take_over_a_killed_one() {
+    let Some(d) = Dovecot::start() else { return };
+    let Some(db) = postgres::database("daemons") else { return };
+    let messages = sample(MAILBOXES * PER_MAILBOX);
+    let names: Vec<String> = (0..MAILBOXES).map(|i| format!("m{i:02}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        d.create_mailbox(name);
+        d.deliver_many(name, &messages[i * PER_MAILBOX..(i + 1) * PER_MAILBOX]);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pw = dir.path().join("imap.pw");
+    std::fs::write(&pw, format!("{}\n", d.password())).expect("write");
+    std::fs::set_permissions(&pw, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let config = dir.path().join("urpmail.toml");
+    let list = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    std::fs::write(
+        &config,
+        format!(
+            "version = 1\n{}lease_secs = 3\n[[account]]\nname = \"urp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             username = \"{}\"\npassword_file = {:?}\nmailboxes = [{list}]\nbatch_size = 5\nidle = false\n\
+             poll_interval_secs = 1\ntimeout_secs = 10\n",
+            db.config_section(),
+            d.imap_port(),
+            d.user(),
+            pw.display().to_string()
+        ),
+    )
+    .expect("config");
+    let target = db.target();
+    let logs: Vec<PathBuf> = (0..DAEMONS).map(|i| dir.path().join(format!("daemon{i}.log"))).collect();
+    let mut daemons: Vec<Child> = logs.iter().map(|l| spawn(&config, l)).collect();
+
+    // Kill one in the middle of its work: once some mail is stored and it holds a mailbox.
+    let killed = 0;
+    let holding = |i: usize| {
+        std::fs::read_to_string(&logs[i])
+            .is_ok_and(|t| t.matches("mailbox claimed").count() > t.matches("mailbox released").count())
+    };
+    assert!(
+        wait_for(Duration::from_secs(60), || stored(&target) > 50 && holding(killed)),
+        "daemons started storing"
+    );
+    daemons[killed].kill().expect("SIGKILL");
+    let killed_at = utc_now();
+    daemons[killed].wait().expect("reaped");
+
+    let total = (MAILBOXES * PER_MAILBOX) as u64;
+    let done = wait_for(Duration::from_secs(120), || stored(&target) >= total);
+    for (i, child) in daemons.iter_mut().enumerate().filter(|(i, _)| *i != killed) {
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let status = child.wait().expect("wait");
+        assert!(
+            status.success(),
+            "daemon {i} exited {status:?}: {}",
+            std::fs::read_to_string(&logs[i]).unwrap_or_default()
+        );
+    }
+    assert!(done, "all {total} messages stored (got {})", stored(&target));
+
+    // Exactly once: every message, every mailbox's 25 locations, nothing more.
+    let s = Store::open_readonly(&target).expect("store");
+    assert_eq!(s.message_count().expect("count"), total);
+    for name in &names {
+        let cp = s.checkpoint("urp", name).expect("checkpoint").expect("visited");
+        assert_eq!(s.located("urp", name, cp.uidvalidity.0).expect("located"), PER_MAILBOX as u64, "{name}");
+    }
+    let locations: i64 =
+        db.admin().query_one("SELECT COUNT(*) FROM urpmail.locations", &[]).expect("q").get(0);
+    assert_eq!(locations, total as i64);
+    // The work was shared.
+    let logs_text: Vec<String> = logs.iter().map(|l| std::fs::read_to_string(l).expect("log")).collect();
+    let working = logs_text.iter().filter(|t| t.contains("batch written")).count();
+    assert!(working >= 3, "at least three daemons wrote batches ({working})");
+
+    // Never two daemons on one mailbox at once; the mailbox the killed daemon held was taken
+    // over after it died.
+    let mut taken_over = 0;
+    for (mailbox, mut held) in claims(&logs, killed, &killed_at) {
+        held.sort_by(|a, b| a.from.cmp(&b.from));
+        if let Some(i) = held.iter().position(|h| h.daemon == killed && h.to == killed_at) {
+            assert!(
+                held[i + 1..].iter().any(|h| h.daemon != killed),
+                "{mailbox}: never taken over after the kill"
+            );
+            taken_over += 1;
+        }
+        for pair in held.windows(2) {
+            assert!(
+                pair[0].to <= pair[1].from,
+                "{mailbox}: daemon {} held it until {} but daemon {} claimed it at {}",
+                pair[0].daemon,
+                pair[0].to,
+                pair[1].daemon,
+                pair[1].from
+            );
+        }
+    }
+    assert_eq!(taken_over, 1, "the killed daemon held one mailbox");
+    assert!(logs_text[killed].contains("batch written"), "the killed daemon had written batches before");
+    // Read-only on the server; nothing of the mail in the logs (the client's statement logging
+    // was asked for at trace and stays off).
+    for name in names.iter().take(5) {
+        assert_eq!(d.seen_count(name), 0, "{name}: \\Seen untouched");
+    }
+    for t in &logs_text {
+        assert!(!t.contains("executing statement") && !t.contains("explanation"), "statement logging is off");
+    }
+}
