@@ -175,6 +175,11 @@ pub(crate) enum Command {
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
     },
+    /// Store tools: move a store between a SQLite file and PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Accounts of the staff web page.
     Users {
         #[command(subcommand)]
@@ -362,6 +367,22 @@ pub(crate) enum ConfigCommand {
         /// store's folder is writable: run it as the service user before starting the service.
         #[arg(long)]
         connect: bool,
+    },
+}
+
+/// `urpmail store ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum StoreCommand {
+    /// Copy a store exactly into a new file or an empty PostgreSQL database, then check that
+    /// every table and the theme counts agree (stop the daemon first).
+    Copy {
+        /// The store to copy: a file, or postgres://USER@HOST[:PORT]/DATABASE (with
+        /// ?password_file=FILE&ca_file=FILE).
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// Where to copy it: a new file, or an empty PostgreSQL database.
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
     },
 }
 

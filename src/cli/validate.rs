@@ -15,7 +15,7 @@ use urpmail::store::StoreTarget;
 
 use super::{
     ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat,
-    ReviewOrderArg, RulesCommand, StoreArgs, ThemesFormat, UsersCommand, VariantArg,
+    ReviewOrderArg, RulesCommand, StoreArgs, StoreCommand, ThemesFormat, UsersCommand, VariantArg,
 };
 
 impl Cli {
@@ -224,6 +224,12 @@ impl Cli {
             }
             Raw::Users { command: UsersCommand::Remove { name, file } } => Command::UserRemove { file, name },
             Raw::Users { command: UsersCommand::List { file } } => Command::UserList { file },
+            Raw::Store { command: StoreCommand::Copy { from, to } } => {
+                let target = |flag: &str, s: &str| {
+                    StoreTarget::parse_arg(s).map_err(|e| commands::Error::Input(format!("{flag}: {e}")))
+                };
+                Command::StoreCopy { from: target("--from", &from)?, to: target("--to", &to)? }
+            }
             Raw::Prune { store, older_than, snippets_only } => Command::Prune(prune::Args {
                 store: store.validate()?.target().clone(),
                 older_than,

@@ -94,6 +94,8 @@ pub enum Command {
     UserRemove { file: PathBuf, name: String },
     /// The web accounts, one name per line.
     UserList { file: PathBuf },
+    /// `store copy`: a store moved exactly, then checked.
+    StoreCopy { from: StoreTarget, to: StoreTarget },
 }
 
 impl Command {
@@ -219,6 +221,23 @@ impl Command {
                 let what = if new { "added" } else { "password changed" };
                 note(notes, &format!("account {name}: {what} in {}", file.display()));
                 Ok(())
+            }
+            Command::StoreCopy { from, to } => {
+                existing_store(&from)?;
+                let c = crate::store::copy(&from, &to).map_err(Error::Store)?;
+                let mut text = format!("copied {from} -> {to}: {} messages\n", c.messages);
+                let rows: Vec<String> = c.rows.iter().map(|(t, n)| format!("{t} {n}")).collect();
+                text += &format!("rows: {}\n", rows.join(", "));
+                text += &format!("learned models: {} with their bytes", c.models);
+                if !c.models_missing.is_empty() {
+                    text += &format!(
+                        ", {} without (removed by retention): {}",
+                        c.models_missing.len(),
+                        c.models_missing.join(", ")
+                    );
+                }
+                text += "\nverified: every table has as many rows as the source, and the theme counts are equal\n";
+                write_out(out, &text)
             }
             Command::UserList { file } => {
                 let users = crate::web::users::Users::load(&file)?;

@@ -49,6 +49,9 @@ pub struct MailboxStatus {
     pub synced_secs_ago: Option<i64>,
     /// The last attempt failed: the error is newer than the last complete sync.
     pub failing: bool,
+    /// The daemon polling it now, when several daemons share a database store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
 }
 
 /// Seconds from an RFC 3339 time to `now` (none when it does not parse).
@@ -101,6 +104,7 @@ pub fn read(path: &crate::store::StoreTarget) -> Result<Status, Error> {
         }
     }
     let now = time::OffsetDateTime::now_utc();
+    let leases = store.leases().map_err(store_error(path))?;
     for m in store.mailboxes().map_err(store_error(path))? {
         let located = store.located(&m.account, &m.mailbox, m.uidvalidity).map_err(store_error(path))?;
         let backlog = m.exists.map(|e| e.saturating_sub(located));
@@ -111,7 +115,11 @@ pub fn read(path: &crate::store::StoreTarget) -> Result<Status, Error> {
             (Some(_), None) => true,
             (None, _) => false,
         };
-        st.mailboxes.push(MailboxStatus { state: m, backlog, synced_secs_ago, failing });
+        let held_by = leases
+            .iter()
+            .find(|l| l.active && l.account == m.account && l.mailbox == m.mailbox)
+            .map(|l| format!("{} since {}", l.holder, l.claimed_at));
+        st.mailboxes.push(MailboxStatus { state: m, backlog, synced_secs_ago, failing, held_by });
     }
     Ok(st)
 }
@@ -149,6 +157,9 @@ pub fn to_text(st: &Status) -> String {
             m.state.last_uid,
             m.backlog.map_or("?".into(), |b| b.to_string()),
         );
+        if let Some(h) = &m.held_by {
+            let _ = writeln!(s, "  being polled by {h}");
+        }
         if let (true, Some(e), Some(at)) = (m.failing, &m.state.last_error, &m.state.last_error_at) {
             let _ = writeln!(s, "  last attempt failed at {at}: {e}");
         }
@@ -159,11 +170,15 @@ pub fn to_text(st: &Status) -> String {
             chain.extend(st.lineage.iter().cloned());
             let _ = writeln!(
                 s,
-                "active model: {} (learned by batch {}, {} reviewed messages; file {}); lineage {}",
+                "active model: {} (learned by batch {}, {} reviewed messages; {}); lineage {}",
                 m.version,
                 m.batch_id.map_or("?".into(), |b| b.to_string()),
                 m.documents,
-                m.file.as_ref().map_or("removed".into(), |f| f.display().to_string()),
+                match (&m.file, m.in_store) {
+                    (_, true) => "kept in the database".to_string(),
+                    (Some(f), false) => format!("file {}", f.display()),
+                    (None, false) => "file removed".to_string(),
+                },
                 chain.join(" <- ")
             );
         }

@@ -15,6 +15,7 @@
 //! never leave its module (and `error`). Where a store lives is a [`StoreTarget`].
 
 mod columns;
+mod copy;
 mod error;
 mod postgres;
 mod sqlite;
@@ -23,6 +24,7 @@ mod types;
 
 use crate::domain::UidValidity;
 
+pub use copy::{Copied, copy};
 pub use error::StoreError;
 pub use target::{DEFAULT_PG_PORT, DEFAULT_PG_SCHEMA, PgPassword, PgTarget, PgTls, StoreTarget, is_url};
 pub use types::{
@@ -340,6 +342,29 @@ impl Store {
     /// or a later run re-decided them).
     pub fn undo_reclassify(&mut self, run: i64) -> Result<(u64, u64), StoreError> {
         on_backend!(&mut self.backend, db => db.undo_reclassify(run))
+    }
+
+    /// A table's rows in order (`store copy`).
+    pub(crate) fn read_table(&self, t: &copy::Table) -> Result<copy::Rows, StoreError> {
+        on_backend!(&self.backend, db => db.read_table(t))
+    }
+
+    /// Writes whole tables with their ids in one transaction, and the learned models' bytes
+    /// where the store keeps them (`store copy`, into an empty store).
+    pub(crate) fn write_tables(
+        &mut self,
+        tables: &[(&copy::Table, copy::Rows)],
+        bodies: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Sqlite(db) => db.write_tables(tables),
+            Backend::Postgres(db) => db.write_tables(tables, bodies),
+        }
+    }
+
+    /// A table's row count (`store copy`'s check).
+    pub(crate) fn count_rows(&self, t: &copy::Table) -> Result<u64, StoreError> {
+        on_backend!(&self.backend, db => db.count_rows(t))
     }
 
     /// One row per stored message (of a year), for `report messages`.

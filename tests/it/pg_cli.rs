@@ -209,3 +209,54 @@ fn config_check_connects_to_a_database_store() {
         assert!(err.contains(says) && err.contains("urpmail.toml:"), "{err}");
     }
 }
+
+#[test]
+fn store_copy_moves_a_store_to_postgres_and_back_exactly() {
+    let Some(db) = postgres::database("copy") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("urpmail.db");
+    let f = file.to_str().expect("utf-8");
+    // A store that has lived: mail, a learned model, a reclassify run, an export, retention.
+    run(&["ingest", repo().join("samples/mailbox").to_str().expect("utf-8")], f, "ingest");
+    let mut filled = review(f, dir.path(), "r.json");
+    for item in filled["items"].as_array_mut().expect("items").iter_mut().take(4) {
+        item["corrected_topic"] = Value::from("cimiteri");
+    }
+    let review_path = dir.path().join("filled.json");
+    std::fs::write(&review_path, serde_json::to_string_pretty(&filled).expect("json")).expect("write");
+    run(&["learn", review_path.to_str().expect("utf-8")], f, "learn");
+    run(&["reclassify"], f, "reclassify");
+    run(&["report", "themes", "--out", dir.path().join("temi.csv").to_str().expect("utf-8")], f, "export");
+    run(&["prune", "--older-than", "2024-06-01"], f, "prune");
+
+    let copy = |from: &str, to: &str| {
+        ok(
+            urpmail().args(["store", "copy", "--from", from, "--to", to]).output().expect("runs"),
+            "store copy",
+        )
+    };
+    let out = copy(f, &db.url());
+    assert!(out.contains("verified") && out.contains("learned models: 1 with their bytes"), "{out}");
+    let pg = db.url();
+    assert_eq!(table(&pg, &[]), table(f, &[]));
+    assert_eq!(status(&pg), status(f));
+    let messages = |s: &str| run(&["report", "messages", "--format", "jsonl"], s, "report messages");
+    assert_eq!(messages(&pg), messages(f));
+    // The learned model decides in the database too: the same review file comes out.
+    assert_eq!(review(&pg, dir.path(), "a.json")["items"], review(f, dir.path(), "b.json")["items"]);
+
+    // And back into a new file: the same again, the model a file beside it.
+    let back = dir.path().join("back.db");
+    let b = back.to_str().expect("utf-8");
+    copy(&pg, b);
+    assert_eq!(table(b, &[]), table(f, &[]));
+    assert_eq!(status(b), status(f));
+    assert_eq!(messages(b), messages(f));
+    let models = std::fs::read_dir(dir.path().join("back-models")).expect("models folder").count();
+    assert_eq!(models, 1, "the learned model became a file again");
+
+    // Never over a store that holds data.
+    let out = urpmail().args(["store", "copy", "--from", f, "--to", &pg]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("already holds a store"), "{err}");
+}

@@ -8,6 +8,7 @@
 //! the SQLite store is), and dropping it moves off any async worker (see `Drop`).
 //! `postgres` types never leave this module (and `error`).
 
+mod copy;
 mod models;
 mod read;
 mod reclassify;

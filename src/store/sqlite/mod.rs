@@ -3,6 +3,7 @@
 //! `user_version`. Its SQL lives in `sql/`: the schema and its migrations, and the longer
 //! statements. `rusqlite` types never leave this module.
 
+mod copy;
 mod counts;
 mod models;
 mod open;
