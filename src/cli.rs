@@ -537,5 +537,9 @@ pub(crate) enum ReportCommand {
         /// Add each topic's precision measured on reviewed decisions (95% Wilson interval).
         #[arg(long)]
         with_accuracy: bool,
+        /// Every ente of the shared PostgreSQL database side by side, one column each (the
+        /// store given names the database; formats table, md, csv, csv-plain, json, xlsx).
+        #[arg(long, conflicts_with_all = ["compare", "by", "chart", "mapping", "with_accuracy"])]
+        all_enti: bool,
     },
 }

@@ -25,6 +25,8 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     version: u32,
+    #[serde(default)]
+    ente: Option<RawEnte>,
     store: RawStore,
     #[serde(default)]
     classification: RawClassification,
@@ -32,6 +34,25 @@ struct RawConfig {
     limits: RawLimits,
     #[serde(default)]
     account: Vec<RawAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnte {
+    id: String,
+    name: String,
+}
+
+/// The comune (or other body) whose mail this configuration records: `[ente]`. Its store
+/// remembers it, so a configuration of another ente cannot write there; in a shared database
+/// each ente's store is a schema of its own (`ente_ID`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ente {
+    /// A short identifier: lower-case letters, digits and `_` (for example the ISTAT or
+    /// cadastral code, `h501`).
+    pub id: String,
+    /// The name printed on its tables ("Comune di ...").
+    pub name: String,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +195,8 @@ pub struct Account {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub file: PathBuf,
+    /// The ente whose mail this is (`[ente]`), if named.
+    pub ente: Option<Ente>,
     /// Where the store lives (`[store] path` or `url`).
     pub store: crate::store::StoreTarget,
     /// How long a daemon's claim on a mailbox lasts (`[store] lease_secs`).
@@ -340,7 +363,22 @@ impl Config {
         } else {
             resolve(Path::new(&raw.classification.model)).display().to_string()
         };
-        let store = store_target(&raw.store, &resolve).map_err(|m| err(line_of("[store]"), m))?;
+        let mut store = store_target(&raw.store, &resolve).map_err(|m| err(line_of("[store]"), m))?;
+        let ente = match raw.ente {
+            None => None,
+            Some(e) => {
+                let schema = crate::store::ente_schema(&e.id)
+                    .map_err(|m| err(line_of("id"), format!("[ente] {m}")))?;
+                let name = e.name.trim().to_string();
+                if name.is_empty() || name.chars().count() > 200 {
+                    return Err(err(line_of("name"), "[ente] name must be the ente's name, 1 to 200 characters (for example \"Comune di Esempio\")".into()));
+                }
+                if let crate::store::StoreTarget::Postgres(pg) = &mut store {
+                    pg.schema = schema;
+                }
+                Some(Ente { id: e.id, name })
+            }
+        };
         let lease = match raw.store.lease_secs {
             None => DEFAULT_LEASE,
             Some(s) if (2..=3600).contains(&s) => std::time::Duration::from_secs(s),
@@ -356,6 +394,7 @@ impl Config {
         };
         Ok(Config {
             file: path.to_path_buf(),
+            ente,
             store,
             lease,
             store_snippets: raw.store.store_snippets,

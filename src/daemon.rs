@@ -495,6 +495,9 @@ async fn until_shutdown<T>(
 /// Opens the store and marks runs a crash left open.
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let mut store = Store::open(&config.store)?;
+    if let Some(e) = &config.ente {
+        store.claim_ente(&e.id, &e.name)?;
+    }
     let stale = store.close_stale_runs()?;
     if stale > 0 {
         tracing::warn!(

@@ -262,8 +262,20 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
             min_cell,
             mapping,
             with_accuracy,
+            all_enti,
         } => {
             let store = store.validate()?;
+            let format = themes_format(format, out.as_deref())?;
+            if all_enti {
+                return Ok(Command::ThemesEnti(report::EntiArgs {
+                    store: store.target().clone(),
+                    rules: rules.as_deref().map_or_else(|| store.rules(), RulesChoice::parse),
+                    year,
+                    format,
+                    out,
+                    min_cell: publish.then_some(min_cell),
+                }));
+            }
             Command::Themes(report::ThemesArgs {
                 store: store.target().clone(),
                 rules: rules.as_deref().map_or_else(|| store.rules(), RulesChoice::parse),
@@ -274,7 +286,7 @@ fn report_command(command: ReportCommand) -> Result<Command, Error> {
                     ByArg::Channel => By::Channel,
                     ByArg::Tipologia => By::Tipologia,
                 }),
-                format: themes_format(format, out.as_deref())?,
+                format,
                 out,
                 chart,
                 min_cell: publish.then_some(min_cell),

@@ -78,6 +78,7 @@ pub fn run(store: Option<&Path>, threads: usize) -> Result<Demo, Error> {
     let compare: Vec<i32> = years.iter().rev().nth(1).copied().into_iter().collect();
     let c = &engine.classifier;
     let prov = Provenance {
+        ente: None,
         source: format!("casella di esempio integrata ({} messaggi)", mailbox.len()),
         taxonomy: c.taxonomy().id.clone(),
         rules_version: c.rules().map(|r| r.rules_version.clone()),

@@ -22,11 +22,15 @@ const BATCH: usize = 500;
 pub fn run(
     engine: &Engine,
     store_path: &crate::store::StoreTarget,
+    ente: Option<&crate::config::Ente>,
     paths: &[PathBuf],
     threads: usize,
 ) -> Result<Summary, Error> {
     let items = local::expand(paths)?;
     let mut store = Store::open(store_path).map_err(store_error(store_path))?;
+    if let Some(e) = ente {
+        store.claim_ente(&e.id, &e.name).map_err(store_error(store_path))?;
+    }
     store.close_stale_runs().map_err(store_error(store_path))?;
     let run = store.begin_run("ingest").map_err(store_error(store_path))?;
     let model = engine.classifier.model().map(|m| m.header().version.clone());

@@ -72,6 +72,8 @@ pub enum Command {
     StatusCheck(status::CheckArgs),
     /// The theme table.
     Themes(report::ThemesArgs),
+    /// `report themes --all-enti`: the enti of a shared database side by side.
+    ThemesEnti(report::EntiArgs),
     /// The review file, written to `out`.
     Review { args: report::ReviewArgs, out: PathBuf },
     /// A filled-in review file applied.
@@ -161,7 +163,8 @@ impl Command {
                 Ok(())
             }
             Command::Ingest { store, paths, threads } => {
-                ingest::run(&store.engine()?, store.target(), &paths, threads).map(drop)
+                let ente = store.config().and_then(|c| c.ente.clone());
+                ingest::run(&store.engine()?, store.target(), ente.as_ref(), &paths, threads).map(drop)
             }
             Command::Status { store, format } => {
                 let st = status::read(&store)?;
@@ -171,6 +174,10 @@ impl Command {
                 };
                 write_out(out, &text)
             }
+            Command::ThemesEnti(args) => match report::themes_enti(&args)? {
+                Some(text) => write_out(out, &text),
+                None => Ok(()),
+            },
             Command::Themes(args) => match report::themes(&args)? {
                 (_, Some(text)) => write_out(out, &text),
                 (_, None) => Ok(()),

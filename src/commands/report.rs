@@ -10,6 +10,7 @@ use super::{Error, RulesChoice, store_error};
 use crate::config::mapping;
 use crate::report::ExportError;
 use crate::report::chart::{self, Font, Fonts};
+use crate::report::enti;
 use crate::report::themes::{self, By, CsvStyle, Provenance, Query, ThemeTable};
 use crate::report::xlsx;
 use crate::store::Store;
@@ -131,7 +132,9 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         Some(_) => args.store.public_name(),
         None => args.store.to_string(),
     };
+    let ente = store.ente().map_err(store_error(&args.store))?.map(|(_, name)| name);
     let prov = Provenance {
+        ente,
         source,
         taxonomy: rules.taxonomy.id.clone(),
         rules_version: versions.0,
@@ -179,6 +182,85 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
     }
     let text = if args.out.is_some() { None } else { text };
     Ok((table, text))
+}
+
+/// Arguments of `report themes --all-enti`.
+#[derive(Debug, Clone)]
+pub struct EntiArgs {
+    /// The shared database (any ente's store in it, or none).
+    pub store: StoreTarget,
+    pub rules: RulesChoice,
+    pub year: Option<i32>,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub min_cell: Option<u64>,
+}
+
+/// `report themes --all-enti`: every ente of the database side by side for a year (the latest
+/// year with data in any of them unless given). Returns the text to print when there is no
+/// `--out`.
+pub fn themes_enti(args: &EntiArgs) -> Result<Option<String>, Error> {
+    let targets = Store::enti_in(&args.store).map_err(store_error(&args.store))?;
+    if targets.is_empty() {
+        return Err(Error::Input(format!(
+            "{}: no ente's store in this database yet (a configuration with [ente] and [store] url makes one at the first poll or ingest)",
+            args.store
+        )));
+    }
+    let mut enti = Vec::with_capacity(targets.len());
+    for t in &targets {
+        let store = Store::open_readonly(t).map_err(store_error(t))?;
+        let (id, name) = store.ente().map_err(store_error(t))?.unwrap_or_default();
+        let (rules_version, model_version) = versions(&store)?;
+        enti.push(enti::EnteCounts {
+            id,
+            name,
+            rows: store.counts().map_err(store_error(t))?,
+            rules_version,
+            model_version,
+        });
+    }
+    let year = match args.year {
+        Some(y) => y,
+        None => enti
+            .iter()
+            .flat_map(|e| themes::years(&e.rows))
+            .max()
+            .ok_or_else(|| Error::Input("no ente has classified messages with a date yet".into()))?,
+    };
+    let rules = args
+        .rules
+        .load()?
+        .ok_or_else(|| Error::Input("the table needs the rules' taxonomy for its labels".into()))?;
+    let source = match args.min_cell {
+        Some(_) => args.store.public_name(),
+        None => args.store.to_string(),
+    };
+    let table = enti::build(&enti, &rules.taxonomy, year, args.min_cell, source);
+    let text = match args.format {
+        Format::Table => Some(enti::to_text(&table)),
+        Format::Markdown => Some(enti::to_markdown(&table)),
+        Format::Csv => Some(enti::to_csv(&table, CsvStyle::Excel)),
+        Format::CsvPlain => Some(enti::to_csv(&table, CsvStyle::Plain)),
+        Format::Json => Some(serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"),
+        Format::Xlsx => {
+            let out = args
+                .out
+                .as_ref()
+                .ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
+            let bytes = xlsx::enti_to_bytes(&table, workbook_time(std::env::var("SOURCE_DATE_EPOCH").ok()))
+                .map_err(export_error(out))?;
+            write_file(out, &bytes)?;
+            None
+        }
+    };
+    match (&text, &args.out) {
+        (Some(t), Some(out)) => {
+            write_file(out, t.as_bytes())?;
+            Ok(None)
+        }
+        _ => Ok(text),
+    }
 }
 
 /// The rules and model versions that made the stored decisions (the most frequent ones).

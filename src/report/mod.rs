@@ -8,6 +8,7 @@
 //! parsed taxonomy mapping) and write the bytes where the user asked.
 
 pub mod chart;
+pub mod enti;
 pub mod review;
 pub(crate) mod suppress;
 pub mod themes;
@@ -89,6 +90,7 @@ pub(crate) mod fixture {
         ];
         let q = Query { year: 2025, compare: vec![2024], by, min_cell, mapping: None };
         let prov = Provenance {
+            ente: None,
             source: "urp.sqlite".into(),
             taxonomy: "urp-2025".into(),
             rules_version: Some("regole-3".into()),

@@ -65,6 +65,9 @@ pub struct Query {
 /// Where the numbers come from.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Provenance {
+    /// The ente whose mail it is, when the store records one: printed in the title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ente: Option<String>,
     pub source: String,
     pub taxonomy: String,
     pub rules_version: Option<String>,
@@ -741,11 +744,6 @@ pub fn grid(t: &ThemeTable) -> Vec<Vec<Cell>> {
     out
 }
 
-/// The grid as text cells.
-fn text_grid(t: &ThemeTable, numbers: Numbers) -> Vec<Vec<String>> {
-    grid(t).iter().map(|row| row.iter().map(|c| c.text(numbers)).collect()).collect()
-}
-
 fn breakdown_heading(t: &ThemeTable, k: &str) -> String {
     match t.by.as_deref() {
         Some("mese") => k
@@ -855,17 +853,26 @@ pub(crate) fn title(t: &ThemeTable) -> String {
             t.compare.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         )
     };
-    format!("Temi trattati via e-mail - anno {}{cmp}", t.year)
+    match &t.provenance.ente {
+        Some(ente) => format!("{ente} - Temi trattati via e-mail - anno {}{cmp}", t.year),
+        None => format!("Temi trattati via e-mail - anno {}{cmp}", t.year),
+    }
 }
 
 /// Plain-text table for a terminal.
 pub fn to_text(t: &ThemeTable) -> String {
-    let g = text_grid(t, Numbers::Italian);
+    render_text(&title(t), &grid(t), &notes(t))
+}
+
+/// A laid-out table as text: the title, the grid with rules under the header and above the
+/// last (total) row, the notes.
+pub(crate) fn render_text(title: &str, grid: &[Vec<Cell>], notes: &[String]) -> String {
+    let g = texts(grid, Numbers::Italian);
     let widths: Vec<usize> =
         (0..g[0].len()).map(|i| g.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     let line_w: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
     let mut s = String::new();
-    let _ = writeln!(s, "{}\n", title(t));
+    let _ = writeln!(s, "{title}\n");
     for (i, row) in g.iter().enumerate() {
         if i == g.len() - 1 || i == 1 {
             let _ = writeln!(s, "{}", "-".repeat(line_w));
@@ -880,7 +887,7 @@ pub fn to_text(t: &ThemeTable) -> String {
         let _ = writeln!(s, "{}", cells.join("  ").trim_end());
     }
     let _ = writeln!(s);
-    for n in notes(t) {
+    for n in notes {
         let _ = writeln!(s, "{n}");
     }
     s
@@ -888,8 +895,13 @@ pub fn to_text(t: &ThemeTable) -> String {
 
 /// Markdown table (for reports and wikis).
 pub fn to_markdown(t: &ThemeTable) -> String {
-    let g = text_grid(t, Numbers::Italian);
-    let mut s = format!("### {}\n\n", title(t));
+    render_markdown(&title(t), &grid(t), &notes(t))
+}
+
+/// A laid-out table as Markdown, the last row (the total) in bold.
+pub(crate) fn render_markdown(title: &str, grid: &[Vec<Cell>], notes: &[String]) -> String {
+    let g = texts(grid, Numbers::Italian);
+    let mut s = format!("### {title}\n\n");
     for (i, row) in g.iter().enumerate() {
         let cells: Vec<String> = row
             .iter()
@@ -906,11 +918,16 @@ pub fn to_markdown(t: &ThemeTable) -> String {
         }
     }
     s.push('\n');
-    for n in notes(t) {
+    for n in notes {
         let n = n.trim_start().replace('*', "\\*");
         let _ = writeln!(s, "{n}  ");
     }
     s
+}
+
+/// Grid cells as text.
+fn texts(grid: &[Vec<Cell>], numbers: Numbers) -> Vec<Vec<String>> {
+    grid.iter().map(|row| row.iter().map(|c| c.text(numbers)).collect()).collect()
 }
 
 /// CSV flavours.
@@ -925,6 +942,11 @@ pub enum CsvStyle {
 /// The table as CSV: the grid; for Excel also the notes under it (one per line, in the first
 /// column), so a published file carries its footnotes.
 pub fn to_csv(t: &ThemeTable, style: CsvStyle) -> String {
+    render_csv(&grid(t), &notes(t), style)
+}
+
+/// A laid-out table as CSV (for Excel, with the notes under it).
+pub(crate) fn render_csv(grid: &[Vec<Cell>], notes: &[String], style: CsvStyle) -> String {
     let (sep, numbers, bom) = match style {
         CsvStyle::Excel => (';', Numbers::Italian, "\u{feff}"),
         CsvStyle::Plain => (',', Numbers::Plain, ""),
@@ -938,7 +960,7 @@ pub fn to_csv(t: &ThemeTable, style: CsvStyle) -> String {
     };
     let line = |row: &[String]| row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(&sep.to_string());
     let mut s = String::from(bom);
-    let g = text_grid(t, numbers);
+    let g = texts(grid, numbers);
     let width = g.first().map_or(1, Vec::len);
     for row in &g {
         let _ = write!(s, "{}\r\n", line(row));
@@ -947,7 +969,7 @@ pub fn to_csv(t: &ThemeTable, style: CsvStyle) -> String {
         return s;
     }
     s.push_str("\r\n");
-    for n in notes(t) {
+    for n in notes {
         let mut row = vec![n.trim_start().to_string()];
         row.resize(width, String::new());
         let _ = write!(s, "{}\r\n", line(&row));

@@ -17,6 +17,7 @@ use rust_xlsxwriter::{
 
 use super::ExportError;
 use super::chart::years_with_colours;
+use super::enti::EntiTable;
 use super::themes::{Cell, Count, Numbers, ThemeTable, grid, notes, title};
 use crate::domain::ExclusionReason;
 
@@ -32,6 +33,66 @@ const HEADER_FILL: u32 = 0xDDEBF7;
 /// The table as the bytes of an `.xlsx` workbook made at `generated_at`.
 pub fn to_bytes(t: &ThemeTable, generated_at: time::OffsetDateTime) -> Result<Vec<u8>, ExportError> {
     let mut wb = build_workbook(t, generated_at).map_err(ExportError::render)?;
+    wb.save_to_buffer().map_err(ExportError::render)
+}
+
+/// The enti side by side as the bytes of an `.xlsx` workbook made at `generated_at`: one sheet,
+/// numbers as numbers, hidden cells as `<5` or `*`, the notes under it, printed like the theme
+/// table.
+pub fn enti_to_bytes(t: &EntiTable, generated_at: time::OffsetDateTime) -> Result<Vec<u8>, ExportError> {
+    let build = || -> Result<Workbook, XlsxError> {
+        let f = Formats::new();
+        let mut wb = Workbook::new();
+        let title = super::enti::title(t);
+        let mut props = DocProperties::new()
+            .set_title(&title)
+            .set_subject("Temi trattati via e-mail: enti a confronto")
+            .set_author("URP - urpmail")
+            .set_category("Statistiche URP");
+        if let Ok(dt) = ExcelDateTime::from_timestamp(generated_at.unix_timestamp()) {
+            props = props.set_creation_datetime(&dt);
+        }
+        wb.set_properties(&props);
+        let g = super::enti::grid(t);
+        let ws = wb.add_worksheet();
+        ws.set_name(format!("Enti {}", t.year))?;
+        ws.write_string_with_format(0, 0, &title, &f.title)?;
+        let header_row: RowNum = 2;
+        for (i, line) in g.iter().enumerate() {
+            let row = header_row + row_num(i)?;
+            let (is_head, is_total) = (i == 0, i + 1 == g.len());
+            for (j, c) in line.iter().enumerate() {
+                let col = col_num(j)?;
+                let text = c.text(Numbers::Italian);
+                match (is_head, j) {
+                    (true, 0) => ws.write_string_with_format(row, col, text, &f.header_left).map(drop)?,
+                    (true, _) => ws.write_string_with_format(row, col, text, &f.header).map(drop)?,
+                    (false, 0) => ws
+                        .write_string_with_format(
+                            row,
+                            col,
+                            text,
+                            if is_total { &f.total_label } else { &f.label },
+                        )
+                        .map(drop)?,
+                    (false, _) => write_cell(ws, row, col, c, &f, is_total)?,
+                }
+            }
+        }
+        ws.set_freeze_panes(header_row + 1, 1)?;
+        let labels = t.rows.iter().map(|r| r.label.as_str()).chain(["Totale messaggi classificati"]);
+        ws.set_column_width(0, width_for(labels, 20, 60))?;
+        for (j, e) in t.enti.iter().enumerate() {
+            ws.set_column_width(col_num(j + 1)?, width_for(std::iter::once(e.name.as_str()), 9, 24))?;
+        }
+        let last = header_row + row_num(g.len())?;
+        for (row, n) in (last + 1..).zip(super::enti::notes(t)) {
+            ws.write_string_with_format(row, 0, &n, &f.note)?;
+        }
+        print_setup(ws, &title, Some(header_row))?;
+        Ok(wb)
+    };
+    let mut wb = build().map_err(ExportError::render)?;
     wb.save_to_buffer().map_err(ExportError::render)
 }
 
@@ -156,11 +217,11 @@ fn properties(t: &ThemeTable, when: time::OffsetDateTime) -> DocProperties {
 
 /// A4 landscape, one page wide, the title and page numbers in the page header and footer, and
 /// the table's header row (if any) on every page.
-fn print_setup(ws: &mut Worksheet, t: &ThemeTable, header_row: Option<RowNum>) -> Result<(), XlsxError> {
+fn print_setup(ws: &mut Worksheet, title: &str, header_row: Option<RowNum>) -> Result<(), XlsxError> {
     ws.set_paper_size(PAPER_A4)
         .set_landscape()
         .set_print_fit_to_pages(1, 0)
-        .set_header(format!("&L&\"-,Bold\"{}", title(t).replace('&', "&&")))
+        .set_header(format!("&L&\"-,Bold\"{}", title.replace('&', "&&")))
         .set_footer("&LURP - urpmail&RPagina &P di &N");
     if let Some(row) = header_row {
         ws.set_repeat_rows(row, row)?;
@@ -226,7 +287,7 @@ fn build_workbook(t: &ThemeTable, when: time::OffsetDateTime) -> Result<Workbook
         };
     }
 
-    print_setup(ws, t, Some(header_row))?;
+    print_setup(ws, &title(t), Some(header_row))?;
 
     chart_sheet(&mut wb, t, &f, &sheet, (header_row, first_row, total_row))?;
     excluded_sheet(&mut wb, t, &f)?;
@@ -321,7 +382,7 @@ fn chart_sheet(
         }
     };
     ws.insert_chart(0, 0, &bar_chart(t, &source, height))?;
-    print_setup(ws, t, None)
+    print_setup(ws, &title(t), None)
 }
 
 /// The chart's height in pixels: room for every topic, within an A4 landscape page.

@@ -76,6 +76,12 @@ pub(crate) const TABLES: &[Table] = &[
         identity: Some("id"),
     },
     Table {
+        name: "ente",
+        columns: &[("id", Text), ("name", Text)],
+        order: Order::Columns("id"),
+        identity: None,
+    },
+    Table {
         name: "messages",
         columns: &[
             ("id", Int),

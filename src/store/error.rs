@@ -33,6 +33,11 @@ pub enum StoreError {
         "{account}/{mailbox}: another daemon ({holder}) took over this mailbox; this daemon's batch was not written and the mailbox is left to it"
     )]
     LeaseLost { account: String, mailbox: String, holder: String },
+    /// The store holds another ente's mail.
+    #[error(
+        "{store}: this store holds the mail of ente {recorded:?}, not {configured:?}: check [ente] id and [store] in the configuration (each ente has its own store)"
+    )]
+    OtherEnte { store: String, recorded: String, configured: String },
     /// A PostgreSQL database without an urpmail store in it.
     #[error("{store}: no store yet (run `urpmail poll` or `urpmail ingest` first)")]
     NoStore { store: String },

@@ -26,7 +26,9 @@ use crate::domain::UidValidity;
 
 pub use copy::{Copied, copy};
 pub use error::StoreError;
-pub use target::{DEFAULT_PG_PORT, DEFAULT_PG_SCHEMA, PgPassword, PgTarget, PgTls, StoreTarget, is_url};
+pub use target::{
+    DEFAULT_PG_PORT, DEFAULT_PG_SCHEMA, PgPassword, PgTarget, PgTls, StoreTarget, ente_schema, is_url,
+};
 pub use types::{
     Advance, Applied, BatchModels, BatchResult, BatchUndo, Checkpoint, Correction, CountRow, DecisionColumns,
     Lease, LeaseState, Location, MailboxState, MessageRow, ModelRecord, Redecided, RedoRow, ReviewRow,
@@ -138,6 +140,43 @@ impl Store {
     /// this daemon's is left alone).
     pub fn release_mailbox(&mut self, lease: &Lease) -> Result<(), StoreError> {
         on_backend!(&mut self.backend, db => db.release_mailbox(lease))
+    }
+
+    /// The stores of the enti in the database `target` names (each its own schema `ente_ID`), in
+    /// the order of their ids. A file holds one store: refused.
+    pub fn enti_in(target: &StoreTarget) -> Result<Vec<StoreTarget>, StoreError> {
+        match target {
+            StoreTarget::File(p) => Err(StoreError::Io {
+                store: p.display().to_string(),
+                message:
+                    "--all-enti reads the enti of a shared PostgreSQL database; a store file holds one ente"
+                        .into(),
+            }),
+            StoreTarget::Postgres(pg) => Ok(postgres::Postgres::enti_schemas(pg)?
+                .into_iter()
+                .map(|schema| StoreTarget::Postgres(Box::new(PgTarget { schema, ..(**pg).clone() })))
+                .collect()),
+        }
+    }
+
+    /// The ente this store records (`[ente]` of the configuration that first wrote it).
+    pub fn ente(&self) -> Result<Option<(String, String)>, StoreError> {
+        on_backend!(&self.backend, db => db.ente())
+    }
+
+    /// Records the ente whose mail this store holds, or checks it is the one recorded (a new
+    /// name is kept): a configuration of another ente is refused, so one comune's mail never
+    /// lands in another's store.
+    pub fn claim_ente(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
+        match self.ente()? {
+            Some((known, _)) if known != id => Err(StoreError::OtherEnte {
+                store: self.target().to_string(),
+                recorded: known,
+                configured: id.to_string(),
+            }),
+            Some((_, known_name)) if known_name == name => Ok(()),
+            _ => on_backend!(&mut self.backend, db => db.set_ente(id, name)),
+        }
     }
 
     /// The mailbox claims of the daemons sharing this store (none for SQLite).

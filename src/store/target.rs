@@ -110,9 +110,29 @@ impl fmt::Display for StoreTarget {
 }
 
 impl fmt::Display for PgTarget {
+    /// The URL without password or file parameters; an ente's store names its ente.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        write!(f, "postgres://{}@{host}:{}/{}", self.user, self.port, self.database)
+        write!(f, "postgres://{}@{host}:{}/{}", self.user, self.port, self.database)?;
+        match self.schema.strip_prefix("ente_") {
+            Some(id) => write!(f, "?ente={id}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The PostgreSQL schema of an ente's store in a shared database: `ente_ID`. The id is checked
+/// here (lower-case letters, digits and `_`, 1 to 40 characters).
+pub fn ente_schema(id: &str) -> Result<String, String> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(format!("ente_{id}"))
+    } else {
+        Err(format!(
+            "id {id:?} is not an ente id: use 1 to 40 lower-case letters, digits and _ (for example the cadastral code, \"h501\")"
+        ))
     }
 }
 
@@ -182,9 +202,10 @@ impl PgTarget {
                 match k {
                     "password_file" => target.password = PgPassword::File(PathBuf::from(v)),
                     "ca_file" => target.ca_file = Some(PathBuf::from(v)),
+                    "ente" => target.schema = ente_schema(&v)?,
                     _ => {
                         return Err(format!(
-                            "unknown URL parameter {k:?}: the parameters are password_file and ca_file"
+                            "unknown URL parameter {k:?}: the parameters are password_file, ca_file and ente"
                         ));
                     }
                 }

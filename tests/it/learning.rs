@@ -66,7 +66,7 @@ fn archives(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
 
 fn ingest(store: &Path, paths: &[PathBuf]) {
     let choice = StoreChoice::Store(t(store));
-    commands::ingest::run(&choice.engine().expect("engine"), &t(store), paths, 1).expect("ingest");
+    commands::ingest::run(&choice.engine().expect("engine"), &t(store), None, paths, 1).expect("ingest");
 }
 
 /// A review file with every unreviewed decision, each item given `topic_of(item)`.

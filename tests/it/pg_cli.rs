@@ -260,3 +260,136 @@ fn store_copy_moves_a_store_to_postgres_and_back_exactly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("already holds a store"), "{err}");
 }
+
+/// Splits the sample mailbox in two Maildirs (odd and even files), one per ente.
+fn two_mailboxes(dir: &Path) -> [std::path::PathBuf; 2] {
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("samples/mailbox/cur"))
+        .expect("sample")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let out = [dir.join("alfa"), dir.join("bravo")];
+    for o in &out {
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(o.join(sub)).expect("maildir");
+        }
+    }
+    for (i, f) in files.iter().enumerate() {
+        std::fs::copy(f, out[i % 2].join("cur").join(f.file_name().expect("name"))).expect("copy");
+    }
+    out
+}
+
+#[test]
+fn enti_share_one_database_each_in_its_own_schema_and_side_by_side() {
+    let Some(db) = postgres::database("enti") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let boxes = two_mailboxes(dir.path());
+    let config = |id: &str, name: &str| {
+        let path = dir.path().join(format!("{id}.toml"));
+        std::fs::write(
+            &path,
+            format!("version = 1\n[ente]\nid = \"{id}\"\nname = \"{name}\"\n{}", db.config_section()),
+        )
+        .expect("write");
+        path
+    };
+    let (alfa, bravo) = (config("a1", "Comune di Alfa"), config("b2", "Comune di Bravo"));
+    for (c, mailbox) in [(&alfa, &boxes[0]), (&bravo, &boxes[1])] {
+        ok(
+            urpmail().args(["-q", "ingest", "--config"]).arg(c).arg(mailbox).output().expect("runs"),
+            "ingest",
+        );
+    }
+    let themes = |c: &Path| -> Value {
+        json(&ok(
+            urpmail()
+                .args(["report", "themes", "--format", "json", "--config"])
+                .arg(c)
+                .output()
+                .expect("runs"),
+            "report themes",
+        ))
+    };
+    let (ta, tb) = (themes(&alfa), themes(&bravo));
+    assert_eq!(ta["provenance"]["ente"], "Comune di Alfa");
+    assert_eq!(tb["provenance"]["ente"], "Comune di Bravo");
+    let year = ta["year"].as_i64().expect("year");
+    assert_eq!(tb["year"].as_i64(), Some(year));
+    // Each ente sees its own mail only: the two halves add up to the whole sample.
+    let whole_dir = dir.path().join("whole.db");
+    run(
+        &["ingest", repo().join("samples/mailbox").to_str().expect("utf-8")],
+        whole_dir.to_str().expect("utf-8"),
+        "ingest",
+    );
+    let whole = table(whole_dir.to_str().expect("utf-8"), &[]);
+    let total = |v: &Value| v["total"].as_u64().expect("total");
+    assert_eq!(total(&ta) + total(&tb), total(&whole));
+    assert!(total(&ta) > 0 && total(&tb) > 0);
+    let text =
+        ok(urpmail().args(["report", "themes", "--config"]).arg(&alfa).output().expect("runs"), "text");
+    assert!(text.starts_with("Comune di Alfa - Temi trattati via e-mail"), "{text}");
+    // The ente's store by URL.
+    let by_url = table(&format!("{}&ente=a1", db.url()), &[]);
+    assert_eq!(by_url["total"], ta["total"]);
+
+    // Side by side: one column per ente, the totals those of each ente's table.
+    let side: Value =
+        json(&run(&["report", "themes", "--all-enti", "--format", "json"], &db.url(), "all enti"));
+    let names: Vec<&str> =
+        side["enti"].as_array().expect("enti").iter().map(|e| e["name"].as_str().expect("name")).collect();
+    assert_eq!(names, ["Comune di Alfa", "Comune di Bravo"]);
+    assert_eq!(side["enti"][0]["total"], ta["total"]);
+    assert_eq!(side["enti"][1]["total"], tb["total"]);
+    assert_eq!(side["total"].as_u64(), Some(total(&ta) + total(&tb)));
+    let published =
+        run(&["report", "themes", "--all-enti", "--publish", "--format", "csv"], &db.url(), "published");
+    assert!(
+        published.starts_with('\u{feff}')
+            && published.contains("Comune di Bravo")
+            && published.contains("<5"),
+        "{published}"
+    );
+    let xlsx = dir.path().join("enti.xlsx");
+    run(&["report", "themes", "--all-enti", "--out", xlsx.to_str().expect("utf-8")], &db.url(), "xlsx");
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("workbook");
+    let sheet = wb.worksheet_range(&format!("Enti {year}")).expect("sheet");
+    let header: Vec<String> = sheet.rows().nth(2).expect("header").iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, ["Tema", "Comune di Alfa", "Comune di Bravo", "Totale"]);
+
+    // One comune's configuration cannot write into another's store.
+    let file = dir.path().join("alfa.db");
+    let with_file = |id: &str| {
+        let path = dir.path().join(format!("{id}-file.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "version = 1\n[ente]\nid = \"{id}\"\nname = \"X\"\n[store]\npath = {:?}\n",
+                file.display().to_string()
+            ),
+        )
+        .expect("write");
+        path
+    };
+    ok(
+        urpmail()
+            .args(["-q", "ingest", "--config"])
+            .arg(with_file("a1"))
+            .arg(&boxes[0])
+            .output()
+            .expect("runs"),
+        "ingest",
+    );
+    let out =
+        urpmail().args(["ingest", "--config"]).arg(with_file("b2")).arg(&boxes[1]).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("holds the mail of ente \"a1\", not \"b2\""), "{err}");
+    let out =
+        urpmail().args(["report", "themes", "--all-enti", "--store"]).arg(&file).output().expect("runs");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shared PostgreSQL database"),
+        "a file holds one ente"
+    );
+}

@@ -110,6 +110,18 @@ impl Postgres {
         Ok(Postgres::connect(target)?.version(target)?.is_some())
     }
 
+    /// The schemas of the enti's stores in the database (`ente_%` holding a store).
+    pub(crate) fn enti_schemas(target: &PgTarget) -> Result<Vec<String>, StoreError> {
+        let store = Postgres::connect(target)?;
+        let rows = store.client()?.query(
+            "SELECT nspname::text FROM pg_namespace
+             WHERE nspname LIKE 'ente\\_%' AND to_regclass(quote_ident(nspname) || '.schema_version') IS NOT NULL
+             ORDER BY 1",
+            &[],
+        )?;
+        rows.iter().map(|r| col(r, 0)).collect()
+    }
+
     /// `Store::target` on PostgreSQL.
     pub(crate) fn target(&self) -> &StoreTarget {
         &self.target

@@ -112,3 +112,21 @@ impl Postgres {
         row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
     }
 }
+
+impl Postgres {
+    /// `Store::ente` on PostgreSQL.
+    pub(crate) fn ente(&self) -> Result<Option<(String, String)>, StoreError> {
+        let row = self.client()?.query_opt("SELECT id, name FROM ente LIMIT 1", &[])?;
+        row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
+    }
+
+    /// `Store::claim_ente`'s write on PostgreSQL.
+    pub(crate) fn set_ente(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
+        let mut conn = self.client()?;
+        let mut tx = conn.transaction()?;
+        tx.execute("DELETE FROM ente", &[])?;
+        tx.execute("INSERT INTO ente (id, name) VALUES ($1, $2)", &[&id, &name])?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/migration5.sql"),
     include_str!("sql/migration6.sql"),
     include_str!("sql/migration7.sql"),
+    include_str!("sql/migration8.sql"),
 ];
 
 /// An open SQLite store.

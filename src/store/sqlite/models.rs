@@ -136,3 +136,28 @@ impl Sqlite {
         Ok(())
     }
 }
+
+/// The first schema version with the `ente` table.
+const ENTE_SINCE: i64 = 8;
+
+impl Sqlite {
+    /// `Store::ente` on SQLite.
+    pub(crate) fn ente(&self) -> Result<Option<(String, String)>, StoreError> {
+        if self.user_version()? < ENTE_SINCE {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row("SELECT id, name FROM ente LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// `Store::claim_ente`'s write on SQLite.
+    pub(crate) fn set_ente(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM ente", [])?;
+        tx.execute("INSERT INTO ente (id, name) VALUES (?1, ?2)", params![id, name])?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -190,3 +190,9 @@ CREATE TABLE mailbox_leases (
     expires_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (account, mailbox)
 );
+
+-- The ente whose mail this store (schema) holds: at most one row.
+CREATE TABLE ente (
+    id   TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C" NOT NULL
+);
