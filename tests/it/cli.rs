@@ -305,7 +305,7 @@ fn config_and_store_together_are_refused() {
         let neither = urpmail().current_dir(dir.path()).args(args).output().expect("runs");
         let err = String::from_utf8_lossy(&neither.stderr);
         assert_eq!(neither.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("--config <FILE>|--store <FILE>"), "{args:?}: {err}");
+        assert!(err.contains("--config <FILE>|--store <FILE|URL>"), "{args:?}: {err}");
     }
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "no store was created");
 }
