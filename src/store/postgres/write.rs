@@ -2,12 +2,22 @@
 //! in one transaction. Content keys make a batch idempotent across daemons: a key another
 //! daemon inserted meanwhile waits for its commit, then counts as a duplicate.
 
+use std::collections::{HashMap, HashSet};
+
 use super::super::columns::{join_reasons, location_columns, now_rfc3339};
 use super::{Postgres, col};
 use crate::domain::{DecidedBy, Uid, UidValidity};
 use crate::store::{
     Advance, BatchResult, Checkpoint, Lease, LeaseState, RunStatus, RunTotals, StoreError, StoredMessage,
 };
+
+/// How many times a batch is written when the database aborts it (deadlock, serialization).
+const RETRIES: u32 = 5;
+
+/// A transaction the database aborted to resolve a conflict, which succeeds when run again.
+fn retryable(e: &postgres::Error) -> bool {
+    e.code().is_some_and(|c| c.code() == "40P01" || c.code() == "40001")
+}
 
 /// Checks a claim inside a transaction and renews it; `LeaseLost` names who holds it now. The
 /// UPDATE locks the lease row, so a claim by another daemon waits for this transaction's end:
@@ -236,8 +246,28 @@ impl Postgres {
         Ok(())
     }
 
-    /// `Store::write_batch` on PostgreSQL.
+    /// `Store::write_batch` on PostgreSQL. Two daemons writing the same message (delivered to
+    /// two of their mailboxes) at the same moment can wait on each other's keys: PostgreSQL then
+    /// aborts one transaction as a deadlock, and that batch is simply written again.
     pub(crate) fn write_batch(
+        &mut self,
+        run: i64,
+        messages: &[StoredMessage],
+        advance: Option<Advance<'_>>,
+    ) -> Result<BatchResult, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.write_batch_once(run, messages, advance) {
+                Err(StoreError::Pg(e)) if attempt < RETRIES && retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "batch transaction aborted by the database, writing it again");
+                    attempt += 1;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn write_batch_once(
         &mut self,
         run: i64,
         messages: &[StoredMessage],
@@ -249,73 +279,96 @@ impl Postgres {
         if let Some(lease) = advance.and_then(|a| a.lease) {
             renew(&mut tx, lease)?;
         }
-        let insert = tx.prepare(
-            "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
-                confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong, skip_reason,
-                taxonomy, rules_version, model_version, snippet, run_id, recorded_at, sender_domain, explanation,
-                skip_kind)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                $21, $22, $23, $24, $25)
-             ON CONFLICT (content_key) DO NOTHING RETURNING id",
-        )?;
-        let find = tx.prepare("SELECT id FROM messages WHERE content_key = $1")?;
-        let was_pruned = tx.prepare("SELECT 1 FROM pruned WHERE content_key = $1")?;
-        let locate = tx.prepare(
-            "INSERT INTO locations (message_id, account, mailbox, uidvalidity, uid) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT DO NOTHING",
-        )?;
         let now = now_rfc3339();
         // Most stores have never been pruned: then no key needs looking up there.
         let any_pruned: bool = col(&tx.query_one("SELECT EXISTS (SELECT 1 FROM pruned)", &[])?, 0)?;
-        for m in messages {
-            if any_pruned && tx.query_opt(&was_pruned, &[&m.content_key])?.is_some() {
-                result.duplicates += 1; // counted before, in the aggregates
-                continue;
-            }
-            let reasons = join_reasons(&m.review_reasons);
-            let skip = m.skip.as_ref().map(ToString::to_string);
-            let inserted = tx.query_opt(
-                &insert,
+        let pruned: HashSet<String> = if any_pruned {
+            let keys: Vec<&str> = messages.iter().map(|m| m.content_key.as_str()).collect();
+            tx.query("SELECT content_key FROM pruned WHERE content_key = ANY($1)", &[&keys])?
+                .iter()
+                .map(|r| col(r, 0))
+                .collect::<Result<_, _>>()?
+        } else {
+            HashSet::new()
+        };
+        // Pruned messages were counted before, in the aggregates: duplicates, without a location.
+        let fresh: Vec<&StoredMessage> =
+            messages.iter().filter(|m| !pruned.contains(&m.content_key)).collect();
+        result.duplicates += (messages.len() - fresh.len()) as u64;
+        if !fresh.is_empty() {
+            // The whole batch in three statements: the messages (column arrays, in batch order,
+            // so ids follow it as in SQLite), the ids of all their keys, their locations.
+            let v = Columns::of(&fresh);
+            let inserted = tx.execute(
+                "INSERT INTO messages (content_key, message_date, date_source, year, month, channel, status, topic,
+                    confidence, decided_by, review, review_reasons, tipologia, exclusion, exclusion_strong,
+                    skip_reason, taxonomy, rules_version, model_version, snippet, sender_domain, explanation,
+                    skip_kind, run_id, recorded_at)
+                 SELECT k, d, ds, y, mo, ch, st, tp, cf, db, rv, rr, tg, ex, es, sr, tx, rl, ml, sn, sd, ep, sk, $24, $25
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
+                    $8::text[], $9::float8[], $10::text[], $11::bool[], $12::text[], $13::text[], $14::text[],
+                    $15::bool[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
+                    $22::text[], $23::text[])
+                    WITH ORDINALITY AS u(k, d, ds, y, mo, ch, st, tp, cf, db, rv, rr, tg, ex, es, sr, tx, rl, ml, sn,
+                        sd, ep, sk, n)
+                 ORDER BY n
+                 ON CONFLICT (content_key) DO NOTHING",
                 &[
-                    &m.content_key,
-                    &m.message_date,
-                    &m.date_source,
-                    &m.year,
-                    &m.month.map(i32::from),
-                    &m.channel.as_str(),
-                    &m.status.as_str(),
-                    &m.topic,
-                    &m.confidence,
-                    &m.decided_by.map(DecidedBy::as_str),
-                    &m.review,
-                    &reasons,
-                    &m.tipologia,
-                    &m.exclusion.map(|(r, _)| r.as_str()),
-                    &m.exclusion.map(|(_, strong)| strong),
-                    &skip,
-                    &m.taxonomy,
-                    &m.rules_version,
-                    &m.model_version,
-                    &m.snippet,
+                    &v.key,
+                    &v.date,
+                    &v.date_source,
+                    &v.year,
+                    &v.month,
+                    &v.channel,
+                    &v.status,
+                    &v.topic,
+                    &v.confidence,
+                    &v.decided_by,
+                    &v.review,
+                    &v.reasons,
+                    &v.tipologia,
+                    &v.exclusion,
+                    &v.exclusion_strong,
+                    &v.skip,
+                    &v.taxonomy,
+                    &v.rules_version,
+                    &v.model_version,
+                    &v.snippet,
+                    &v.sender_domain,
+                    &v.explanation,
+                    &v.skip_kind,
                     &run,
                     &now,
-                    &m.sender_domain,
-                    &m.explanation,
-                    &m.skip.as_ref().map(|r| r.kind().as_str()),
                 ],
             )?;
-            let id: i64 = match inserted {
-                Some(row) => {
-                    result.inserted += 1;
-                    col(&row, 0)?
-                }
-                None => {
-                    result.duplicates += 1;
-                    col(&tx.query_one(&find, &[&m.content_key])?, 0)?
-                }
-            };
-            let (account, mailbox, uidvalidity, uid) = location_columns(&m.location);
-            tx.execute(&locate, &[&id, &account, &mailbox.as_ref(), &uidvalidity, &uid])?;
+            result.inserted += inserted;
+            result.duplicates += fresh.len() as u64 - inserted;
+            let ids: HashMap<String, i64> = tx
+                .query("SELECT content_key, id FROM messages WHERE content_key = ANY($1)", &[&v.key])?
+                .iter()
+                .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
+                .collect::<Result<_, StoreError>>()?;
+            let mut l = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for m in &fresh {
+                let id = *ids.get(&m.content_key).ok_or_else(|| StoreError::Io {
+                    store: String::new(),
+                    message: format!("message {} was neither inserted nor found", m.content_key),
+                })?;
+                let (account, mailbox, uidvalidity, uid) = location_columns(&m.location);
+                l.0.push(id);
+                l.1.push(account);
+                l.2.push(mailbox.into_owned());
+                l.3.push(uidvalidity);
+                l.4.push(uid);
+            }
+            tx.execute(
+                "INSERT INTO locations (message_id, account, mailbox, uidvalidity, uid)
+                 SELECT m, a, b, v, u FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+                    WITH ORDINALITY AS t(m, a, b, v, u, n)
+                 ORDER BY n
+                 ON CONFLICT DO NOTHING",
+                &[&l.0, &l.1, &l.2, &l.3, &l.4],
+            )?;
         }
         if let Some(Advance { account, mailbox, checkpoint: cp, .. }) = advance {
             tx.execute(
@@ -328,5 +381,63 @@ impl Postgres {
         }
         tx.commit()?;
         Ok(result)
+    }
+}
+
+/// A batch's messages as column arrays, for one `INSERT ... SELECT FROM UNNEST`.
+struct Columns<'a> {
+    key: Vec<&'a str>,
+    date: Vec<Option<&'a str>>,
+    date_source: Vec<&'a str>,
+    year: Vec<Option<i32>>,
+    month: Vec<Option<i32>>,
+    channel: Vec<&'a str>,
+    status: Vec<&'a str>,
+    topic: Vec<Option<&'a str>>,
+    confidence: Vec<Option<f64>>,
+    decided_by: Vec<Option<&'a str>>,
+    review: Vec<bool>,
+    reasons: Vec<String>,
+    tipologia: Vec<Option<&'a str>>,
+    exclusion: Vec<Option<&'a str>>,
+    exclusion_strong: Vec<Option<bool>>,
+    skip: Vec<Option<String>>,
+    taxonomy: Vec<&'a str>,
+    rules_version: Vec<Option<&'a str>>,
+    model_version: Vec<Option<&'a str>>,
+    snippet: Vec<Option<&'a str>>,
+    sender_domain: Vec<Option<&'a str>>,
+    explanation: Vec<Option<&'a str>>,
+    skip_kind: Vec<Option<&'a str>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(messages: &[&'a StoredMessage]) -> Columns<'a> {
+        let col = |f: &dyn Fn(&'a StoredMessage) -> Option<&'a str>| messages.iter().map(|m| f(m)).collect();
+        Columns {
+            key: messages.iter().map(|m| m.content_key.as_str()).collect(),
+            date: col(&|m| m.message_date.as_deref()),
+            date_source: messages.iter().map(|m| m.date_source).collect(),
+            year: messages.iter().map(|m| m.year).collect(),
+            month: messages.iter().map(|m| m.month.map(i32::from)).collect(),
+            channel: messages.iter().map(|m| m.channel.as_str()).collect(),
+            status: messages.iter().map(|m| m.status.as_str()).collect(),
+            topic: col(&|m| m.topic.as_deref()),
+            confidence: messages.iter().map(|m| m.confidence).collect(),
+            decided_by: col(&|m| m.decided_by.map(DecidedBy::as_str)),
+            review: messages.iter().map(|m| m.review).collect(),
+            reasons: messages.iter().map(|m| join_reasons(&m.review_reasons)).collect(),
+            tipologia: col(&|m| m.tipologia.as_deref()),
+            exclusion: col(&|m| m.exclusion.map(|(r, _)| r.as_str())),
+            exclusion_strong: messages.iter().map(|m| m.exclusion.map(|(_, s)| s)).collect(),
+            skip: messages.iter().map(|m| m.skip.as_ref().map(ToString::to_string)).collect(),
+            taxonomy: messages.iter().map(|m| m.taxonomy.as_str()).collect(),
+            rules_version: col(&|m| m.rules_version.as_deref()),
+            model_version: col(&|m| m.model_version.as_deref()),
+            snippet: col(&|m| m.snippet.as_deref()),
+            sender_domain: col(&|m| m.sender_domain.as_deref()),
+            explanation: col(&|m| m.explanation.as_deref()),
+            skip_kind: col(&|m| m.skip.as_ref().map(|r| r.kind().as_str())),
+        }
     }
 }
