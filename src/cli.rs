@@ -60,6 +60,22 @@ pub(crate) struct StoreArgs {
     pub store: Option<String>,
 }
 
+/// What `serve` shows: one store (`--config`, `--store`) or the enti of a consortium (`--enti`).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct ServeStoreArgs {
+    /// Configuration file: its store, rules and model, and its mailboxes for the review.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store file or postgres:// URL, instead of --config (built-in rules and model).
+    #[arg(long, value_name = "FILE|URL")]
+    pub store: Option<String>,
+    /// A folder of configurations, one per ente (each with [ente] and its [store]): every account
+    /// sees its own ente's store; consortium administrators choose among them.
+    #[arg(long, value_name = "DIR")]
+    pub enti: Option<PathBuf>,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -157,7 +173,7 @@ pub(crate) enum Command {
     /// or --behind-proxy.
     Serve {
         #[command(flatten)]
-        store: StoreArgs,
+        store: ServeStoreArgs,
         /// The accounts file (`urpmail users add`).
         #[arg(long, value_name = "FILE")]
         users: PathBuf,
@@ -399,6 +415,12 @@ pub(crate) enum UsersCommand {
         /// Read the password from the first line of standard input instead of asking.
         #[arg(long)]
         password_stdin: bool,
+        /// The account sees only this ente's store (a page serving several enti, `serve --enti`).
+        #[arg(long, value_name = "ID", conflicts_with = "admin")]
+        ente: Option<String>,
+        /// A consortium administrator: sees every ente the page serves, one at a time.
+        #[arg(long)]
+        admin: bool,
     },
     /// List the accounts (names only).
     List {

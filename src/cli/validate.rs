@@ -12,6 +12,7 @@ use urpmail::config::Config;
 use urpmail::parse::Limits;
 use urpmail::report::themes::By;
 use urpmail::store::StoreTarget;
+use urpmail::web::users::Scope;
 
 use super::{
     ByArg, Cli, Command as Raw, ConfigCommand, MessagesFormatArg, ReportCommand, ReportFormat,
@@ -209,18 +210,36 @@ impl Cli {
                 Command::Reclassify(reclassify::Args { store, year, since, until, dry_run, threads })
             }
             Raw::Serve { store, users, listen, behind_proxy, tls_cert, tls_key } => {
-                // The service user runs the page: with --config it reads the passwords, to show
-                // messages from the mailboxes in the review.
-                let store = match store.validate()? {
-                    StoreChoice::Config(c) => StoreChoice::Config(Box::new(Config::load(&c.file)?)),
-                    s => s,
+                // The service user runs the page: with configurations it reads the passwords, to
+                // show messages from the mailboxes in the review.
+                let stores = match (store.config, store.store, store.enti) {
+                    (Some(c), _, _) => vec![StoreChoice::Config(Box::new(Config::load(&c)?))],
+                    (None, Some(s), _) => vec![StoreChoice::Store(
+                        StoreTarget::parse_arg(&s)
+                            .map_err(|e| commands::Error::Input(format!("--store: {e}")))?,
+                    )],
+                    (None, None, Some(dir)) => enti_configs(&dir)?,
+                    (None, None, None) => {
+                        return Err(commands::Error::Input(
+                            "give --config FILE, --store FILE|URL or --enti DIR".into(),
+                        ));
+                    }
                 };
                 let tls = tls_cert.zip(tls_key);
-                Command::Serve(urpmail::web::ServeArgs { store, users, listen, behind_proxy, tls })
+                Command::Serve(urpmail::web::ServeArgs { stores, users, listen, behind_proxy, tls })
             }
-            Raw::Users { command: UsersCommand::Add { name, file, password_stdin } } => {
+            Raw::Users { command: UsersCommand::Add { name, file, password_stdin, ente, admin } } => {
+                let scope = match (ente, admin) {
+                    (_, true) => Scope::Admin,
+                    (Some(id), false) => {
+                        urpmail::store::ente_schema(&id)
+                            .map_err(|e| commands::Error::Input(format!("--ente: {e}")))?;
+                        Scope::Ente(id)
+                    }
+                    (None, false) => Scope::Served,
+                };
                 let password = read_password(password_stdin)?;
-                Command::UserAdd { file, name, password }
+                Command::UserAdd { file, name, password, scope }
             }
             Raw::Users { command: UsersCommand::Remove { name, file } } => Command::UserRemove { file, name },
             Raw::Users { command: UsersCommand::List { file } } => Command::UserList { file },
@@ -415,4 +434,47 @@ fn read_password(from_stdin: bool) -> Result<String, Error> {
         return Err(Error::Input("the two passwords differ: nothing was changed".into()));
     }
     Ok(first)
+}
+
+/// `serve --enti DIR`: every `*.toml` in the folder, in name order, each with its `[ente]` (ids
+/// unique), loaded with its passwords.
+fn enti_configs(dir: &std::path::Path) -> Result<Vec<StoreChoice>, commands::Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        commands::Error::Input(format!("--enti {}: cannot read the folder: {e}", dir.display()))
+    })?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out: Vec<StoreChoice> = Vec::with_capacity(files.len());
+    for f in files {
+        let c = Config::load(&f)?;
+        let Some(ente) = &c.ente else {
+            return Err(commands::Error::Input(format!(
+                "{}: a configuration served with --enti needs its [ente] (id and name)",
+                f.display()
+            )));
+        };
+        if let Some(other) = out
+            .iter()
+            .filter_map(StoreChoice::config)
+            .find(|o| o.ente.as_ref().is_some_and(|e| e.id == ente.id))
+        {
+            return Err(commands::Error::Input(format!(
+                "{}: ente {:?} is also in {}: one configuration per ente",
+                f.display(),
+                ente.id,
+                other.file.display()
+            )));
+        }
+        out.push(StoreChoice::Config(Box::new(c)));
+    }
+    if out.is_empty() {
+        return Err(commands::Error::Input(format!(
+            "--enti {}: no .toml configuration in the folder",
+            dir.display()
+        )));
+    }
+    Ok(out)
 }

@@ -91,7 +91,7 @@ pub enum Command {
     /// The staff web page.
     Serve(crate::web::ServeArgs),
     /// A web account added or its password changed.
-    UserAdd { file: PathBuf, name: String, password: String },
+    UserAdd { file: PathBuf, name: String, password: String, scope: crate::web::users::Scope },
     /// A web account removed.
     UserRemove { file: PathBuf, name: String },
     /// The web accounts, one name per line.
@@ -223,8 +223,8 @@ impl Command {
                 );
                 let _ = notes.flush();
             }),
-            Command::UserAdd { file, name, password } => {
-                let new = crate::web::users::add(&file, &name, &password)?;
+            Command::UserAdd { file, name, password, scope } => {
+                let new = crate::web::users::add(&file, &name, &password, scope)?;
                 let what = if new { "added" } else { "password changed" };
                 note(notes, &format!("account {name}: {what} in {}", file.display()));
                 Ok(())
@@ -251,6 +251,11 @@ impl Command {
                 let mut text = String::new();
                 for name in users.names() {
                     text.push_str(name);
+                    match users.scope(name) {
+                        Some(crate::web::users::Scope::Ente(id)) => text.push_str(&format!("\tente {id}")),
+                        Some(crate::web::users::Scope::Admin) => text.push_str("\tconsortium administrator"),
+                        _ => {}
+                    }
                     text.push('\n');
                 }
                 write_out(out, &text)

@@ -32,9 +32,9 @@ use crate::commands::{Error, StoreChoice};
 /// Arguments of `serve`.
 #[derive(Debug)]
 pub struct ServeArgs {
-    /// The store, and with `--config` the configuration with its passwords (to read messages
-    /// from the mailboxes for the review).
-    pub store: StoreChoice,
+    /// The stores shown: one (`--config`, `--store`), or one per ente (`--enti`); with
+    /// configurations, their passwords too (to read messages from the mailboxes for the review).
+    pub stores: Vec<StoreChoice>,
     /// The accounts file (`urpmail users add`).
     pub users: PathBuf,
     pub listen: SocketAddr,
@@ -47,13 +47,45 @@ pub struct ServeArgs {
 
 /// What every request handler shares.
 pub(crate) struct App {
-    pub(crate) store: StoreChoice,
+    /// One store, or one per ente (each configuration with its `[ente]`).
+    pub(crate) stores: Vec<StoreChoice>,
     pub(crate) users: PathBuf,
     pub(crate) sessions: session::Sessions,
     pub(crate) throttle: session::Throttle,
     pub(crate) secure_cookies: bool,
     /// Corrections are applied one at a time: each learns from the model the last one made.
     pub(crate) learning: tokio::sync::Mutex<()>,
+}
+
+/// The ente id of a store the page serves (`None`: a store without `[ente]`).
+pub(crate) fn ente_of(s: &StoreChoice) -> Option<&crate::config::Ente> {
+    s.config().and_then(|c| c.ente.as_ref())
+}
+
+impl App {
+    /// The store a session shows: its ente's.
+    pub(crate) fn store_for(&self, session: &session::Session) -> Option<&StoreChoice> {
+        self.stores.iter().find(|s| ente_of(s).map(|e| &e.id) == session.ente.as_ref())
+    }
+
+    /// The ente a new session of an account starts on, or why the account cannot log in here
+    /// (in Italian, for the login page).
+    pub(crate) fn session_ente(&self, scope: &users::Scope) -> Result<Option<String>, &'static str> {
+        let first = self.stores.first().and_then(ente_of).map(|e| e.id.clone());
+        match scope {
+            users::Scope::Admin => Ok(first),
+            users::Scope::Ente(id) => {
+                match self.stores.iter().any(|s| ente_of(s).is_some_and(|e| &e.id == id)) {
+                    true => Ok(Some(id.clone())),
+                    false => Err("Questo account è di un ente che questa pagina non mostra."),
+                }
+            }
+            users::Scope::Served if self.stores.len() == 1 => Ok(first),
+            users::Scope::Served => Err(
+                "Questo account non indica il proprio ente: chiedete all'amministratore di assegnarlo (urpmail users add NOME --ente ID).",
+            ),
+        }
+    }
 }
 
 /// The session cookie.
@@ -75,9 +107,11 @@ pub fn serve(args: ServeArgs, ready: impl FnOnce(SocketAddr, bool)) -> Result<()
         None => None,
     };
     users::Users::load(&args.users)?;
-    crate::commands::existing_store(args.store.target())?;
+    for s in &args.stores {
+        crate::commands::existing_store(s.target())?;
+    }
     let app = Arc::new(App {
-        store: args.store,
+        stores: args.stores,
         users: args.users,
         sessions: session::Sessions::default(),
         throttle: session::Throttle::default(),
@@ -140,6 +174,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/revisione/annulla", post(pages::annulla))
         .route("/riclassifica", post(pages::riclassifica))
         .route("/riclassifica/annulla", post(pages::riclassifica_annulla))
+        .route("/ente", post(pages::ente))
         .route("/stile.css", get(pages::css))
         .layer(middleware::from_fn(guard))
         .with_state(app)
@@ -210,6 +245,10 @@ pub(crate) fn set_cookie(app: &App, name: &str, value: &str) -> String {
 pub(crate) struct Staff {
     pub(crate) id: String,
     pub(crate) session: session::Session,
+    /// The store the session shows (its ente's).
+    pub(crate) store: StoreChoice,
+    /// For a consortium administrator, the enti to choose from: (id, name).
+    pub(crate) choices: Vec<(String, String)>,
 }
 
 impl FromRequestParts<Arc<App>> for Staff {
@@ -218,7 +257,12 @@ impl FromRequestParts<Arc<App>> for Staff {
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let id = cookie(&parts.headers, COOKIE).ok_or_else(|| Redirect::to("/accesso"))?;
         let session = app.sessions.get(id).ok_or_else(|| Redirect::to("/accesso"))?;
-        Ok(Staff { id: id.to_string(), session })
+        let store = app.store_for(&session).ok_or_else(|| Redirect::to("/accesso"))?.clone();
+        let choices = match session.admin {
+            true => app.stores.iter().filter_map(ente_of).map(|e| (e.id.clone(), e.name.clone())).collect(),
+            false => Vec::new(),
+        };
+        Ok(Staff { id: id.to_string(), session, store, choices })
     }
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{App, AppState, COOKIE, LOGIN_COOKIE, Staff, cookie, set_cookie};
 use crate::commands::report::{self as report_cmd, Format, ReviewArgs, ThemesArgs};
-use crate::commands::{Error, learn, status};
+use crate::commands::{Error, StoreChoice, learn, status};
 use crate::report::themes::{self, By, Cell, Count, CsvStyle, Numbers};
 use crate::store::{Correction, Store};
 
@@ -28,10 +28,25 @@ pub(crate) struct Nav {
     user: String,
     csrf: String,
     here: &'static str,
+    /// The ente whose store the page shows, when it has one.
+    ente: Option<String>,
+    /// A consortium administrator's choice of ente: (id, name, the one shown).
+    enti: Vec<(String, String, bool)>,
 }
 
 fn nav(staff: &Staff, here: &'static str) -> Option<Nav> {
-    Some(Nav { user: staff.session.user.clone(), csrf: staff.session.csrf.clone(), here })
+    let current = staff.session.ente.as_deref();
+    Some(Nav {
+        user: staff.session.user.clone(),
+        csrf: staff.session.csrf.clone(),
+        here,
+        ente: super::ente_of(&staff.store).map(|e| e.name.clone()),
+        enti: staff
+            .choices
+            .iter()
+            .map(|(id, name)| (id.clone(), name.clone(), Some(id.as_str()) == current))
+            .collect(),
+    })
 }
 
 /// A rendered page, or a plain error page when rendering fails.
@@ -141,20 +156,31 @@ pub(crate) async fn login(
     tokio::time::sleep(app.throttle.delay(&name).max(app.throttle.delay(&from))).await;
     let users = app.users.clone();
     let (who, password) = (name.clone(), f.password);
-    let ok = blocking(move || Ok(super::users::Users::load(&users)?.verify(&who, &password))).await;
+    let ok = blocking(move || {
+        let users = super::users::Users::load(&users)?;
+        Ok(users.verify(&who, &password).then(|| users.scope(&who).cloned().unwrap_or_default()))
+    })
+    .await;
     match ok {
         Err(e) => failed(&e),
-        Ok(false) => {
+        Ok(None) => {
             app.throttle.failed(&name);
             app.throttle.failed(&from);
             tracing::warn!(user = %name, "failed login");
             login_page(&app, Some("Utente o password non validi.".into()), StatusCode::UNAUTHORIZED)
         }
-        Ok(true) => {
+        Ok(Some(scope)) => {
             app.throttle.succeeded(&name);
             app.throttle.succeeded(&from);
-            tracing::info!(user = %name, "login");
-            let id = app.sessions.start(&name);
+            let ente = match app.session_ente(&scope) {
+                Ok(e) => e,
+                Err(why) => {
+                    tracing::warn!(user = %name, "login refused: the account's ente is not served here");
+                    return login_page(&app, Some(why.into()), StatusCode::FORBIDDEN);
+                }
+            };
+            tracing::info!(user = %name, ente = ente.as_deref().unwrap_or("-"), "login");
+            let id = app.sessions.start(&name, ente, scope == super::users::Scope::Admin);
             let mut res = Redirect::to("/temi").into_response();
             for c in [set_cookie(&app, COOKIE, &id), set_cookie(&app, LOGIN_COOKIE, "")] {
                 if let Ok(v) = c.parse() {
@@ -183,6 +209,26 @@ pub(crate) async fn logout(state: AppState, staff: Staff, Form(f): Form<CsrfForm
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EnteForm {
+    #[serde(default)]
+    csrf: String,
+    ente: String,
+}
+
+/// A consortium administrator shows another ente's store.
+pub(crate) async fn ente(state: AppState, staff: Staff, Form(f): Form<EnteForm>) -> Response {
+    if !csrf_ok(&staff, &f.csrf) {
+        return csrf_refused();
+    }
+    if !staff.session.admin || !staff.choices.iter().any(|(id, _)| *id == f.ente) {
+        return (StatusCode::FORBIDDEN, "Questo account non può mostrare un altro ente.").into_response();
+    }
+    state.sessions.switch(&staff.id, &f.ente);
+    tracing::info!(user = %staff.session.user, ente = %f.ente, "administrator switched ente");
+    Redirect::to("/temi").into_response()
 }
 
 // ---- the theme table ----
@@ -225,10 +271,10 @@ impl TemiQuery {
         self.precisione.as_deref().is_some_and(|v| !v.is_empty())
     }
 
-    fn args(&self, app: &App) -> ThemesArgs {
+    fn args(&self, store: &StoreChoice) -> ThemesArgs {
         ThemesArgs {
-            store: app.store.target().clone(),
-            rules: app.store.rules(),
+            store: store.target().clone(),
+            rules: store.rules(),
             year: self.year(),
             compare: self.compare(),
             by: self.by(),
@@ -283,21 +329,21 @@ struct TemiPage {
 }
 
 /// The years with classified mail in the store, oldest first.
-fn years_with_data(app: &App) -> Result<Vec<i32>, Error> {
-    let path = app.store.target();
+fn years_with_data(store: &StoreChoice) -> Result<Vec<i32>, Error> {
+    let path = store.target();
     let store = Store::open_readonly(path).map_err(crate::commands::store_error(path))?;
     Ok(themes::years(&store.counts().map_err(crate::commands::store_error(path))?))
 }
 
 /// The years with classified mail, and the table.
-fn build_table(app: &App, q: &TemiQuery) -> Result<(Vec<i32>, themes::ThemeTable), Error> {
-    let years = years_with_data(app)?;
+fn build_table(store: &StoreChoice, q: &TemiQuery) -> Result<(Vec<i32>, themes::ThemeTable), Error> {
+    let years = years_with_data(store)?;
     if years.is_empty() {
         return Err(Error::Input(
             "l'archivio non ha ancora messaggi classificati con una data: la tabella sarà pronta dopo la prima lettura della casella".into(),
         ));
     }
-    let (table, _) = report_cmd::themes(&q.args(app))?;
+    let (table, _) = report_cmd::themes(&q.args(store))?;
     Ok((years, table))
 }
 
@@ -320,10 +366,10 @@ fn query_of(t: &themes::ThemeTable, q: &TemiQuery) -> String {
     s
 }
 
-pub(crate) async fn temi(state: AppState, staff: Staff, Query(q): Query<TemiQuery>) -> Response {
-    let app = state.0.clone();
+pub(crate) async fn temi(staff: Staff, Query(q): Query<TemiQuery>) -> Response {
+    let store = staff.store.clone();
     let q2 = q.clone();
-    let built = blocking(move || build_table(&app, &q2)).await;
+    let built = blocking(move || build_table(&store, &q2)).await;
     let (years, t) = match built {
         Ok(x) => x,
         Err(e) => return failed(&e),
@@ -360,11 +406,11 @@ pub(crate) async fn temi(state: AppState, staff: Staff, Query(q): Query<TemiQuer
 
 /// The table as a file to download (xlsx, Excel CSV, Markdown); it counts as an export, like
 /// `report themes --out`.
-pub(crate) async fn scarica(state: AppState, staff: Staff, Query(q): Query<TemiQuery>) -> Response {
-    let app = state.0.clone();
+pub(crate) async fn scarica(staff: Staff, Query(q): Query<TemiQuery>) -> Response {
+    let store = staff.store.clone();
     let user = staff.session.user.clone();
     let made = blocking(move || {
-        let (_, t) = build_table(&app, &q)?;
+        let (_, t) = build_table(&store, &q)?;
         let suffix = if q.publish() { "-pubblicazione" } else { "" };
         let (bytes, ext, mime) = match q.formato.as_deref() {
             Some("csv") => {
@@ -378,11 +424,10 @@ pub(crate) async fn scarica(state: AppState, staff: Staff, Query(q): Query<TemiQ
             ),
         };
         let name = format!("temi-{}{suffix}.{ext}", t.year);
-        let mut store =
-            Store::open(app.store.target()).map_err(crate::commands::store_error(app.store.target()))?;
-        store
-            .record_export(t.year, &format!("pagina web: {name} ({user})"))
-            .map_err(crate::commands::store_error(app.store.target()))?;
+        let target = store.target();
+        let mut w = Store::open(target).map_err(crate::commands::store_error(target))?;
+        w.record_export(t.year, &format!("pagina web: {name} ({user})"))
+            .map_err(crate::commands::store_error(target))?;
         Ok((bytes, name, mime))
     })
     .await;
@@ -444,8 +489,8 @@ fn ago(secs: i64) -> String {
     }
 }
 
-pub(crate) async fn stato(state: AppState, staff: Staff) -> Response {
-    let path = state.store.target().clone();
+pub(crate) async fn stato(staff: Staff) -> Response {
+    let path = staff.store.target().clone();
     let st = match blocking(move || status::read(&path)).await {
         Ok(s) => s,
         Err(e) => return failed(&e),
@@ -587,13 +632,13 @@ type Choices = Vec<(String, String)>;
 /// staff choose from, the years with data (newest first).
 type ReviewPage = (Vec<ItemView>, usize, Choices, Choices, Vec<i32>);
 
-fn review_page(app: &App) -> Result<ReviewPage, Error> {
-    let args = ReviewArgs::defaults(app.store.target().clone(), app.store.rules());
+fn review_page(store: &StoreChoice) -> Result<ReviewPage, Error> {
+    let args = ReviewArgs::defaults(store.target().clone(), store.rules());
     let (rows, taxonomy) = report_cmd::review_queue(&args)?;
     let queued = rows.len();
     let rows: Vec<_> = rows.into_iter().take(PAGE).collect();
     let locations: Vec<_> = rows.iter().filter_map(|r| r.location.clone()).collect();
-    let accounts = app.store.config().map_or(&[][..], |c| c.accounts.as_slice());
+    let accounts = store.config().map_or(&[][..], |c| c.accounts.as_slice());
     let mut read = crate::source::read_at(&locations, accounts).into_iter();
     let label =
         |id: &str| taxonomy.find(id).map_or_else(|| id.to_string(), |t| taxonomy.topic(t).label.clone());
@@ -635,18 +680,18 @@ fn review_page(app: &App) -> Result<ReviewPage, Error> {
         })
         .collect();
     let topics = taxonomy.topics().iter().map(|t| (t.id.clone(), t.label.clone())).collect();
-    let rules = app.store.rules().load()?;
+    let rules = store.rules().load()?;
     let tipologie = rules
         .map(|r| r.tipologie().iter().map(|t| (t.id.clone(), t.label.clone())).collect())
         .unwrap_or_default();
-    let mut years = years_with_data(app)?;
+    let mut years = years_with_data(store)?;
     years.reverse();
     Ok((items, queued, topics, tipologie, years))
 }
 
-pub(crate) async fn revisione(state: AppState, staff: Staff, Query(q): Query<RevisioneQuery>) -> Response {
-    let app = state.0.clone();
-    let (items, queued, topics, tipologie, years) = match blocking(move || review_page(&app)).await {
+pub(crate) async fn revisione(staff: Staff, Query(q): Query<RevisioneQuery>) -> Response {
+    let store = staff.store.clone();
+    let (items, queued, topics, tipologie, years) = match blocking(move || review_page(&store)).await {
         Ok(x) => x,
         Err(e) => return failed(&e),
     };
@@ -721,10 +766,10 @@ pub(crate) async fn correggi(state: AppState, staff: Staff, Form(f): Form<Correg
     let user = staff.session.user.clone();
     // One correction at a time: each learns from the model the previous one made.
     let _turn = app.learning.lock().await;
-    let app2 = app.clone();
+    let store = staff.store.clone();
     let done = blocking(move || {
         let rules =
-            app2.store.rules().load()?.ok_or_else(|| Error::Input("the rules define no taxonomy".into()))?;
+            store.rules().load()?.ok_or_else(|| Error::Input("the rules define no taxonomy".into()))?;
         if rules.taxonomy.find(&f.topic).is_none() {
             return Err(Error::Input(format!("{:?} non è un tema", f.topic)));
         }
@@ -734,7 +779,7 @@ pub(crate) async fn correggi(state: AppState, staff: Staff, Form(f): Form<Correg
         {
             return Err(Error::Input(format!("{t:?} non è una tipologia")));
         }
-        let path = app2.store.target();
+        let path = store.target();
         let known = Store::open_readonly(path)
             .and_then(|s| s.by_keys(std::slice::from_ref(&f.id)))
             .map_err(crate::commands::store_error(path))?;
@@ -742,13 +787,13 @@ pub(crate) async fn correggi(state: AppState, staff: Staff, Form(f): Form<Correg
             return Err(Error::Input("il messaggio non è nell'archivio: ricaricate la pagina".into()));
         }
         let args = learn::Args {
-            store: app2.store.target().clone(),
-            rules: app2.store.rules(),
-            model: app2.store.model(),
+            store: store.target().clone(),
+            rules: store.rules(),
+            model: store.model(),
             model_out: None,
             reviewer: None,
             file: PathBuf::new(),
-            config: app2.store.config().cloned(),
+            config: store.config().cloned(),
             local_weight: learn::LOCAL_WEIGHT,
         };
         let note = (!f.note.trim().is_empty()).then(|| f.note.trim().to_string());
@@ -776,7 +821,7 @@ pub(crate) struct AnnullaForm {
 pub(crate) async fn annulla(state: AppState, staff: Staff, Form(f): Form<AnnullaForm>) -> Response {
     let mine = staff.session.batches.contains(&f.batch);
     let refusal = "Si possono annullare qui solo le registrazioni fatte in questa sessione.";
-    let path = state.store.target().clone();
+    let path = staff.store.target().clone();
     let undo = move || learn::undo(&path, f.batch).map(drop);
     undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?annullato={}", f.batch)).await
 }
@@ -824,7 +869,7 @@ pub(crate) async fn riclassifica(state: AppState, staff: Staff, Form(f): Form<Ri
     let app = state.0.clone();
     let _turn = app.learning.lock().await;
     let args = crate::commands::reclassify::Args {
-        store: app.store.clone(),
+        store: staff.store.clone(),
         year: Some(f.anno),
         since: None,
         until: None,
@@ -858,7 +903,7 @@ pub(crate) struct RunForm {
 pub(crate) async fn riclassifica_annulla(state: AppState, staff: Staff, Form(f): Form<RunForm>) -> Response {
     let mine = staff.session.runs.contains(&f.run);
     let refusal = "Si possono annullare qui solo le riclassificazioni fatte in questa sessione.";
-    let path = state.store.target().clone();
+    let path = staff.store.target().clone();
     let undo = move || crate::commands::reclassify::undo(&path, f.run).map(drop);
     undo_own(&state, &staff, &f.csrf, mine, refusal, undo, format!("/revisione?ripristinato={}", f.run)).await
 }

@@ -28,6 +28,10 @@ pub struct Session {
     pub batches: Vec<i64>,
     /// Reclassify runs started in this session (undoable too).
     pub runs: Vec<i64>,
+    /// The ente whose store the session shows (`None`: the one store of a single-office page).
+    pub ente: Option<String>,
+    /// A consortium administrator, who may switch to another ente.
+    pub admin: bool,
     expires: Instant,
 }
 
@@ -38,14 +42,16 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Starts a session for `user`; returns its id.
-    pub fn start(&self, user: &str) -> String {
+    /// Starts a session for `user` on `ente`'s store; returns its id.
+    pub fn start(&self, user: &str, ente: Option<String>, admin: bool) -> String {
         let id = token();
         let s = Session {
             user: user.to_string(),
             csrf: token(),
             batches: Vec::new(),
             runs: Vec::new(),
+            ente,
+            admin,
             expires: Instant::now() + IDLE,
         };
         let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -82,6 +88,18 @@ impl Sessions {
     pub fn record_run(&self, id: &str, run: i64) {
         if let Some(s) = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(id) {
             s.runs.push(run);
+        }
+    }
+
+    /// Moves an administrator's session to another ente's store. The undo lists are emptied:
+    /// batch and run numbers belong to the store they were made in.
+    pub fn switch(&self, id: &str, ente: &str) {
+        if let Some(s) = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(id)
+            && s.admin
+        {
+            s.ente = Some(ente.to_string());
+            s.batches.clear();
+            s.runs.clear();
         }
     }
 
@@ -134,7 +152,7 @@ mod tests {
     #[test]
     fn sessions_start_are_found_and_end() {
         let s = Sessions::default();
-        let id = s.start("maria");
+        let id = s.start("maria", None, false);
         assert_eq!(id.len(), 64);
         let got = s.get(&id).expect("found");
         assert_eq!(got.user, "maria");

@@ -1,6 +1,7 @@
 //! The staff accounts of the web page: a text file of `name:hash` lines (argon2id PHC strings),
-//! mode 0600, written only by `urpmail users add` and `users remove` (atomically) and read by
-//! `serve` at each login, so an account added or removed counts at once.
+//! with `:ENTE` after the hash for an account of one ente of a consortium (`:*` for a
+//! consortium administrator), mode 0600, written only by `urpmail users add` and `users remove`
+//! (atomically) and read by `serve` at each login, so an account added or removed counts at once.
 
 use std::path::{Path, PathBuf};
 
@@ -22,10 +23,39 @@ fn decoy() -> &'static str {
     })
 }
 
+/// Whose data an account sees.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The store the page serves (one office).
+    #[default]
+    Served,
+    /// The store of this ente (`ENTE` after the hash).
+    Ente(String),
+    /// Every ente the page serves, one at a time: a consortium administrator (`*`).
+    Admin,
+}
+
+impl Scope {
+    fn suffix(&self) -> String {
+        match self {
+            Scope::Served => String::new(),
+            Scope::Ente(id) => format!(":{id}"),
+            Scope::Admin => ":*".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    hash: String,
+    scope: Scope,
+}
+
 /// The accounts of a users file.
 #[derive(Debug, Clone, Default)]
 pub struct Users {
-    entries: Vec<(String, String)>,
+    entries: Vec<Entry>,
 }
 
 impl Users {
@@ -51,17 +81,27 @@ impl Users {
             }
         }
         let text = std::fs::read_to_string(path).map_err(|e| bad(None, users_io(path, &e)))?;
-        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let Some((name, hash)) = line.split_once(':') else {
+            let Some((name, rest)) = line.split_once(':') else {
                 return Err(bad(
                     Some(i + 1),
                     "not NAME:HASH (write accounts with `urpmail users add`)".into(),
                 ));
+            };
+            // A PHC string has no ':'; what follows one is the account's ente.
+            let (hash, scope) = match rest.split_once(':') {
+                None => (rest, Scope::Served),
+                Some((h, "*")) => (h, Scope::Admin),
+                Some((h, ente)) => {
+                    crate::store::ente_schema(ente)
+                        .map_err(|m| bad(Some(i + 1), format!("the ente of {name}: {m}")))?;
+                    (h, Scope::Ente(ente.to_string()))
+                }
             };
             check_name(name).map_err(|m| bad(Some(i + 1), m))?;
             if PasswordHash::new(hash).is_err() {
@@ -72,10 +112,10 @@ impl Users {
                     ),
                 ));
             }
-            if entries.iter().any(|(n, _)| n == name) {
+            if entries.iter().any(|e| e.name == name) {
                 return Err(bad(Some(i + 1), format!("{name} appears twice")));
             }
-            entries.push((name.to_string(), hash.to_string()));
+            entries.push(Entry { name: name.to_string(), hash: hash.to_string(), scope });
         }
         Ok(Users { entries })
     }
@@ -83,7 +123,7 @@ impl Users {
     /// Whether `password` is `name`'s. Slow on purpose (argon2id), and as slow for a name that
     /// does not exist.
     pub fn verify(&self, name: &str, password: &str) -> bool {
-        let found = self.entries.iter().find(|(n, _)| n == name).map(|(_, h)| h.as_str());
+        let found = self.entries.iter().find(|e| e.name == name).map(|e| e.hash.as_str());
         let known = found.is_some();
         let hash: &str = match found {
             Some(h) => h,
@@ -98,7 +138,12 @@ impl Users {
 
     /// The account names, in file order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(n, _)| n.as_str())
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
+    /// Whose data an account sees (`None`: no such account).
+    pub fn scope(&self, name: &str) -> Option<&Scope> {
+        self.entries.iter().find(|e| e.name == name).map(|e| &e.scope)
     }
 }
 
@@ -128,7 +173,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// Sets `name`'s password (a new account or a new password), writing the file with mode 0600
 /// through a temporary file and a rename. Returns whether the account is new.
-pub fn add(path: &Path, name: &str, password: &str) -> Result<bool, Error> {
+pub fn add(path: &Path, name: &str, password: &str, scope: Scope) -> Result<bool, Error> {
     check_name(name).map_err(Error::Input)?;
     if password.chars().count() < 10 {
         return Err(Error::Input("the password must be at least 10 characters long".into()));
@@ -138,13 +183,14 @@ pub fn add(path: &Path, name: &str, password: &str) -> Result<bool, Error> {
         .hash_password(password.as_bytes())
         .map_err(|e| Error::Input(format!("cannot hash the password: {e}")))?
         .to_string();
-    let new = match users.entries.iter_mut().find(|(n, _)| n == name) {
+    let new = match users.entries.iter_mut().find(|e| e.name == name) {
         Some(entry) => {
-            entry.1 = hash;
+            entry.hash = hash;
+            entry.scope = scope;
             false
         }
         None => {
-            users.entries.push((name.to_string(), hash));
+            users.entries.push(Entry { name: name.to_string(), hash, scope });
             true
         }
     };
@@ -156,7 +202,7 @@ pub fn add(path: &Path, name: &str, password: &str) -> Result<bool, Error> {
 pub fn remove(path: &Path, name: &str) -> Result<bool, Error> {
     let mut users = Users::load(path)?;
     let before = users.entries.len();
-    users.entries.retain(|(n, _)| n != name);
+    users.entries.retain(|e| e.name != name);
     if users.entries.len() == before {
         return Ok(false);
     }
@@ -165,10 +211,11 @@ pub fn remove(path: &Path, name: &str) -> Result<bool, Error> {
 }
 
 fn write(path: &Path, users: &Users) -> Result<(), Error> {
-    let mut text =
-        String::from("# urpmail web accounts: NAME:argon2id hash. Edit with `urpmail users add|remove`.\n");
-    for (n, h) in &users.entries {
-        text.push_str(&format!("{n}:{h}\n"));
+    let mut text = String::from(
+        "# urpmail web accounts: NAME:argon2id hash[:ENTE, or :* for a consortium administrator]. Edit with `urpmail users add|remove`.\n",
+    );
+    for e in &users.entries {
+        text.push_str(&format!("{}:{}{}\n", e.name, e.hash, e.scope.suffix()));
     }
     let tmp: PathBuf = path.with_extension("tmp");
     let io = |e: std::io::Error| Error::Io { context: format!("writing {}", path.display()), source: e };
@@ -198,9 +245,12 @@ mod tests {
     fn accounts_are_added_verified_changed_and_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("utenti");
-        assert!(add(&file, "maria", "una password lunga").expect("add"));
-        assert!(!add(&file, "maria", "un'altra password lunga").expect("change"), "the same account");
-        assert!(add(&file, "luca.b", "password di luca").expect("add"));
+        assert!(add(&file, "maria", "una password lunga", Scope::Served).expect("add"));
+        assert!(
+            !add(&file, "maria", "un'altra password lunga", Scope::Served).expect("change"),
+            "the same account"
+        );
+        assert!(add(&file, "luca.b", "password di luca", Scope::Ente("h501".into())).expect("add"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -214,6 +264,16 @@ mod tests {
         assert!(!users.verify("nessuno", "un'altra password lunga"));
         let text = std::fs::read_to_string(&file).expect("read");
         assert!(text.contains("maria:$argon2id$") && !text.contains("password"), "{text}");
+        assert_eq!(users.scope("luca.b"), Some(&Scope::Ente("h501".into())));
+        assert!(text.lines().any(|l| l.starts_with("luca.b:$argon2id$") && l.ends_with(":h501")), "{text}");
+        add(&file, "consorzio", "password del consorzio", Scope::Admin).expect("admin");
+        let users = Users::load(&file).expect("load");
+        assert_eq!(users.scope("consorzio"), Some(&Scope::Admin));
+        assert_eq!(users.scope("maria"), Some(&Scope::Served));
+        assert!(
+            users.verify("consorzio", "password del consorzio"),
+            "the ente does not get in the way of the hash"
+        );
         assert!(remove(&file, "maria").expect("remove"));
         assert!(!remove(&file, "maria").expect("remove again"));
         assert!(!Users::load(&file).expect("load").verify("maria", "un'altra password lunga"));
@@ -223,8 +283,11 @@ mod tests {
     fn bad_files_and_names_are_refused_with_the_line() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("utenti");
-        assert!(add(&file, "maria rossi", "una password lunga").is_err(), "a space in the name");
-        assert!(add(&file, "maria", "corta").is_err(), "a short password");
+        assert!(
+            add(&file, "maria rossi", "una password lunga", Scope::Served).is_err(),
+            "a space in the name"
+        );
+        assert!(add(&file, "maria", "corta", Scope::Served).is_err(), "a short password");
         std::fs::write(&file, "# accounts\nmaria\n").expect("write");
         #[cfg(unix)]
         {
@@ -236,5 +299,11 @@ mod tests {
         }
         let e = Users::load(&file).expect_err("no hash").to_string();
         assert!(e.contains("utenti:2: not NAME:HASH"), "{e}");
+        add(&file.with_file_name("ok"), "maria", "una password lunga", Scope::Served).expect("add");
+        let good = std::fs::read_to_string(file.with_file_name("ok")).expect("read");
+        let line = good.lines().find(|l| l.starts_with("maria:")).expect("line");
+        std::fs::write(&file, format!("{line}:Comune X\n")).expect("write");
+        let e = Users::load(&file).expect_err("bad ente").to_string();
+        assert!(e.contains("utenti:1: the ente of maria"), "{e}");
     }
 }

@@ -542,3 +542,130 @@ fn the_page_speaks_https_with_its_own_certificate_and_refuses_clear_text_on_the_
     let log = std::fs::read_to_string(&log).expect("log");
     assert!(log.contains("https://127.0.0.1:"), "{log}");
 }
+
+fn add_account(users: &Path, name: &str, extra: &[&str]) {
+    let mut add = urpmail()
+        .args(["users", "add", name, "--password-stdin", "--file"])
+        .arg(users)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("users add");
+    add.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
+    assert!(add.wait().expect("users add").success());
+}
+
+/// A form field's value in a page.
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker).unwrap_or_else(|| panic!("no {name} field in {page}")) + marker.len();
+    page[at..].split('"').next().unwrap_or_default().to_string()
+}
+
+/// A consortium's page: every account sees its own ente's store in the shared PostgreSQL; an
+/// administrator chooses; a correction lands in its ente's store only.
+#[test]
+fn a_consortium_page_shows_each_account_its_own_ente() {
+    let Some(db) = crate::postgres::database("web_enti") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let enti = dir.path().join("enti");
+    std::fs::create_dir(&enti).expect("enti folder");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(crate::support::repo().join("samples/mailbox/cur"))
+        .expect("sample")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    for (i, (id, name)) in [("a1", "Comune di Alfa"), ("b2", "Comune di Bravo")].iter().enumerate() {
+        let mailbox = dir.path().join(id);
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(mailbox.join(sub)).expect("maildir");
+        }
+        for f in files.iter().skip(i).step_by(2) {
+            std::fs::copy(f, mailbox.join("cur").join(f.file_name().expect("name"))).expect("copy");
+        }
+        let config = enti.join(format!("{id}.toml"));
+        std::fs::write(
+            &config,
+            format!("version = 1\n[ente]\nid = \"{id}\"\nname = \"{name}\"\n{}", db.config_section()),
+        )
+        .expect("config");
+        let out =
+            urpmail().args(["-q", "ingest", "--config"]).arg(&config).arg(&mailbox).output().expect("ingest");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let users = dir.path().join("utenti");
+    add_account(&users, "alice", &["--ente", "a1"]);
+    add_account(&users, "bruno", &["--ente", "b2"]);
+    add_account(&users, "carla", &["--admin"]);
+    add_account(&users, "dario", &[]);
+    let list = String::from_utf8(
+        urpmail().args(["users", "list", "--file"]).arg(&users).output().expect("list").stdout,
+    )
+    .expect("utf-8");
+    assert!(list.contains("alice\tente a1") && list.contains("carla\tconsortium administrator"), "{list}");
+    let server = Serve::start(["--enti".as_ref(), enti.as_os_str()], &users, dir.path().join("serve.log"));
+    let base = &server.base;
+    let session = |name: &str| {
+        let (status, cookie) = login_as(base, name, PASSWORD);
+        assert_eq!(status, 303, "{name} logs in");
+        format!("urpmail_sessione={}", cookie.expect("session"))
+    };
+
+    let alice = session("alice");
+    let page = get(base, "/temi", &alice);
+    assert!(
+        page.contains("Comune di Alfa - Temi trattati via e-mail") && !page.contains("Comune di Bravo"),
+        "{page}"
+    );
+    let bruno = session("bruno");
+    assert!(get(base, "/temi", &bruno).contains("Comune di Bravo - Temi trattati"));
+    // An account without an ente has no store to see here.
+    let (status, _) = login_as(base, "dario", PASSWORD);
+    assert_eq!(status, 403);
+    // Alice cannot switch; the administrator can.
+    let csrf = field(&get(base, "/temi", &alice), "csrf");
+    let (status, _, _) = post(base, "/ente", &alice, "", &format!("csrf={csrf}&ente=b2"));
+    assert_eq!(status, 403);
+    let carla = session("carla");
+    let first = get(base, "/temi", &carla);
+    assert!(first.contains("Comune di Alfa - Temi") && first.contains("<option value=\"b2\""), "{first}");
+    let (status, _, _) = post(base, "/ente", &carla, "", &format!("csrf={}&ente=b2", field(&first, "csrf")));
+    assert_eq!(status, 303);
+    assert!(get(base, "/temi", &carla).contains("Comune di Bravo - Temi"));
+
+    // Alice's correction moves a count of Alfa's table, never Bravo's.
+    let themes = |id: &str| -> Value {
+        let out = urpmail()
+            .args(["report", "themes", "--format", "json", "--config"])
+            .arg(enti.join(format!("{id}.toml")))
+            .output()
+            .expect("themes");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (alfa_before, bravo_before) = (themes("a1"), themes("b2"));
+    let review = get(base, "/revisione", &alice);
+    let (csrf, id) = (field(&review, "csrf"), field(&review, "id"));
+    let (status, head, body) =
+        post(base, "/revisione", &alice, "", &format!("csrf={csrf}&id={id}&topic=cimiteri"));
+    assert_eq!(status, 303, "{head}{body}");
+    let cimiteri = |t: &Value| {
+        t["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["topic"] == "cimiteri")
+            .map_or(0, |r| r["count"].as_u64().unwrap_or(0))
+    };
+    let alfa_after = themes("a1");
+    assert!(cimiteri(&alfa_after) >= cimiteri(&alfa_before), "{alfa_after}");
+    assert_ne!(alfa_after["rows"], alfa_before["rows"], "Alfa's table changed");
+    assert_eq!(themes("b2")["rows"], bravo_before["rows"], "Bravo's did not");
+    // The model it learned is Alfa's alone.
+    let learned: i64 = db
+        .admin()
+        .query_one("SELECT COUNT(*) FROM ente_a1.models WHERE body IS NOT NULL", &[])
+        .expect("q")
+        .get(0);
+    let other: i64 = db.admin().query_one("SELECT COUNT(*) FROM ente_b2.models", &[]).expect("q").get(0);
+    assert_eq!((learned, other), (1, 0));
+}
