@@ -107,8 +107,9 @@ pub(crate) enum Command {
         /// --config, a model file the configuration pins wins over the active one).
         #[arg(long)]
         model: Option<String>,
-        /// Where to write the updated model (default: the folder STORE-models beside the store,
-        /// named by its version; the newest 10 and the active one are kept there).
+        /// Where to write the updated model (default: the folder STORE-models beside a store
+        /// file, named by its version, or inside a PostgreSQL store; the newest 10 and the
+        /// active one are kept).
         #[arg(long)]
         model_out: Option<PathBuf>,
         /// Who reviewed (default: the file's `reviewer`, else the login that ran urpmail-staff).

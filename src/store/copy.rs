@@ -277,6 +277,16 @@ pub fn copy(from: &StoreTarget, to: &StoreTarget) -> Result<Copied, StoreError> 
         return Err(refuse("the source and the destination are the same store".into()));
     }
     let source = Store::open_readonly(from).map_err(|e| e.at(from))?;
+    // An ente's store goes to that ente's schema of a shared database, where its configuration
+    // (`[ente] id`) will look for it.
+    if let (Some((id, _)), StoreTarget::Postgres(pg)) = (source.ente().map_err(|e| e.at(from))?, to) {
+        let schema = super::ente_schema(&id).map_err(refuse)?;
+        if pg.schema != schema {
+            return Err(refuse(format!(
+                "the source is the store of ente {id:?}: copy it into that ente's place in the database, adding ente={id} to the URL's parameters"
+            )));
+        }
+    }
     let mut dest = Store::open(to).map_err(|e| e.at(to))?;
     if dest.message_count().map_err(|e| e.at(to))? > 0 || dest.last_run().map_err(|e| e.at(to))?.is_some() {
         return Err(refuse(

@@ -166,6 +166,7 @@ fn check_contents(deb: &Path, dir: &Path) {
         "urpmail-check.service",
         "urpmail-check.timer",
         "urpmail-web.service",
+        "urpmail@.service",
     ] {
         assert_eq!(mode_of(&format!("/usr/lib/systemd/system/{unit}")), "-rw-r--r--");
         // Every program a unit starts is in the package.
