@@ -566,6 +566,44 @@ mailboxes = ["INBOX", "PEC"]
 
     #[cfg(unix)]
     #[test]
+    fn a_database_store_and_an_ente_are_read_and_checked() {
+        let db = OK.replace(
+            "path = \"/var/lib/urpmail/urpmail.db\"",
+            "url = \"postgres://urpmail@db.example:6543/urp\"\npassword_file = \"db.pw\"\nca_file = \"/etc/urpmail/ca.pem\"\nlease_secs = 30",
+        );
+        let ente = |id: &str, name: &str| {
+            db.replacen(
+                "version = 1\n",
+                &format!("version = 1\n[ente]\nid = \"{id}\"\nname = \"{name}\"\n"),
+                1,
+            )
+        };
+        let c = parse(&ente("h501", "Comune di Esempio")).expect("ok");
+        let crate::store::StoreTarget::Postgres(pg) = &c.store else { panic!("a database") };
+        assert_eq!(pg.schema, "ente_h501", "each ente its own schema");
+        assert_eq!(
+            pg.password,
+            crate::store::PgPassword::File("/etc/urpmail/db.pw".into()),
+            "relative to the file"
+        );
+        assert_eq!(c.lease, std::time::Duration::from_secs(30));
+        assert_eq!(c.ente.as_ref().map(|e| e.name.as_str()), Some("Comune di Esempio"));
+        assert_eq!(c.store.to_string(), "postgres://urpmail@db.example:6543/urp?ente=h501");
+        for (text, says, line) in [
+            (db.replace("urpmail@db", "urpmail:segreto@db"), "never written in the URL", 2),
+            (db.replace("lease_secs = 30", "lease_secs = 1"), "lease_secs = 1 is out of range", 6),
+            (ente("Roma", "Roma"), "not an ente id", 3),
+            (ente("h501", " "), "[ente] name", 4),
+            (OK.replace("[store]\n", "[store]\nurl = \"postgres://u@h/d\"\n"), "not both", 2),
+        ] {
+            let e = parse(&text).expect_err(says);
+            assert!(e.message.contains(says), "{says}: {e}");
+            assert_eq!(e.line, Some(line), "{says}: {e}");
+            assert!(!e.to_string().contains("segreto"), "the password is not repeated: {e}");
+        }
+    }
+
+    #[test]
     fn world_readable_password_file_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
