@@ -146,6 +146,16 @@ fn postgres_and_sqlite_give_the_same_tables_and_the_same_corrections_loop() {
     assert_eq!(table(pg, &[]), table(sqlite, &[]), "the table after both undos");
     assert_eq!(status(pg)["active_model"], Value::Null, "the built-in model decides again");
     assert_eq!(status(pg), status(sqlite));
+
+    // Retention: the same rows folded, the same tables after it.
+    let pruned: Vec<String> =
+        stores.iter().map(|s| run(&["prune", "--older-than", "2024-09-01"], s, "prune")).collect();
+    assert_eq!(pruned[0], pruned[1]);
+    assert!(pruned[1].contains("message rows folded"), "{}", pruned[1]);
+    let year = table(pg, &[])["year"].as_i64().expect("year") - 1;
+    let previous = year.to_string();
+    assert_eq!(table(pg, &["--year", &previous]), table(sqlite, &["--year", &previous]), "a pruned year");
+    assert_eq!(messages(pg), messages(sqlite));
 }
 
 #[test]
