@@ -360,14 +360,22 @@ async fn claimed(
         tracing::debug!(account = %account.name, mailbox, "mailbox held by another daemon: left to it");
         return Ok(None);
     };
-    tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, "mailbox claimed");
+    // `at`: the store's clock, which orders the claims and releases of every daemon.
+    tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, at = %lease.claimed_at, "mailbox claimed");
     let r = sync_mailbox(client, shared, run, totals, stop, account, mailbox, &lease).await;
     let store = shared.store.clone();
     let given = lease.clone();
-    if let Err(e) = blocking(move || lock(&store).release_mailbox(&given)).await {
-        tracing::warn!(account = %account.name, mailbox, error = %e, "could not give the mailbox's claim back (it expires by itself)");
+    match blocking(move || lock(&store).release_mailbox(&given)).await {
+        Ok(Some(at)) => {
+            tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, at = %at, "mailbox released");
+        }
+        Ok(None) => {
+            tracing::warn!(account = %account.name, mailbox, "the mailbox's claim had passed to another daemon");
+        }
+        Err(e) => {
+            tracing::warn!(account = %account.name, mailbox, error = %e, "could not give the mailbox's claim back (it expires by itself)");
+        }
     }
-    tracing::debug!(account = %account.name, mailbox, holder = %lease.holder, token = lease.token, "mailbox released");
     r.map(Some)
 }
 

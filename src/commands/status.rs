@@ -51,7 +51,16 @@ pub struct MailboxStatus {
     pub failing: bool,
     /// The daemon polling it now, when several daemons share a database store.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub held_by: Option<String>,
+    pub held_by: Option<Holder>,
+}
+
+/// A daemon's claim on a mailbox, as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Holder {
+    /// `HOST/PID/NONCE` of the daemon.
+    pub daemon: String,
+    /// When it claimed the mailbox (RFC 3339, UTC).
+    pub since: String,
 }
 
 /// Seconds from an RFC 3339 time to `now` (none when it does not parse).
@@ -118,7 +127,7 @@ pub fn read(path: &crate::store::StoreTarget) -> Result<Status, Error> {
         let held_by = leases
             .iter()
             .find(|l| l.active && l.account == m.account && l.mailbox == m.mailbox)
-            .map(|l| format!("{} since {}", l.holder, l.claimed_at));
+            .map(|l| Holder { daemon: l.holder.clone(), since: l.claimed_at.clone() });
         st.mailboxes.push(MailboxStatus { state: m, backlog, synced_secs_ago, failing, held_by });
     }
     Ok(st)
@@ -158,7 +167,7 @@ pub fn to_text(st: &Status) -> String {
             m.backlog.map_or("?".into(), |b| b.to_string()),
         );
         if let Some(h) = &m.held_by {
-            let _ = writeln!(s, "  being polled by {h}");
+            let _ = writeln!(s, "  being polled by {} since {}", h.daemon, h.since);
         }
         if let (true, Some(e), Some(at)) = (m.failing, &m.state.last_error, &m.state.last_error_at) {
             let _ = writeln!(s, "  last attempt failed at {at}: {e}");

@@ -137,8 +137,9 @@ impl Store {
     }
 
     /// Gives a claim back, so another daemon may take the mailbox at once (a claim no longer
-    /// this daemon's is left alone).
-    pub fn release_mailbox(&mut self, lease: &Lease) -> Result<(), StoreError> {
+    /// this daemon's is left alone). Returns when it was released, by the store's clock (`None`:
+    /// it was not this daemon's any more).
+    pub fn release_mailbox(&mut self, lease: &Lease) -> Result<Option<String>, StoreError> {
         on_backend!(&mut self.backend, db => db.release_mailbox(lease))
     }
 

@@ -65,6 +65,9 @@ pub struct Lease {
     pub token: i64,
     /// How long the claim lasts without a write renewing it.
     pub ttl: std::time::Duration,
+    /// When it was claimed, by the store's clock (RFC 3339, UTC, microseconds): the clock every
+    /// daemon's claims and releases are ordered by.
+    pub claimed_at: String,
 }
 
 /// Where a batch moves the checkpoint, under which claim.

@@ -452,6 +452,8 @@ struct MailboxView {
     backlog: String,
     error: String,
     failing: bool,
+    /// The daemon reading it now (several daemons sharing a database).
+    held_by: Option<String>,
 }
 
 #[derive(Template)]
@@ -538,6 +540,7 @@ pub(crate) async fn stato(staff: Staff) -> Response {
                 backlog: m.backlog.map_or_else(|| "?".into(), |b| b.to_string()),
                 error: if m.failing { m.state.last_error.clone().unwrap_or_default() } else { String::new() },
                 failing: m.failing,
+                held_by: m.held_by.as_ref().map(|h| format!("{} (dal {})", h.daemon, data_it(&h.since))),
             })
             .collect(),
         model,

@@ -49,7 +49,7 @@ fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 }
 
 /// One claim of a mailbox by a daemon: from its "mailbox claimed" line to its "mailbox
-/// released" line (or the kill, for the daemon killed holding it).
+/// released" line (or the kill, for the daemon killed holding it), by the database's clock.
 #[derive(Debug)]
 struct Held {
     daemon: usize,
@@ -64,7 +64,8 @@ fn claims(logs: &[PathBuf], killed: usize, killed_at: &str) -> BTreeMap<String, 
         let mut open: BTreeMap<String, String> = BTreeMap::new();
         for line in text.lines() {
             let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
-            let (msg, mailbox, ts) = (&v["fields"]["message"], &v["fields"]["mailbox"], &v["timestamp"]);
+            // The store's clock, which orders every daemon's claims and releases.
+            let (msg, mailbox, ts) = (&v["fields"]["message"], &v["fields"]["mailbox"], &v["fields"]["at"]);
             let (Some(mailbox), Some(ts)) = (mailbox.as_str(), ts.as_str()) else { continue };
             match msg.as_str() {
                 Some("mailbox claimed") => {
@@ -89,8 +90,12 @@ fn claims(logs: &[PathBuf], killed: usize, killed_at: &str) -> BTreeMap<String, 
     out
 }
 
+/// Now, in the format of the database's times (microseconds), so the two compare as text.
 fn utc_now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("format")
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc().format(&fmt).expect("format")
 }
 
 #[test]
@@ -125,6 +130,21 @@ fn four_daemons_share_forty_mailboxes_and_take_over_a_killed_one() {
     let target = db.target();
     let logs: Vec<PathBuf> = (0..DAEMONS).map(|i| dir.path().join(format!("daemon{i}.log"))).collect();
     let mut daemons: Vec<Child> = logs.iter().map(|l| spawn(&config, l)).collect();
+
+    // status names the daemon polling a mailbox while it does.
+    let held = wait_for(Duration::from_secs(30), || {
+        let out = Command::new(env!("CARGO_BIN_EXE_urpmail"))
+            .args(["status", "--format", "json", "--config"])
+            .arg(&config)
+            .output()
+            .expect("status");
+        serde_json::from_slice::<Value>(&out.stdout).is_ok_and(|st| {
+            st["mailboxes"].as_array().is_some_and(|m| {
+                m.iter().any(|b| b["held_by"]["daemon"].as_str().is_some_and(|d| d.matches('/').count() == 2))
+            })
+        })
+    });
+    assert!(held, "status shows which daemon polls a mailbox");
 
     // Kill one in the middle of its work: once some mail is stored and it holds a mailbox.
     let killed = 0;

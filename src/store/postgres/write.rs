@@ -176,7 +176,7 @@ impl Postgres {
                 SET holder = EXCLUDED.holder, token = l.token + 1, claimed_at = now(),
                     expires_at = EXCLUDED.expires_at
                 WHERE l.expires_at < now() OR l.holder = EXCLUDED.holder
-             RETURNING token",
+             RETURNING token, to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
             &[&account, &mailbox, &holder, &ttl.as_secs_f64()],
         )?;
         row.map(|r| {
@@ -186,19 +186,23 @@ impl Postgres {
                 holder: holder.into(),
                 token: col(&r, 0)?,
                 ttl,
+                claimed_at: col(&r, 1)?,
             })
         })
         .transpose()
     }
 
-    /// `Store::release_mailbox` on PostgreSQL.
-    pub(crate) fn release_mailbox(&mut self, lease: &Lease) -> Result<(), StoreError> {
-        self.client()?.execute(
+    /// `Store::release_mailbox` on PostgreSQL. The release is at the statement's `now()`: a
+    /// claim by another daemon can only succeed at a later `now()` (its WHERE needs `expires_at <
+    /// now()`), so the returned times order every daemon's claims and releases of a mailbox.
+    pub(crate) fn release_mailbox(&mut self, lease: &Lease) -> Result<Option<String>, StoreError> {
+        let row = self.client()?.query_opt(
             "UPDATE mailbox_leases SET expires_at = now()
-             WHERE account = $1 AND mailbox = $2 AND holder = $3 AND token = $4",
+             WHERE account = $1 AND mailbox = $2 AND holder = $3 AND token = $4
+             RETURNING to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
             &[&lease.account, &lease.mailbox, &lease.holder, &lease.token],
         )?;
-        Ok(())
+        row.map(|r| col(&r, 0)).transpose()
     }
 
     /// `Store::leases` on PostgreSQL.

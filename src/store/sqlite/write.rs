@@ -79,12 +79,13 @@ impl Sqlite {
             holder: holder.into(),
             token: 0,
             ttl,
+            claimed_at: now_micros(),
         }))
     }
 
     /// `Store::release_mailbox` on SQLite: nothing to give back.
-    pub(crate) fn release_mailbox(&mut self, _lease: &Lease) -> Result<(), StoreError> {
-        Ok(())
+    pub(crate) fn release_mailbox(&mut self, _lease: &Lease) -> Result<Option<String>, StoreError> {
+        Ok(Some(now_micros()))
     }
 
     /// `Store::leases` on SQLite: none.
@@ -167,4 +168,12 @@ impl Sqlite {
         tx.commit()?;
         Ok(result)
     }
+}
+
+/// Now with microseconds, as a claim's time.
+fn now_micros() -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
 }
