@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Adaptation benchmark: how fast staff corrections teach urpmail a comune it has never seen.
 
-  python3 bench/adapt.py [--urpmail PATH] [--data bench/adapt-it] [--part tune|report|all]
+  python3 bench/adapt.py [--urpmail PATH] [--data bench/adapt-it[,bench/adapt-en]] [--part tune|report|all]
                          [--rounds 5] [--per-round 20] [--weights 1,3,10] [--orders information,random]
 
 The data is a labelled archive of one fictional comune's year of mail (bench/adapt-it:
 <topic>/<nnn>.eml, written by helpers who never saw urpmail's corpus, rules or tests; the shipped
-model was not trained on it). It is split by date (never at random): the messages of January-June
+model was not trained on it), or several (bench/adapt-en: the same comune's English mail from
+foreign residents, where the default starts weak); with several, the weight is chosen on their
+tune parts together and each archive's curve is reported. It is split by date (never at random): the messages of January-June
 are the `tune` part, July-December the `report` part. The weight of local examples
 (`learn --local-weight`) is chosen on the tune part; the adaptation curve is reported on the
 report part with that weight.
@@ -104,7 +106,7 @@ def held_out(urpmail, store, other):
 
 def simulate(urpmail, part_dir, truth, order, weight, rounds, per_round, tmp, seed="adapt", other=None):
     # A fresh store per part, queue, weight and seed (its learned models go to a folder beside it).
-    name = f"{os.path.basename(part_dir)}-{order}-{weight:g}-{seed}"
+    name = f"{os.path.basename(os.path.dirname(part_dir))}-{os.path.basename(part_dir)}-{order}-{weight:g}-{seed}"
     store = os.path.join(tmp, f"{name}.db")
     if os.path.exists(store):
         sys.exit(f"{store}: already simulated")
@@ -174,7 +176,9 @@ def table(title, runs, key="accuracy"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--urpmail", default=DEFAULT_URPMAIL)
-    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--data", default=DEFAULT_DATA,
+                    help="labelled archives, comma-separated; with several, the weight is chosen jointly "
+                         "(highest mean over the archives of their tune parts' mean accuracy)")
     ap.add_argument("--part", choices=["tune", "report", "all"], default="all",
                     help="tune: choose the weight on January-June; report: the curve on July-December; all: both")
     ap.add_argument("--rounds", type=int, default=5)
@@ -184,57 +188,72 @@ def main():
     ap.add_argument("--orders", default="information,random")
     ap.add_argument("--weight", type=float, help="the weight for the report part (default: the best on the tune part)")
     a = ap.parse_args()
-    if not os.path.isdir(a.data):
-        sys.exit(f"{a.data}: no such folder (the labelled archive, bench/adapt-it)")
+    archives = [d for d in a.data.split(",") if d]
+    for d in archives:
+        if not os.path.isdir(d):
+            sys.exit(f"{d}: no such folder (a labelled archive, e.g. bench/adapt-it)")
     if not os.access(a.urpmail, os.X_OK):
         sys.exit(f"{a.urpmail}: not an executable (cargo build --release, or pass --urpmail)")
     weights = [float(w) for w in a.weights.split(",")]
     orders = a.orders.split(",")
-    results = {"urpmail": a.urpmail, "data": os.path.relpath(a.data, REPO), "rounds": a.rounds,
-               "per_round": a.per_round}
+    results = {"urpmail": a.urpmail, "data": [os.path.relpath(d, REPO) for d in archives], "rounds": a.rounds,
+               "per_round": a.per_round, "archives": {}}
     with tempfile.TemporaryDirectory() as tmp:
         chosen = a.weight
         if a.part in ("tune", "all"):
-            part = os.path.join(tmp, "tune")
-            truth = split(a.data, "tune", part)
-            log(f"tune part (January-June): {len(truth)} messages; weights {weights}, queue: information")
-            runs = {}
-            for w in weights:
-                runs[f"information w={w:g}"] = simulate(a.urpmail, part, truth, "information", w, a.rounds,
-                                                        a.per_round, tmp)
-            table("tune part: accuracy on unreviewed messages after each round", runs)
-            areas = {w: area(runs[f"information w={w:g}"]) for w in weights}
-            log("mean accuracy over the rounds: " + ", ".join(f"w={w:g} {a:.4f}" for w, a in areas.items()))
-            best = max(weights, key=lambda w: (round(areas[w], 6), -w))
-            results["tune"] = {"messages": len(truth), "runs": runs, "areas": {f"{w:g}": a for w, a in areas.items()},
-                               "best_weight": best}
-            log(f"best weight on the tune part (highest mean accuracy over the rounds, the smaller on a tie): {best:g}")
+            areas_by = {}
+            for d in archives:
+                name = os.path.basename(os.path.normpath(d))
+                part = os.path.join(tmp, name, "tune")
+                truth = split(d, "tune", part)
+                log(f"{name}: tune part (January-June): {len(truth)} messages; weights {weights}, queue: information")
+                runs = {}
+                for w in weights:
+                    runs[f"information w={w:g}"] = simulate(a.urpmail, part, truth, "information", w, a.rounds,
+                                                            a.per_round, tmp)
+                table(f"{name}, tune part: accuracy on unreviewed messages after each round", runs)
+                areas = {w: area(runs[f"information w={w:g}"]) for w in weights}
+                areas_by[name] = areas
+                log("mean accuracy over the rounds: " + ", ".join(f"w={w:g} {x:.4f}" for w, x in areas.items()))
+                results["archives"].setdefault(name, {})["tune"] = {
+                    "messages": len(truth), "runs": runs, "areas": {f"{w:g}": x for w, x in areas.items()}}
+            joint = {w: sum(areas_by[n][w] for n in areas_by) / len(areas_by) for w in weights}
+            best = max(weights, key=lambda w: (round(joint[w], 6), -w))
+            results["best_weight"] = best
+            results["joint_areas"] = {f"{w:g}": x for w, x in joint.items()}
+            if len(archives) > 1:
+                log("\nmean over the archives: " + ", ".join(f"w={w:g} {x:.4f}" for w, x in joint.items()))
+            log(f"best weight on the tune part{'s' if len(archives) > 1 else ''} (highest mean accuracy over the rounds"
+                f"{', averaged over the archives' if len(archives) > 1 else ''}, the smaller on a tie): {best:g}")
             chosen = chosen if chosen is not None else best
         if a.part in ("report", "all"):
             if chosen is None:
                 sys.exit("--part report needs --weight W (or run --part all to choose it on the tune part)")
-            part = os.path.join(tmp, "report")
-            truth = split(a.data, "report", part)
-            other_dir = os.path.join(tmp, "held-out-tune")
-            other = (other_dir, split(a.data, "tune", other_dir))
-            log(f"\nreport part (July-December): {len(truth)} messages; weight {chosen:g}; queues {orders}")
-            runs = {}
-            for o in orders:
-                if o == "random":
-                    curves = [simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp, f"seed{k}", other)
-                              for k in range(a.random_seeds)]
-                    runs[f"random (mean of {a.random_seeds})"] = mean_curve(curves)
-                else:
-                    runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp,
-                                                          other=other)
-            table("report part: accuracy on unreviewed messages after each round", runs)
-            table("the same models on the January-June messages, which the simulated staff never saw", runs,
-                  "held_out")
-            results["report"] = {"messages": len(truth), "weight": chosen, "runs": runs}
-            for n, c in runs.items():
-                gain = c[-1]["accuracy"] - c[0]["accuracy"]
-                log(f"{n}: {c[0]['accuracy']:.4f} -> {c[-1]['accuracy']:.4f} after {c[-1]['reviews']} reviews "
-                    f"({gain * 100:+.1f} points); mean over the rounds {area(c):.4f}")
+            for d in archives:
+                name = os.path.basename(os.path.normpath(d))
+                part = os.path.join(tmp, name, "report")
+                truth = split(d, "report", part)
+                other_dir = os.path.join(tmp, name, "held-out-tune")
+                other = (other_dir, split(d, "tune", other_dir))
+                log(f"\n{name}: report part (July-December): {len(truth)} messages; weight {chosen:g}; queues {orders}")
+                runs = {}
+                for o in orders:
+                    if o == "random":
+                        curves = [simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round, tmp, f"seed{k}",
+                                           other) for k in range(a.random_seeds)]
+                        runs[f"random (mean of {a.random_seeds})"] = mean_curve(curves)
+                    else:
+                        runs[f"{o} w={chosen:g}"] = simulate(a.urpmail, part, truth, o, chosen, a.rounds, a.per_round,
+                                                              tmp, other=other)
+                table(f"{name}, report part: accuracy on unreviewed messages after each round", runs)
+                table(f"{name}: the same models on the January-June messages, which the simulated staff never saw",
+                      runs, "held_out")
+                results["archives"].setdefault(name, {})["report"] = {"messages": len(truth), "weight": chosen,
+                                                                      "runs": runs}
+                for n, c in runs.items():
+                    gain = c[-1]["accuracy"] - c[0]["accuracy"]
+                    log(f"{name} {n}: {c[0]['accuracy']:.4f} -> {c[-1]['accuracy']:.4f} after {c[-1]['reviews']} "
+                        f"reviews ({gain * 100:+.1f} points); mean over the rounds {area(c):.4f}")
     os.makedirs(WORK, exist_ok=True)
     with open(os.path.join(WORK, "adapt-results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)

@@ -1,6 +1,6 @@
 //! The blind Italian validation set (`bench/blind-it`): frozen, complete, and the shipped default
-//! decides it as well as bench/RESULTS.md says; the adaptation archive (`bench/adapt-it`, read by
-//! bench/adapt.py) frozen and complete too. Only aggregate numbers are read here, never texts.
+//! decides it as well as bench/RESULTS.md says; the adaptation archives (`bench/adapt-it` and
+//! `bench/adapt-en`, read by bench/adapt.py) frozen and complete too. Only aggregate numbers are read here, never texts.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +48,13 @@ fn the_adaptation_archive_is_frozen_and_covers_every_topic() {
     let per_topic = frozen(&repo().join("bench/adapt-it"));
     assert_eq!(per_topic.keys().cloned().collect::<Vec<_>>(), topic_ids());
     assert_eq!(per_topic.values().sum::<usize>(), 740, "{per_topic:?}");
+}
+
+#[test]
+fn the_english_adaptation_archive_is_frozen_and_covers_every_topic() {
+    let per_topic = frozen(&repo().join("bench/adapt-en"));
+    assert_eq!(per_topic.keys().cloned().collect::<Vec<_>>(), topic_ids());
+    assert_eq!(per_topic.values().sum::<usize>(), 400, "{per_topic:?}");
 }
 
 #[test]
