@@ -531,3 +531,36 @@ fn a_mailbox_claim_keeps_other_daemons_out_and_fences_a_daemon_that_lost_it() {
         "fenced after expiry"
     );
 }
+
+#[test]
+fn a_lost_database_connection_is_replaced_at_the_next_use() {
+    let Some(db) = postgres::database("reconnect") else { return };
+    let target = db.target();
+    let (mut s, _) = fill(&target, &varied()[..10]);
+    let mut ro = Store::open_readonly(&target).expect("read-only");
+    let cut = || {
+        let n: i64 = db
+            .admin()
+            .query_one(
+                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND usename = 'urpmail') t",
+                &[&db.name],
+            )
+            .expect("terminate")
+            .get(0);
+        assert_eq!(n, 2, "both connections cut");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    cut();
+    // The call that meets the closed connection may fail (its transaction is gone); the next one
+    // connects again, in the store's schema, with what was written before the cut.
+    let first = s.message_count();
+    let again = s.message_count().expect("reconnected");
+    assert_eq!(again, 10, "first try: {first:?}");
+    let run = s.begin_run("poll").expect("writes again");
+    s.write_batch(run, &varied()[10..20], None).expect("a batch after the cut");
+    let _ = ro.message_count();
+    assert_eq!(ro.message_count().expect("reconnected"), 20);
+    // A reading store stays read-only after it reconnected.
+    assert!(ro.begin_run("poll").is_err(), "read-only after the reconnection too");
+}

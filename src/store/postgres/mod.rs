@@ -40,6 +40,10 @@ pub(crate) struct Postgres {
     /// Always `Some` until dropped.
     client: Mutex<Option<Client>>,
     target: StoreTarget,
+    /// Where to connect again when the connection is lost (a database restart, a network cut).
+    pg: PgTarget,
+    /// Every transaction read-only (`open_readonly`).
+    readonly: bool,
 }
 
 /// The locked connection.
@@ -84,7 +88,7 @@ impl Postgres {
     pub(crate) fn open(target: &PgTarget) -> Result<Postgres, StoreError> {
         let mut store = Postgres::connect(target)?;
         store.migrate(target)?;
-        store.use_schema(target)?;
+        store.client()?.batch_execute(&session_settings(target, false))?;
         Ok(store)
     }
 
@@ -100,8 +104,8 @@ impl Postgres {
             }
             Some(_) => {}
         }
-        store.use_schema(target)?;
-        store.client()?.batch_execute("SET default_transaction_read_only = on")?;
+        store.readonly = true;
+        store.client()?.batch_execute(&session_settings(target, true))?;
         Ok(store)
     }
 
@@ -128,56 +132,38 @@ impl Postgres {
     }
 
     fn connect(target: &PgTarget) -> Result<Postgres, StoreError> {
-        let name = StoreTarget::Postgres(Box::new(target.clone()));
-        let io = |message: String| StoreError::Io { store: name.to_string(), message };
-        let mut config = postgres::Config::new();
-        config
-            .user(&target.user)
-            .host(&target.host)
-            .port(target.port)
-            .dbname(&target.database)
-            .application_name("urpmail")
-            .connect_timeout(CONNECT_TIMEOUT)
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(60));
-        match &target.password {
-            PgPassword::None => {}
-            PgPassword::File(p) => {
-                config.password(crate::config::read_password_file(p).map_err(io)?);
-            }
-            PgPassword::Env(var) => {
-                let pw = std::env::var(var)
-                    .map_err(|_| io(format!("environment variable {var} (password_env) is not set")))?;
-                config.password(pw);
-            }
-        }
-        let client = match target.tls() {
-            PgTls::None => {
-                config.ssl_mode(postgres::config::SslMode::Disable);
-                config.connect(NoTls)?
-            }
-            tls => {
-                config.ssl_mode(postgres::config::SslMode::Require);
-                let ca = match &tls {
-                    PgTls::CaFile(ca) => Some(ca.as_path()),
-                    _ => None,
-                };
-                let tls_config = crate::tls::client_config(ca, "the database server").map_err(io)?;
-                config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config))?
-            }
-        };
-        Ok(Postgres { client: Mutex::new(Some(client)), target: name })
+        let client = dial(target)?;
+        Ok(Postgres {
+            client: Mutex::new(Some(client)),
+            target: StoreTarget::Postgres(Box::new(target.clone())),
+            pg: target.clone(),
+            readonly: false,
+        })
     }
 
     /// The connection. A panic while it was held (none is expected) leaves it usable: every
     /// write is one transaction, which PostgreSQL rolled back.
+    ///
+    /// A connection the server or the network closed (a database restart, a failover) is
+    /// replaced here, at the next use: the call that met the closed connection failed (its
+    /// transaction rolled back, so a batch is fetched and written again), the next one connects
+    /// anew, or fails as unavailable while the server is away.
     fn client(&self) -> Result<Conn<'_>, StoreError> {
-        let guard = self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if guard.is_none() {
-            return Err(StoreError::Io {
-                store: self.target.to_string(),
-                message: "the connection is closed".into(),
-            });
+        let mut guard = self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match guard.as_ref() {
+            None => {
+                return Err(StoreError::Io {
+                    store: self.target.to_string(),
+                    message: "the connection is closed".into(),
+                });
+            }
+            Some(c) if c.is_closed() => {
+                tracing::warn!(store = %self.target, "the database connection was lost: connecting again");
+                let mut fresh = dial(&self.pg)?;
+                fresh.batch_execute(&session_settings(&self.pg, self.readonly))?;
+                *guard = Some(fresh);
+            }
+            Some(_) => {}
         }
         Ok(Conn(guard))
     }
@@ -193,12 +179,6 @@ impl Postgres {
         let v: Option<i64> =
             c.query_one(&format!("SELECT MAX(version)::bigint FROM {table}"), &[])?.try_get(0)?;
         Ok(Some(v.unwrap_or(0)))
-    }
-
-    fn use_schema(&mut self, target: &PgTarget) -> Result<(), StoreError> {
-        let sql = format!("SET search_path TO {}", ident(&target.schema));
-        self.client()?.batch_execute(&sql)?;
-        Ok(())
     }
 
     /// Creates the schema and applies the migrations this store lacks, all in one transaction
@@ -235,6 +215,60 @@ impl Postgres {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// A connection to the target's database, logged in and (unless on loopback without a CA)
+/// over verified TLS.
+fn dial(target: &PgTarget) -> Result<Client, StoreError> {
+    let name = target.to_string();
+    let io = |message: String| StoreError::Io { store: name.clone(), message };
+    let mut config = postgres::Config::new();
+    config
+        .user(&target.user)
+        .host(&target.host)
+        .port(target.port)
+        .dbname(&target.database)
+        .application_name("urpmail")
+        .connect_timeout(CONNECT_TIMEOUT)
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(60));
+    match &target.password {
+        PgPassword::None => {}
+        PgPassword::File(p) => {
+            config.password(crate::config::read_password_file(p).map_err(io)?);
+        }
+        PgPassword::Env(var) => {
+            let pw = std::env::var(var)
+                .map_err(|_| io(format!("environment variable {var} (password_env) is not set")))?;
+            config.password(pw);
+        }
+    }
+    let client = match target.tls() {
+        PgTls::None => {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            config.connect(NoTls)?
+        }
+        tls => {
+            config.ssl_mode(postgres::config::SslMode::Require);
+            let ca = match &tls {
+                PgTls::CaFile(ca) => Some(ca.as_path()),
+                _ => None,
+            };
+            let tls_config = crate::tls::client_config(ca, "the database server").map_err(io)?;
+            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config))?
+        }
+    };
+    Ok(client)
+}
+
+/// What a session needs set after connecting: the store's schema; read-only transactions for a
+/// reading store.
+fn session_settings(target: &PgTarget, readonly: bool) -> String {
+    let mut sql = format!("SET search_path TO {}", ident(&target.schema));
+    if readonly {
+        sql.push_str("; SET default_transaction_read_only = on");
+    }
+    sql
 }
 
 /// A schema name as an SQL identifier (validated names only reach here; quoting keeps it so).
