@@ -41,7 +41,7 @@ pub(crate) struct Postgres {
     client: Mutex<Option<Client>>,
     target: StoreTarget,
     /// Where to connect again when the connection is lost (a database restart, a network cut).
-    pg: PgTarget,
+    pg: Box<PgTarget>,
     /// Every transaction read-only (`open_readonly`).
     readonly: bool,
 }
@@ -136,7 +136,7 @@ impl Postgres {
         Ok(Postgres {
             client: Mutex::new(Some(client)),
             target: StoreTarget::Postgres(Box::new(target.clone())),
-            pg: target.clone(),
+            pg: Box::new(target.clone()),
             readonly: false,
         })
     }
