@@ -152,36 +152,58 @@ pub fn themes(args: &ThemesArgs) -> Result<(ThemeTable, Option<String>), Error> 
         write_chart(&table, chart)?;
         tracing::info!("chart written to {}", chart.display());
     }
-    let text = match args.format {
-        Format::Table => Some(themes::to_text(&table)),
-        Format::Markdown => Some(themes::to_markdown(&table)),
-        Format::Csv => Some(themes::to_csv(&table, CsvStyle::Excel)),
-        Format::CsvPlain => Some(themes::to_csv(&table, CsvStyle::Plain)),
-        Format::Json => Some(serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"),
-        Format::Xlsx => {
-            let out = args
-                .out
-                .as_ref()
-                .ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
-            let bytes = xlsx::to_bytes(&table, workbook_time(std::env::var("SOURCE_DATE_EPOCH").ok()))
-                .map_err(export_error(out))?;
-            write_file(out, &bytes)?;
-            tracing::info!("workbook written to {}", out.display());
-            None
-        }
-    };
-    if let (Some(t), Some(out)) = (&text, &args.out) {
-        write_file(out, t.as_bytes())?;
-        tracing::info!("table written to {}", out.display());
-    }
+    let text = rendered(args.format, &table, themes::to_text, themes::to_markdown, themes::to_csv);
+    let text = deliver(args.out.as_deref(), text, |when| xlsx::to_bytes(&table, when))?;
     // A table written to a file counts as exported (later corrections to its year are
     // flagged), once the file is really there.
     if let Some(out) = args.out.as_ref().or(args.chart.as_ref()) {
         let mut w = Store::open(&args.store).map_err(store_error(&args.store))?;
         w.record_export(year, &out.display().to_string()).map_err(store_error(&args.store))?;
     }
-    let text = if args.out.is_some() { None } else { text };
     Ok((table, text))
+}
+
+/// A table in a text format (`None`: the workbook, which is not text).
+fn rendered<T: serde::Serialize>(
+    format: Format,
+    t: &T,
+    text: fn(&T) -> String,
+    markdown: fn(&T) -> String,
+    csv: fn(&T, CsvStyle) -> String,
+) -> Option<String> {
+    Some(match format {
+        Format::Table => text(t),
+        Format::Markdown => markdown(t),
+        Format::Csv => csv(t, CsvStyle::Excel),
+        Format::CsvPlain => csv(t, CsvStyle::Plain),
+        Format::Json => serde_json::to_string_pretty(t).unwrap_or_default() + "\n",
+        Format::Xlsx => return None,
+    })
+}
+
+/// Writes a rendered table to `out`, or the workbook (made at `SOURCE_DATE_EPOCH`, else now)
+/// when there is no text; returns the text to print when there is no `out`.
+fn deliver(
+    out: Option<&Path>,
+    text: Option<String>,
+    workbook: impl FnOnce(OffsetDateTime) -> Result<Vec<u8>, ExportError>,
+) -> Result<Option<String>, Error> {
+    match (text, out) {
+        (Some(t), None) => Ok(Some(t)),
+        (Some(t), Some(out)) => {
+            write_file(out, t.as_bytes())?;
+            tracing::info!("table written to {}", out.display());
+            Ok(None)
+        }
+        (None, out) => {
+            let out = out.ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
+            let bytes = workbook(workbook_time(std::env::var("SOURCE_DATE_EPOCH").ok()))
+                .map_err(export_error(out))?;
+            write_file(out, &bytes)?;
+            tracing::info!("workbook written to {}", out.display());
+            Ok(None)
+        }
+    }
 }
 
 /// Arguments of `report themes --all-enti`.
@@ -237,30 +259,8 @@ pub fn themes_enti(args: &EntiArgs) -> Result<Option<String>, Error> {
         None => args.store.to_string(),
     };
     let table = enti::build(&enti, &rules.taxonomy, year, args.min_cell, source);
-    let text = match args.format {
-        Format::Table => Some(enti::to_text(&table)),
-        Format::Markdown => Some(enti::to_markdown(&table)),
-        Format::Csv => Some(enti::to_csv(&table, CsvStyle::Excel)),
-        Format::CsvPlain => Some(enti::to_csv(&table, CsvStyle::Plain)),
-        Format::Json => Some(serde_json::to_string_pretty(&table).unwrap_or_default() + "\n"),
-        Format::Xlsx => {
-            let out = args
-                .out
-                .as_ref()
-                .ok_or_else(|| Error::Input("--format xlsx needs --out FILE.xlsx".into()))?;
-            let bytes = xlsx::enti_to_bytes(&table, workbook_time(std::env::var("SOURCE_DATE_EPOCH").ok()))
-                .map_err(export_error(out))?;
-            write_file(out, &bytes)?;
-            None
-        }
-    };
-    match (&text, &args.out) {
-        (Some(t), Some(out)) => {
-            write_file(out, t.as_bytes())?;
-            Ok(None)
-        }
-        _ => Ok(text),
-    }
+    let text = rendered(args.format, &table, enti::to_text, enti::to_markdown, enti::to_csv);
+    deliver(args.out.as_deref(), text, |when| xlsx::enti_to_bytes(&table, when))
 }
 
 /// The rules and model versions that made the stored decisions (the most frequent ones).

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+use super::Checkpoint;
 use crate::domain::{Location, ReviewReason, Uid, UidValidity};
 
 const SAMPLE_PREFIX: &str = "sample:";
@@ -69,4 +70,42 @@ pub(super) fn split_reasons(s: &str) -> Result<Vec<ReviewReason>, String> {
         .filter(|r| !r.is_empty())
         .map(|r| ReviewReason::parse(r).ok_or_else(|| format!("unknown review reason {r:?}")))
         .collect()
+}
+
+/// The checkpoint a visit continues from: the stored one under the same UIDVALIDITY; UID 0 for
+/// a mailbox never recorded, a row left by a failed first visit (`record_mailbox_sync`), or a
+/// new UIDVALIDITY (the mailbox is scanned again; content keys keep the counts exact).
+pub(super) fn visited(
+    current: Option<Checkpoint>,
+    uidvalidity: UidValidity,
+    account: &str,
+    mailbox: &str,
+) -> Checkpoint {
+    match current {
+        Some(c) if c.uidvalidity == uidvalidity => c,
+        Some(c) if c.uidvalidity.0 != 0 => {
+            tracing::warn!(
+                account,
+                mailbox,
+                old = c.uidvalidity.0,
+                new = uidvalidity.0,
+                "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
+            );
+            Checkpoint { uidvalidity, last_uid: Uid(0) }
+        }
+        _ => Checkpoint { uidvalidity, last_uid: Uid(0) },
+    }
+}
+
+/// Why `reclassify --undo RUN` cannot undo a ledger run, given its kind and undo time (`None`:
+/// no such run); `Ok` when it can.
+pub(super) fn undoable(run: i64, found: Option<(String, Option<String>)>) -> Result<(), String> {
+    match found {
+        None => Err(format!("no run {run} in the ledger")),
+        Some((kind, _)) if kind != "reclassify" => {
+            Err(format!("run {run} is a {kind} run, not a reclassify run"))
+        }
+        Some((_, Some(at))) => Err(format!("reclassify run {run} was already undone at {at}")),
+        Some(_) => Ok(()),
+    }
 }

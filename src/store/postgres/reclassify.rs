@@ -3,7 +3,7 @@
 
 use postgres::Row;
 
-use super::super::columns::{join_reasons, now_rfc3339};
+use super::super::columns::{join_reasons, now_rfc3339, undoable};
 use super::{FIRST_LOCATION, Postgres, col, joined_location, reasons, status};
 use crate::store::{DecisionColumns, Redecided, RedoRow, StoreError};
 
@@ -122,15 +122,7 @@ impl Postgres {
         let found = found
             .map(|r| Ok::<_, StoreError>((col::<String>(&r, 0)?, col::<Option<String>>(&r, 1)?)))
             .transpose()?;
-        let refuse = |message: String| Err(StoreError::Io { store: store.clone(), message });
-        match found {
-            None => return refuse(format!("no run {run} in the ledger")),
-            Some((kind, _)) if kind != "reclassify" => {
-                return refuse(format!("run {run} is a {kind} run, not a reclassify run"));
-            }
-            Some((_, Some(at))) => return refuse(format!("reclassify run {run} was already undone at {at}")),
-            Some(_) => {}
-        }
+        undoable(run, found).map_err(|message| StoreError::Io { store, message })?;
         // Restored only where nothing decided since: not reviewed by staff, not re-decided by a
         // later run.
         let restored = tx.execute(

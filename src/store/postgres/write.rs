@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::columns::{join_reasons, location_columns, now_rfc3339};
+use super::super::columns::{join_reasons, location_columns, now_rfc3339, visited};
 use super::{Postgres, col};
 use crate::domain::{DecidedBy, Uid, UidValidity};
 use crate::store::{
@@ -121,22 +121,7 @@ impl Postgres {
         exists: u64,
         lease: Option<&Lease>,
     ) -> Result<Checkpoint, StoreError> {
-        let cp = match self.checkpoint(account, mailbox)? {
-            Some(c) if c.uidvalidity == uidvalidity => c,
-            // A row written by a failed first visit (`record_mailbox_sync`): nothing recorded yet.
-            Some(c) if c.uidvalidity.0 == 0 => Checkpoint { uidvalidity, last_uid: Uid(0) },
-            Some(c) => {
-                tracing::warn!(
-                    account,
-                    mailbox,
-                    old = c.uidvalidity.0,
-                    new = uidvalidity.0,
-                    "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
-                );
-                Checkpoint { uidvalidity, last_uid: Uid(0) }
-            }
-            None => Checkpoint { uidvalidity, last_uid: Uid(0) },
-        };
+        let cp = visited(self.checkpoint(account, mailbox)?, uidvalidity, account, mailbox);
         let mut conn = self.client()?;
         let mut tx = conn.transaction()?;
         if let Some(lease) = lease {

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, StoredReasons, join_reasons, joined_location, now_rfc3339};
 use crate::domain::Status;
+use crate::store::columns::undoable;
 use crate::store::{DecisionColumns, MessageRow, Redecided, RedoRow, StoreError};
 
 /// The decision columns of `messages` (alias `m`), in [`decision_columns`] order.
@@ -118,16 +119,8 @@ impl Sqlite {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let refuse =
-            |message: String| Err(StoreError::Io { store: self.path.display().to_string(), message });
-        match found {
-            None => return refuse(format!("no run {run} in the ledger")),
-            Some((kind, _)) if kind != "reclassify" => {
-                return refuse(format!("run {run} is a {kind} run, not a reclassify run"));
-            }
-            Some((_, Some(at))) => return refuse(format!("reclassify run {run} was already undone at {at}")),
-            Some(_) => {}
-        }
+        undoable(run, found)
+            .map_err(|message| StoreError::Io { store: self.path.display().to_string(), message })?;
         // Restored only where nothing decided since: not reviewed by staff, not re-decided by a
         // later run.
         let restored = tx.execute(

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, join_reasons, location_columns, now_rfc3339};
 use crate::domain::{DecidedBy, Uid, UidValidity};
+use crate::store::columns::visited;
 use crate::store::{Advance, BatchResult, Checkpoint, Lease, LeaseState, StoreError, StoredMessage};
 
 impl Sqlite {
@@ -35,22 +36,7 @@ impl Sqlite {
         _lease: Option<&Lease>,
     ) -> Result<Checkpoint, StoreError> {
         let current = self.checkpoint(account, mailbox)?;
-        let cp = match current {
-            Some(c) if c.uidvalidity == uidvalidity => c,
-            // A row written by a failed first visit (`record_mailbox_sync`): nothing recorded yet.
-            Some(c) if c.uidvalidity.0 == 0 => Checkpoint { uidvalidity, last_uid: Uid(0) },
-            Some(c) => {
-                tracing::warn!(
-                    account,
-                    mailbox,
-                    old = c.uidvalidity.0,
-                    new = uidvalidity.0,
-                    "UIDVALIDITY changed: rescanning the mailbox (duplicates are not counted twice)"
-                );
-                Checkpoint { uidvalidity, last_uid: Uid(0) }
-            }
-            None => Checkpoint { uidvalidity, last_uid: Uid(0) },
-        };
+        let cp = visited(current, uidvalidity, account, mailbox);
         self.conn.execute(
             include_str!("sql/visit_mailbox.sql"),
             params![
