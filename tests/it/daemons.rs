@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use urpmail::store::Store;
 
 use crate::dovecot::Dovecot;
-use crate::imap::sample;
+use crate::imap::{sample, wait_for};
 use crate::postgres;
 
 const MAILBOXES: usize = 40;
@@ -35,17 +35,6 @@ fn spawn(config: &Path, log: &Path) -> Child {
 
 fn stored(target: &urpmail::store::StoreTarget) -> u64 {
     Store::open_readonly(target).ok().and_then(|s| s.message_count().ok()).unwrap_or(0)
-}
-
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    f()
 }
 
 /// One claim of a mailbox by a daemon: from its "mailbox claimed" line to its "mailbox
@@ -148,9 +137,12 @@ fn four_daemons_share_forty_mailboxes_and_take_over_a_killed_one() {
 
     // Kill one in the middle of its work: once some mail is stored and it holds a mailbox.
     let killed = 0;
+    // It has written batches and holds a mailbox now: it dies in the middle of its work.
     let holding = |i: usize| {
-        std::fs::read_to_string(&logs[i])
-            .is_ok_and(|t| t.matches("mailbox claimed").count() > t.matches("mailbox released").count())
+        std::fs::read_to_string(&logs[i]).is_ok_and(|t| {
+            t.contains("batch written")
+                && t.matches("mailbox claimed").count() > t.matches("mailbox released").count()
+        })
     };
     assert!(
         wait_for(Duration::from_secs(60), || stored(&target) > 50 && holding(killed)),

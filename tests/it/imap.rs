@@ -100,7 +100,7 @@ fn ok(out: &Output) {
 }
 
 /// Waits for a condition, polling, up to `limit`.
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         if f() {
