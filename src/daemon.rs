@@ -376,7 +376,15 @@ async fn claimed(
             tracing::warn!(account = %account.name, mailbox, error = %e, "could not give the mailbox's claim back (it expires by itself)");
         }
     }
-    r.map(Some)
+    match r {
+        // Another daemon took the mailbox over (this one was too slow to renew its claim): the
+        // batch in hand was refused whole, and the mailbox is that daemon's now. Not a failure.
+        Err(SyncError::Store(StoreError::LeaseLost { holder, .. })) => {
+            tracing::warn!(account = %account.name, mailbox, taken_by = %holder, "mailbox taken over by another daemon: left to it");
+            Ok(None)
+        }
+        r => r.map(Some),
+    }
 }
 
 /// Fetches and records everything new in one mailbox, under `lease`. Returns messages fetched.

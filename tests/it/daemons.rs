@@ -214,3 +214,83 @@ fn four_daemons_share_forty_mailboxes_and_take_over_a_killed_one() {
         assert!(!t.contains("executing statement") && !t.contains("explanation"), "statement logging is off");
     }
 }
+
+/// A daemon whose claims lapse at once (a zero lease) while another holder keeps taking the
+/// mailboxes: its visits and batches are refused, nothing of them is written, and the run still
+/// ends well, the mailboxes left to the holder that has them (a takeover is not a failure).
+#[test]
+fn a_daemon_whose_mailboxes_are_taken_over_leaves_them_without_failing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let Some(d) = Dovecot::start() else { return };
+    let Some(db) = postgres::database("takeover") else { return };
+    let names: Vec<String> = (0..5).map(|i| format!("t{i}")).collect();
+    let messages = sample(5 * 20);
+    for (i, name) in names.iter().enumerate() {
+        d.create_mailbox(name);
+        d.deliver_many(name, &messages[i * 20..(i + 1) * 20]);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pw = dir.path().join("imap.pw");
+    std::fs::write(&pw, format!("{}\n", d.password())).expect("write");
+    std::fs::set_permissions(&pw, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let config_path = dir.path().join("urpmail.toml");
+    let list = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+    std::fs::write(
+        &config_path,
+        format!(
+            "version = 1\n{}[[account]]\nname = \"urp\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             username = \"{}\"\npassword_file = {:?}\nmailboxes = [{list}]\nbatch_size = 5\nidle = false\n",
+            db.config_section(),
+            d.imap_port(),
+            d.user(),
+            pw.display().to_string()
+        ),
+    )
+    .expect("config");
+    let config = urpmail::config::Config::load(&config_path).expect("config");
+    let engine = urpmail::commands::engine_for(&config).expect("engine");
+    let store = Arc::new(Mutex::new(urpmail::daemon::open_store(&config).expect("store")));
+    let mut shared = urpmail::daemon::Shared::new(engine, store.clone());
+    shared.lease_ttl = Duration::ZERO;
+
+    // The other holder: takes every mailbox again and again, each time its claim lapsing too.
+    let stop = Arc::new(AtomicBool::new(false));
+    let thief = {
+        let (target, names, stop) = (db.target(), names.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut s = Store::open(&target).expect("thief's store");
+            let mut taken = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                for n in &names {
+                    if s.claim_mailbox("urp", n, "thief/1/00", Duration::ZERO).expect("claim").is_some() {
+                        taken += 1;
+                    }
+                }
+            }
+            taken
+        })
+    };
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let r = rt.block_on(urpmail::daemon::poll_once(&config, shared, None, std::future::pending()));
+    stop.store(true, Ordering::Relaxed);
+    assert!(thief.join().expect("thief") > 0);
+    assert!(r.is_ok(), "a takeover is not a failure: {r:?}");
+    // Whatever the daemon wrote, it wrote whole: a checkpoint never runs ahead of its messages.
+    let st = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for n in &names {
+        if let Some(cp) = st.checkpoint("urp", n).expect("checkpoint") {
+            assert_eq!(
+                st.located("urp", n, cp.uidvalidity.0).expect("located"),
+                u64::from(cp.last_uid.0),
+                "{n}"
+            );
+        }
+    }
+    assert!(
+        st.mailboxes().expect("mailboxes").iter().all(|m| m.last_error.is_none()),
+        "no mailbox marked failing"
+    );
+}
