@@ -99,19 +99,8 @@ class Postgres:
         """CPU seconds of the postmaster and its children (own and reaped)."""
         with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
             pid = int(f.readline())
-        hz = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for p in os.listdir("/proc"):
-            if not p.isdigit():
-                continue
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(p) == pid or int(fields[1]) == pid:  # the postmaster or a backend it forked
-                total += sum(int(x) for x in fields[11:15])
-        return total / hz
+        # The postmaster, or a backend it forked.
+        return ib.proc_cpu(lambda p, fields: p == pid or int(fields[1]) == pid)
 
     def stop(self):
         try:

@@ -119,9 +119,10 @@ def tool_version(cmd):
 # Measuring
 
 
-def session_cpu(sid):
-    """CPU seconds (own + reaped children) of all processes in session `sid` (Dovecot's), so
-    that the CPU time of exited imap processes, reaped by the master, is included."""
+def proc_cpu(select):
+    """CPU seconds (own + reaped children) of the processes for which `select(pid, fields)` is
+    true, `fields` being /proc/PID/stat after the command name (fields[1] the parent, fields[3]
+    the session)."""
     hz = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in os.listdir("/proc"):
@@ -132,9 +133,15 @@ def session_cpu(sid):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[3]) == sid:  # field 6 (session), after pid and comm
+        if select(int(pid), fields):
             total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
     return total / hz
+
+
+def session_cpu(sid):
+    """CPU seconds of all processes in session `sid` (Dovecot's), so that the CPU time of
+    exited imap processes, reaped by the master, is included."""
+    return proc_cpu(lambda pid, fields: int(fields[3]) == sid)
 
 
 SERVER_SID = []  # Dovecot's session id, once started
